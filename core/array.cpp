@@ -1,0 +1,256 @@
+#include "mlx/array.h"
+
+#include <cstring>
+#include <sstream>
+
+#include "mlx/primitives/primitive.h"
+#include "mlx/transforms.h"
+
+namespace mlx::core {
+
+Strides row_major_strides(const Shape& shape) {
+  Strides strides(shape.size(), 1);
+  for (int i = static_cast<int>(shape.size()) - 2; i >= 0; --i) {
+    strides[i] = strides[i + 1] * std::max<int64_t>(shape[i + 1], 1);
+  }
+  return strides;
+}
+
+size_t shape_size(const Shape& shape) {
+  size_t n = 1;
+  for (auto d : shape) {
+    if (d < 0) {
+      std::ostringstream msg;
+      msg << "[array] Shape dimensions must be non-negative, got " << d << ".";
+      throw std::invalid_argument(msg.str());
+    }
+    if (d != 0 && n > std::numeric_limits<int64_t>::max() / d) {
+      throw std::overflow_error("[array] Shape size overflows int64.");
+    }
+    n *= static_cast<size_t>(d);
+  }
+  return n;
+}
+
+array::ArrayDesc::ArrayDesc(Shape shape_, Dtype dtype_)
+    : shape(std::move(shape_)),
+      strides(row_major_strides(shape)),
+      size(shape_size(shape)),
+      dtype(dtype_),
+      status(Status::available) {}
+
+array::ArrayDesc::ArrayDesc(
+    Shape shape_,
+    Dtype dtype_,
+    std::shared_ptr<Primitive> primitive_,
+    std::vector<array> inputs_)
+    : shape(std::move(shape_)),
+      strides(row_major_strides(shape)),
+      size(shape_size(shape)),
+      dtype(dtype_),
+      primitive(std::move(primitive_)),
+      status(Status::unscheduled),
+      inputs(std::move(inputs_)) {}
+
+array::ArrayDesc::~ArrayDesc() {
+  // Releasing a long unevaluated chain recursively would overflow the stack:
+  // unlink inputs we hold the last reference to and free them in a loop.
+  std::vector<std::shared_ptr<ArrayDesc>> pending;
+  auto collect = [&pending](std::vector<array>& arrays) {
+    for (auto& a : arrays) {
+      if (a.desc_.use_count() == 1) {
+        pending.push_back(std::move(a.desc_));
+      }
+    }
+    arrays.clear();
+  };
+  collect(inputs);
+  while (!pending.empty()) {
+    auto desc = std::move(pending.back());
+    pending.pop_back();
+    collect(desc->inputs);
+    // Siblings refer to each other; break the cycle before desc goes.
+    desc->siblings.clear();
+  }
+}
+
+array::array(
+    allocator::Buffer data,
+    Shape shape,
+    Dtype dtype,
+    Deleter deleter)
+    : desc_(std::make_shared<ArrayDesc>(std::move(shape), dtype)) {
+  set_data(data, std::move(deleter));
+}
+
+array::array(
+    Shape shape,
+    Dtype dtype,
+    std::shared_ptr<Primitive> primitive,
+    std::vector<array> inputs)
+    : desc_(std::make_shared<ArrayDesc>(
+          std::move(shape),
+          dtype,
+          std::move(primitive),
+          std::move(inputs))) {}
+
+array::array(std::initializer_list<int> data, Dtype dtype)
+    : desc_(std::make_shared<ArrayDesc>(
+          Shape{static_cast<int32_t>(data.size())},
+          dtype)) {
+  init(data.begin());
+}
+
+std::vector<array> array::make_arrays(
+    std::vector<Shape> shapes,
+    const std::vector<Dtype>& dtypes,
+    const std::shared_ptr<Primitive>& primitive,
+    const std::vector<array>& inputs) {
+  std::vector<array> outputs;
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    outputs.emplace_back(std::move(shapes[i]), dtypes[i], primitive, inputs);
+  }
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    auto& desc = *outputs[i].desc_;
+    desc.position = static_cast<uint32_t>(i);
+    for (size_t j = 0; j < outputs.size(); ++j) {
+      if (j != i) {
+        desc.siblings.push_back(outputs[j]);
+      }
+    }
+  }
+  return outputs;
+}
+
+void array::init_from_bytes(const void* src, size_t bytes) {
+  auto buffer = allocator::malloc(bytes);
+  if (bytes > 0) {
+    std::memcpy(buffer.raw_ptr(), src, bytes);
+  }
+  set_data(buffer);
+}
+
+int array::shape(int dim) const {
+  int n = static_cast<int>(ndim());
+  if (dim < -n || dim >= n) {
+    std::ostringstream msg;
+    msg << "[array::shape] Dimension " << dim
+        << " is out of range for an array with " << n << " dimensions.";
+    throw std::invalid_argument(msg.str());
+  }
+  return desc_->shape[dim < 0 ? dim + n : dim];
+}
+
+int64_t array::strides(int dim) const {
+  int n = static_cast<int>(ndim());
+  if (dim < -n || dim >= n) {
+    std::ostringstream msg;
+    msg << "[array::strides] Dimension " << dim
+        << " is out of range for an array with " << n << " dimensions.";
+    throw std::invalid_argument(msg.str());
+  }
+  return desc_->strides[dim < 0 ? dim + n : dim];
+}
+
+void array::eval() {
+  mlx::core::eval({*this});
+}
+
+void array::wait() {
+  if (status() == Status::unscheduled) {
+    eval();
+    return;
+  }
+  if (auto e = event()) {
+    e->wait();
+    if (auto err = e->error()) {
+      std::rethrow_exception(err);
+    }
+  }
+}
+
+std::vector<array> array::outputs() const {
+  std::vector<array> outs = desc_->siblings;
+  outs.insert(outs.begin() + desc_->position, *this);
+  return outs;
+}
+
+void array::detach() {
+  for (auto& s : desc_->siblings) {
+    s.desc_->primitive = nullptr;
+    s.desc_->inputs.clear();
+    s.desc_->siblings.clear();
+    s.desc_->position = 0;
+  }
+  desc_->primitive = nullptr;
+  desc_->inputs.clear();
+  desc_->siblings.clear();
+  desc_->position = 0;
+}
+
+size_t array::buffer_size() const {
+  return desc_->data ? allocator::allocator().size(desc_->data->buffer) : 0;
+}
+
+bool array::is_donatable() const {
+  // The array handle held by the running primitive's input list is the only
+  // one, and no other view shares its buffer.
+  return desc_.use_count() == 1 && desc_->data &&
+      desc_->data.use_count() == 1 && desc_->flags.row_contiguous &&
+      desc_->data_size == desc_->size && desc_->data->buffer.ptr() != nullptr;
+}
+
+void array::set_data(allocator::Buffer buffer, Deleter d) {
+  desc_->data = std::make_shared<Data>(buffer, std::move(d));
+  desc_->data_ptr = buffer.raw_ptr();
+  desc_->data_size = size();
+  desc_->strides = row_major_strides(shape());
+  desc_->flags.contiguous = true;
+  desc_->flags.row_contiguous = true;
+  size_t non_unit = 0;
+  for (auto s : shape()) {
+    non_unit += s > 1;
+  }
+  desc_->flags.col_contiguous = size() <= 1 || non_unit <= 1;
+}
+
+void array::set_data(
+    allocator::Buffer buffer,
+    size_t data_size,
+    Strides strides,
+    Flags flags,
+    Deleter d) {
+  desc_->data = std::make_shared<Data>(buffer, std::move(d));
+  desc_->data_ptr = buffer.raw_ptr();
+  desc_->data_size = data_size;
+  desc_->strides = std::move(strides);
+  desc_->flags = flags;
+}
+
+void array::copy_shared_buffer(
+    const array& other,
+    const Strides& strides,
+    Flags flags,
+    size_t data_size,
+    int64_t offset) {
+  desc_->data = other.desc_->data;
+  desc_->strides = strides;
+  desc_->flags = flags;
+  desc_->data_size = data_size;
+  desc_->data_ptr =
+      static_cast<char*>(other.desc_->data_ptr) + offset * itemsize();
+}
+
+void array::copy_shared_buffer(const array& other) {
+  copy_shared_buffer(other, other.strides(), other.flags(), other.data_size());
+}
+
+void array::move_shared_buffer(array other) {
+  desc_->data = std::move(other.desc_->data);
+  desc_->strides = other.strides();
+  desc_->flags = other.flags();
+  desc_->data_size = other.data_size();
+  desc_->data_ptr = other.desc_->data_ptr;
+}
+
+} // namespace mlx::core

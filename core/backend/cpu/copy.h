@@ -1,0 +1,30 @@
+// Strided copies with dtype conversion: the kernel behind astype, contiguous,
+// concatenate, pad and slice_update.
+#pragma once
+
+#include "mlx/array.h"
+
+namespace mlx::core::cpu {
+
+/** Copy `shape` elements of src (offset/strides in src elements, relative
+ * to src.data()) into dst (relative to dst.data()), converting dtypes. */
+void copy_strided(
+    const array& src,
+    array& dst,
+    const Shape& shape,
+    const Strides& src_strides,
+    const Strides& dst_strides,
+    int64_t src_offset = 0,
+    int64_t dst_offset = 0);
+
+/** Give dst a fresh row-contiguous buffer holding src's elements. */
+void copy_to_row_contiguous(const array& src, array& dst);
+
+/** Give dst a buffer holding src's elements converted to dst's dtype,
+ * keeping src's layout when it is contiguous (or donating src). */
+void copy_convert(const array& src, array& dst);
+
+/** A row-contiguous version of `a`: `a` itself when it already is one. */
+array ensure_row_contiguous(const array& a);
+
+} // namespace mlx::core::cpu

@@ -1,0 +1,136 @@
+// CPU kernels of the layout primitives: views share the input buffer.
+#include <algorithm>
+#include <cstring>
+#include <sstream>
+
+#include "mlx/backend/cpu/copy.h"
+#include "mlx/backend/cpu/thread_pool.h"
+#include "mlx/primitives/shape.h"
+
+namespace mlx::core {
+
+namespace {
+
+void make_view(
+    const array& in,
+    array& out,
+    const Strides& strides,
+    int64_t offset) {
+  auto [flags, span] = view_layout(out.shape(), strides);
+  out.copy_shared_buffer(in, strides, flags, span, offset);
+}
+
+} // namespace
+
+void Reshape::eval_cpu(const std::vector<array>& inputs, array& out) {
+  const array& in = inputs[0];
+  if (in.flags().row_contiguous) {
+    make_view(in, out, row_major_strides(out.shape()), 0);
+  } else {
+    cpu::copy_to_row_contiguous(in, out);
+  }
+}
+
+void Transpose::eval_cpu(const std::vector<array>& inputs, array& out) {
+  const array& in = inputs[0];
+  Strides strides(axes_.size());
+  for (size_t i = 0; i < axes_.size(); ++i) {
+    strides[i] = in.strides()[axes_[i]];
+  }
+  make_view(in, out, strides, 0);
+}
+
+void Broadcast::eval_cpu(const std::vector<array>& inputs, array& out) {
+  const array& in = inputs[0];
+  size_t lead = out.ndim() - in.ndim();
+  Strides strides(out.ndim(), 0);
+  for (size_t i = 0; i < in.ndim(); ++i) {
+    strides[lead + i] = (in.shape(i) == 1) ? 0 : in.strides()[i];
+  }
+  make_view(in, out, strides, 0);
+}
+
+void Slice::eval_cpu(const std::vector<array>& inputs, array& out) {
+  const array& in = inputs[0];
+  if (out.size() == 0) {
+    out.set_data(allocator::malloc(0));
+    return;
+  }
+  Strides strides(in.ndim());
+  int64_t offset = 0;
+  for (size_t i = 0; i < in.ndim(); ++i) {
+    offset += static_cast<int64_t>(start_[i]) * in.strides()[i];
+    strides[i] = in.strides()[i] * strides_[i];
+  }
+  make_view(in, out, strides, offset);
+}
+
+void AsStrided::eval_cpu(const std::vector<array>& inputs, array& out) {
+  // Offsets and strides refer to the row-contiguous layout of the input.
+  array in = cpu::ensure_row_contiguous(inputs[0]);
+  make_view(in, out, strides_, static_cast<int64_t>(offset_));
+}
+
+void View::eval_cpu(const std::vector<array>& inputs, array& out) {
+  const array& in = inputs[0];
+  if (in.itemsize() == out.itemsize()) {
+    out.copy_shared_buffer(in);
+    return;
+  }
+  array src = cpu::ensure_row_contiguous(in);
+  make_view(src, out, row_major_strides(out.shape()), 0);
+}
+
+void Contiguous::eval_cpu(const std::vector<array>& inputs, array& out) {
+  const array& in = inputs[0];
+  if (in.flags().row_contiguous ||
+      (allow_col_major_ && in.flags().col_contiguous)) {
+    out.copy_shared_buffer(in);
+  } else {
+    cpu::copy_to_row_contiguous(in, out);
+  }
+}
+
+void StopGradient::eval_cpu(const std::vector<array>& inputs, array& out) {
+  out.copy_shared_buffer(inputs[0]);
+}
+
+void Full::eval_cpu(const std::vector<array>& inputs, array& out) {
+  // The input is a (broadcast) scalar: every output element copies it.
+  const array& in = inputs[0];
+  out.set_data(allocator::malloc(out.nbytes()));
+  // Fill by element size: the bytes are copied, whatever the dtype.
+  auto fill = [&](auto tag) {
+    using U = decltype(tag);
+    U value;
+    std::memcpy(&value, in.data<char>(), sizeof(U));
+    U* dst = out.data<U>();
+    cpu::parallel_for(
+        out.size(), cpu::kElementwiseGrain, [&](size_t b, size_t e) {
+          std::fill(dst + b, dst + e, value);
+        });
+  };
+  switch (out.itemsize()) {
+    case 1:
+      return fill(uint8_t{});
+    case 2:
+      return fill(uint16_t{});
+    case 4:
+      return fill(uint32_t{});
+    default:
+      return fill(uint64_t{});
+  }
+}
+
+void Arange::eval_cpu(const std::vector<array>&, array& out) {
+  out.set_data(allocator::malloc(out.nbytes()));
+  detail::dispatch_dtype(out.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    T* dst = out.data<T>();
+    for (size_t i = 0; i < out.size(); ++i) {
+      dst[i] = detail::convert_scalar<T>(start_ + static_cast<double>(i) * step_);
+    }
+  });
+}
+
+} // namespace mlx::core

@@ -1,0 +1,52 @@
+// Built when no GPU backend is: every primitive's eval_gpu raises a clear
+// error, so shared code needs no #ifdefs.
+#include <sstream>
+#include <stdexcept>
+
+#include "mlx/backend/gpu/available.h"
+#include "mlx/primitives/primitives.h"
+
+namespace mlx::core {
+
+namespace gpu {
+bool is_available() {
+  return false;
+}
+} // namespace gpu
+
+namespace {
+[[noreturn]] void no_gpu(const Primitive& p) {
+  std::ostringstream msg;
+  msg << "[" << p.name() << "] Not implemented on GPU: this build has no "
+      << "GPU backend.";
+  throw std::runtime_error(msg.str());
+}
+} // namespace
+
+#define NO_GPU(P)                                                      \
+  void P::eval_gpu(const std::vector<array>&, array&) {                \
+    no_gpu(*this);                                                     \
+  }
+#define NO_GPU_MULTI(P)                                                \
+  void P::eval_gpu(const std::vector<array>&, std::vector<array>&) {   \
+    no_gpu(*this);                                                     \
+  }
+
+NO_GPU(Unary)
+NO_GPU(Binary)
+NO_GPU(Select)
+NO_GPU(AsType)
+NO_GPU(Reshape)
+NO_GPU(Transpose)
+NO_GPU(Broadcast)
+NO_GPU(Slice)
+NO_GPU(AsStrided)
+NO_GPU(View)
+NO_GPU(Contiguous)
+NO_GPU(StopGradient)
+NO_GPU(Full)
+NO_GPU(Arange)
+NO_GPU(Reduce)
+NO_GPU(ArgReduce)
+
+} // namespace mlx::core

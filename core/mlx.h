@@ -1,0 +1,11 @@
+// The public API: `#include "mlx/mlx.h"` and `namespace mx = mlx::core;`.
+#pragma once
+
+#include "mlx/array.h"
+#include "mlx/device.h"
+#include "mlx/dtype.h"
+#include "mlx/memory.h"
+#include "mlx/ops.h"
+#include "mlx/stream.h"
+#include "mlx/transforms.h"
+#include "mlx/utils.h"

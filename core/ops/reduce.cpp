@@ -1,0 +1,196 @@
+#include "mlx/ops/reduce.h"
+
+#include <cmath>
+#include <numeric>
+
+#include "mlx/ops/creation.h"
+#include "mlx/ops/elementwise.h"
+#include "mlx/ops/shape.h"
+#include "mlx/primitives/reduce.h"
+#include "mlx/utils.h"
+
+namespace mlx::core {
+
+namespace {
+
+std::vector<int> all_axes(const array& a) {
+  std::vector<int> axes(a.ndim());
+  std::iota(axes.begin(), axes.end(), 0);
+  return axes;
+}
+
+array reduce(
+    const array& a,
+    const std::vector<int>& axes_in,
+    bool keepdims,
+    ReduceOp op,
+    Dtype out_dtype,
+    const char* name,
+    StreamOrDevice s) {
+  auto axes = normalize_axes(axes_in, static_cast<int>(a.ndim()), name);
+  if (axes.empty()) {
+    return astype(a, out_dtype, s);
+  }
+  if ((op == ReduceOp::Min || op == ReduceOp::Max)) {
+    for (int ax : axes) {
+      if (a.shape(ax) == 0) {
+        throw_error(
+            "[", name, "] Cannot reduce the empty axis ", ax, " of an array of shape ",
+            a.shape(), ": the operation has no identity.");
+      }
+    }
+  }
+  Shape kept = a.shape();
+  for (int ax : axes) {
+    kept[ax] = 1;
+  }
+  auto stream = to_stream(s);
+  array in = (op == ReduceOp::And || op == ReduceOp::Or) ? astype(a, bool_, stream) : a;
+  array out(kept, out_dtype, std::make_shared<Reduce>(stream, op, axes), {in});
+  return keepdims ? out : squeeze(out, axes, stream);
+}
+
+Dtype sum_dtype(Dtype t) {
+  return t == bool_ ? int32 : t;
+}
+
+} // namespace
+
+#define MLX_REDUCTION_OVERLOADS(fn)                                           \
+  array fn(const array& a, bool keepdims, StreamOrDevice s) {                 \
+    return fn(a, all_axes(a), keepdims, s);                                   \
+  }                                                                           \
+  array fn(const array& a, int axis, bool keepdims, StreamOrDevice s) {       \
+    return fn(a, std::vector<int>{axis}, keepdims, s);                        \
+  }
+
+array all(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
+  return reduce(a, axes, keepdims, ReduceOp::And, bool_, "all", s);
+}
+array any(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
+  return reduce(a, axes, keepdims, ReduceOp::Or, bool_, "any", s);
+}
+array sum(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
+  return reduce(a, axes, keepdims, ReduceOp::Sum, sum_dtype(a.dtype()), "sum", s);
+}
+array prod(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
+  return reduce(a, axes, keepdims, ReduceOp::Prod, sum_dtype(a.dtype()), "prod", s);
+}
+array max(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
+  return reduce(a, axes, keepdims, ReduceOp::Max, a.dtype(), "max", s);
+}
+array min(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
+  return reduce(a, axes, keepdims, ReduceOp::Min, a.dtype(), "min", s);
+}
+
+array mean(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
+  auto ax = normalize_axes(axes, static_cast<int>(a.ndim()), "mean");
+  double count = 1;
+  for (int i : ax) {
+    count *= a.shape(i);
+  }
+  Dtype t = issubdtype(a.dtype(), inexact) ? a.dtype() : float32;
+  array total = sum(astype(a, t, s), ax, keepdims, s);
+  return multiply(total, array(1.0 / count, t), s);
+}
+
+array logsumexp(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
+  auto ax = normalize_axes(axes, static_cast<int>(a.ndim()), "logsumexp");
+  Dtype t = issubdtype(a.dtype(), inexact) ? a.dtype() : float32;
+  array x = astype(a, t, s);
+  if (x.size() == 0) {
+    return log(sum(exp(x, s), ax, keepdims, s), s);
+  }
+  // Shift by the max for stability; an infinite max would give inf - inf.
+  array m = stop_gradient(max(x, ax, true, s), s);
+  m = where(isinf(m, s), zeros_like(m, s), m, s);
+  array out = add(log(sum(exp(subtract(x, m, s), s), ax, true, s), s), m, s);
+  return keepdims ? out : squeeze(out, ax, s);
+}
+
+MLX_REDUCTION_OVERLOADS(all)
+MLX_REDUCTION_OVERLOADS(any)
+MLX_REDUCTION_OVERLOADS(sum)
+MLX_REDUCTION_OVERLOADS(prod)
+MLX_REDUCTION_OVERLOADS(max)
+MLX_REDUCTION_OVERLOADS(min)
+MLX_REDUCTION_OVERLOADS(mean)
+MLX_REDUCTION_OVERLOADS(logsumexp)
+#undef MLX_REDUCTION_OVERLOADS
+
+array var(
+    const array& a,
+    const std::vector<int>& axes,
+    bool keepdims,
+    int ddof,
+    StreamOrDevice s) {
+  auto ax = normalize_axes(axes, static_cast<int>(a.ndim()), "var");
+  double count = 1;
+  for (int i : ax) {
+    count *= a.shape(i);
+  }
+  Dtype t = issubdtype(a.dtype(), inexact) ? a.dtype() : float32;
+  array x = astype(a, t, s);
+  // Two passes (mean, then squared deviations): no cancellation.
+  array mu = mean(x, ax, true, s);
+  array sq = square(subtract(x, mu, s), s);
+  array total = sum(sq, ax, keepdims, s);
+  double denom = std::max(count - ddof, 0.0);
+  return divide(total, array(denom, t), s);
+}
+
+array var(const array& a, bool keepdims, int ddof, StreamOrDevice s) {
+  return var(a, all_axes(a), keepdims, ddof, s);
+}
+array var(const array& a, int axis, bool keepdims, int ddof, StreamOrDevice s) {
+  return var(a, std::vector<int>{axis}, keepdims, ddof, s);
+}
+
+array std(const array& a, const std::vector<int>& axes, bool keepdims, int ddof, StreamOrDevice s) {
+  return sqrt(var(a, axes, keepdims, ddof, s), s);
+}
+array std(const array& a, bool keepdims, int ddof, StreamOrDevice s) {
+  return std(a, all_axes(a), keepdims, ddof, s);
+}
+array std(const array& a, int axis, bool keepdims, int ddof, StreamOrDevice s) {
+  return std(a, std::vector<int>{axis}, keepdims, ddof, s);
+}
+
+namespace {
+
+array arg_reduce(const array& a, int axis, bool keepdims, ArgReduceOp op, const char* name, StreamOrDevice s) {
+  int ax = normalize_axis(axis, static_cast<int>(a.ndim()), name);
+  if (a.shape(ax) == 0) {
+    throw_error("[", name, "] Cannot take the ", name, " of an empty axis ", axis, ".");
+  }
+  Shape shape = a.shape();
+  shape[ax] = 1;
+  auto stream = to_stream(s);
+  array out(shape, uint32, std::make_shared<ArgReduce>(stream, op, ax), {a});
+  return keepdims ? out : squeeze(out, ax, stream);
+}
+
+array arg_reduce_flat(const array& a, bool keepdims, ArgReduceOp op, const char* name, StreamOrDevice s) {
+  if (a.size() == 0) {
+    throw_error("[", name, "] Cannot take the ", name, " of an empty array.");
+  }
+  array out = arg_reduce(reshape(a, {-1}, s), 0, false, op, name, s);
+  return keepdims ? reshape(out, Shape(a.ndim(), 1), s) : out;
+}
+
+} // namespace
+
+array argmax(const array& a, int axis, bool keepdims, StreamOrDevice s) {
+  return arg_reduce(a, axis, keepdims, ArgReduceOp::ArgMax, "argmax", s);
+}
+array argmax(const array& a, bool keepdims, StreamOrDevice s) {
+  return arg_reduce_flat(a, keepdims, ArgReduceOp::ArgMax, "argmax", s);
+}
+array argmin(const array& a, int axis, bool keepdims, StreamOrDevice s) {
+  return arg_reduce(a, axis, keepdims, ArgReduceOp::ArgMin, "argmin", s);
+}
+array argmin(const array& a, bool keepdims, StreamOrDevice s) {
+  return arg_reduce_flat(a, keepdims, ArgReduceOp::ArgMin, "argmin", s);
+}
+
+} // namespace mlx::core

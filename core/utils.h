@@ -1,0 +1,35 @@
+// Helpers shared by the op front-ends, and array printing.
+#pragma once
+
+#include <ostream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "mlx/array.h"
+
+namespace mlx::core {
+
+/** Broadcast two shapes NumPy-style; throws naming `op` if they don't. */
+Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op = "broadcast_shapes");
+
+/** Axis in [-ndim, ndim) mapped to [0, ndim); throws naming `op`. */
+int normalize_axis(int axis, int ndim, const char* op);
+
+/** Sorted, unique, normalized axes; throws on duplicates or range. */
+std::vector<int> normalize_axes(const std::vector<int>& axes, int ndim, const char* op);
+
+std::ostream& operator<<(std::ostream& os, const array& a);
+std::ostream& operator<<(std::ostream& os, const std::vector<int32_t>& v);
+std::ostream& operator<<(std::ostream& os, const std::vector<int64_t>& v);
+
+/** Builds an exception message: error<std::invalid_argument>("[op] ", x). */
+template <typename E = std::invalid_argument, typename... Args>
+[[noreturn]] void throw_error(const Args&... args) {
+  std::ostringstream msg;
+  (msg << ... << args);
+  throw E(msg.str());
+}
+
+} // namespace mlx::core
