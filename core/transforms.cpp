@@ -44,7 +44,7 @@ std::vector<array> build_tape(const std::vector<array>& outputs) {
   return tape;
 }
 
-void run_primitive(array& arr) {
+void run_primitive(array arr) {
   auto outputs = arr.outputs();
   auto& inputs = arr.inputs();
   auto& primitive = arr.primitive();
@@ -76,6 +76,10 @@ void run_primitive(array& arr) {
   for (auto& o : outputs) {
     o.set_status(array::Status::available);
   }
+  // Drop this task's references before waking waiters, so that memory
+  // counters and donation checks they do next see only their own.
+  outputs.clear();
+  { array released = std::move(arr); }
   event->signal(error);
 }
 
@@ -94,7 +98,7 @@ void async_eval(std::vector<array> outputs) {
     Stream stream = arr.primitive().stream();
     // The task owns the only tape reference from here on.
     scheduler::enqueue(stream, [a = std::move(arr)]() mutable {
-      run_primitive(a);
+      run_primitive(std::move(a));
     });
   }
 }

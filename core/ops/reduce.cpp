@@ -193,4 +193,34 @@ array argmin(const array& a, bool keepdims, StreamOrDevice s) {
   return arg_reduce_flat(a, keepdims, ArgReduceOp::ArgMin, "argmin", s);
 }
 
+array softmax(
+    const array& a,
+    const std::vector<int>& axes,
+    bool precise,
+    StreamOrDevice s) {
+  auto ax = normalize_axes(axes, static_cast<int>(a.ndim()), "softmax");
+  Dtype t = issubdtype(a.dtype(), inexact) ? a.dtype() : float32;
+  if (t == complex64) {
+    throw_error("[softmax] Not supported for complex64.");
+  }
+  bool upcast = precise && t.size == 2;
+  array x = astype(a, upcast ? float32 : t, s);
+  if (x.size() == 0) {
+    return astype(x, t, s);
+  }
+  // Subtracting the max keeps exp in range; it cancels in the ratio.
+  array m = stop_gradient(max(x, ax, true, s), s);
+  m = where(isinf(m, s), zeros_like(m, s), m, s);
+  array e = exp(subtract(x, m, s), s);
+  return astype(divide(e, sum(e, ax, true, s), s), t, s);
+}
+
+array softmax(const array& a, bool precise, StreamOrDevice s) {
+  return softmax(a, all_axes(a), precise, s);
+}
+
+array softmax(const array& a, int axis, bool precise, StreamOrDevice s) {
+  return softmax(a, std::vector<int>{axis}, precise, s);
+}
+
 } // namespace mlx::core

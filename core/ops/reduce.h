@@ -71,4 +71,14 @@ inline array argmin(const array& a, StreamOrDevice s = {}) {
 }
 array argmin(const array& a, int axis, bool keepdims = false, StreamOrDevice s = {});
 
+/** exp(a) / sum(exp(a)) over the axes, computed stably; `precise`
+ * accumulates float16/bfloat16 inputs in float32. */
+array softmax(
+    const array& a,
+    const std::vector<int>& axes,
+    bool precise = false,
+    StreamOrDevice s = {});
+array softmax(const array& a, bool precise = false, StreamOrDevice s = {});
+array softmax(const array& a, int axis, bool precise = false, StreamOrDevice s = {});
+
 } // namespace mlx::core

@@ -1,0 +1,97 @@
+// Allocator accounting, the buffer cache, and buffer donation.
+#include <gtest/gtest.h>
+
+#include "mlx/mlx.h"
+
+namespace mx = mlx::core;
+
+namespace {
+// 4 MiB: a multiple of every size class, so accounting is exact.
+constexpr int kN = 1 << 20;
+constexpr size_t kBytes = kN * sizeof(float);
+} // namespace
+
+TEST(MemoryTest, ActivePeakAndCache) {
+  mx::clear_cache();
+  size_t base = mx::get_active_memory();
+  {
+    auto x = mx::full({kN}, 1.0f);
+    mx::eval(x);
+    EXPECT_GE(mx::get_active_memory(), base + kBytes);
+    EXPECT_GE(mx::get_peak_memory(), base + kBytes);
+  }
+  // Freed buffers go to the cache...
+  EXPECT_LE(mx::get_active_memory(), base + 1024);
+  EXPECT_GE(mx::get_cache_memory(), kBytes);
+  // ...and are reused by the next allocation of that size.
+  {
+    size_t cached = mx::get_cache_memory();
+    auto y = mx::full({kN}, 2.0f);
+    mx::eval(y);
+    EXPECT_LE(mx::get_cache_memory(), cached - kBytes + 1024);
+  }
+  mx::clear_cache();
+  EXPECT_EQ(mx::get_cache_memory(), 0u);
+  mx::reset_peak_memory();
+  EXPECT_LE(mx::get_peak_memory(), mx::get_active_memory() + 1024);
+}
+
+TEST(MemoryTest, LimitsReturnPreviousValues) {
+  size_t mem = mx::get_memory_limit();
+  EXPECT_GT(mem, 0u);
+  size_t prev = mx::set_memory_limit(mem / 2);
+  EXPECT_EQ(prev, mem);
+  EXPECT_EQ(mx::set_memory_limit(mem), mem / 2);
+
+  size_t cache_prev = mx::set_cache_limit(0);
+  {
+    auto x = mx::full({kN}, 1.0f);
+    mx::eval(x);
+  }
+  // With a zero cache limit freed buffers go straight back to the system.
+  EXPECT_EQ(mx::get_cache_memory(), 0u);
+  EXPECT_EQ(mx::set_cache_limit(cache_prev), 0u);
+  EXPECT_EQ(mx::set_wired_limit(0), 0u);
+}
+
+TEST(MemoryTest, DonationReusesOneBuffer) {
+  mx::clear_cache();
+  size_t base = mx::get_active_memory();
+  mx::reset_peak_memory();
+  // x is referenced only by the graph: exp(x) and exp(exp(x)) reuse its
+  // buffer, so the whole evaluation holds one 4 MiB buffer, not three.
+  auto y = mx::exp(mx::exp(mx::full({kN}, 0.0f)));
+  mx::eval(y);
+  size_t small = 4096; // the scalar fill value and its conversions
+  EXPECT_LE(mx::get_peak_memory(), base + kBytes + small);
+  EXPECT_NEAR(y.data<float>()[123], std::exp(1.0f), 1e-6);
+}
+
+TEST(MemoryTest, NoDonationWhenInputIsStillReferenced) {
+  mx::clear_cache();
+  auto x = mx::full({kN}, 0.0f);
+  mx::eval(x);
+  size_t base = mx::get_active_memory();
+  mx::reset_peak_memory();
+  auto y = mx::exp(mx::exp(x));
+  mx::eval(y);
+  // x stays valid (one new buffer for exp(x), reused by exp(exp(x))).
+  EXPECT_EQ(x.data<float>()[7], 0.0f);
+  EXPECT_LE(mx::get_peak_memory(), base + kBytes + 4096);
+  EXPECT_GE(mx::get_peak_memory(), base + kBytes);
+}
+
+TEST(MemoryTest, LongChainHoldsBoundedMemory) {
+  mx::clear_cache();
+  size_t base = mx::get_active_memory();
+  mx::reset_peak_memory();
+  constexpr int kSmall = 1 << 16; // 256 KiB per intermediate
+  auto x = mx::zeros({kSmall});
+  for (int i = 0; i < 10000; ++i) {
+    x = x + 1.0f;
+  }
+  mx::eval(x);
+  // 10,000 live intermediates would be 2.5 GB; a few are allowed.
+  EXPECT_LE(mx::get_peak_memory(), base + 4 * kSmall * sizeof(float));
+  EXPECT_EQ(x.data<float>()[kSmall - 1], 10000.0f);
+}
