@@ -199,6 +199,7 @@ finfo::finfo(Dtype t) : dtype(t) {
   } else { // float32, and complex64 per component
     max = std::numeric_limits<float>::max();
     eps = std::numeric_limits<float>::epsilon();
+    dtype = float32; // MLX reports complex64's component type
   }
   min = -max;
 }
@@ -230,7 +231,9 @@ TypeToDtype<T>::operator Dtype() {
   } else if constexpr (std::is_same_v<T, float>) {
     return float32;
   } else if constexpr (std::is_same_v<T, double>) {
-    return float64;
+    // As in MLX: C++ double scalars and lists make float32 arrays (so that
+    // `x * 2.0` keeps x's float32); float64 must be asked for explicitly.
+    return float32;
   } else {
     static_assert(std::is_same_v<T, complex64_t>, "unsupported dtype");
     return complex64;

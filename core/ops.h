@@ -3,5 +3,10 @@
 
 #include "mlx/ops/creation.h"
 #include "mlx/ops/elementwise.h"
+#include "mlx/ops/indexing.h"
+#include "mlx/ops/join.h"
+#include "mlx/ops/linalg_ops.h"
 #include "mlx/ops/reduce.h"
+#include "mlx/ops/scan.h"
 #include "mlx/ops/shape.h"
+#include "mlx/ops/sort.h"

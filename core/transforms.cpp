@@ -18,7 +18,10 @@ std::vector<array> build_tape(const std::vector<array>& outputs) {
   // (array, index of the next input to visit)
   std::stack<std::pair<array, size_t>> dfs;
   auto visit = [&](const array& a) {
-    if (a.status() != array::Status::unscheduled || visited.count(a.id())) {
+    // Arrays made with data but no primitive are leaves, whatever their
+    // status says.
+    if (a.status() != array::Status::unscheduled || !a.has_primitive() ||
+        visited.count(a.id())) {
       return;
     }
     visited.insert(a.id());

@@ -62,7 +62,9 @@ void print_value(std::ostream& os, T v) {
   if constexpr (std::is_same_v<T, bool>) {
     os << (v ? "true" : "false");
   } else if constexpr (std::is_same_v<T, complex64_t>) {
-    os << v.real() << (v.imag() >= 0 ? "+" : "-") << std::abs(v.imag())
+    // A nan imaginary part prints as "+nanj", as MLX does.
+    bool minus = v.imag() < 0;
+    os << v.real() << (minus ? "-" : "+") << (minus ? -v.imag() : v.imag())
        << "j";
   } else if constexpr (std::is_same_v<T, int8_t> || std::is_same_v<T, uint8_t>) {
     os << static_cast<int>(v);
@@ -74,7 +76,7 @@ void print_value(std::ostream& os, T v) {
 }
 
 // Prints arrays as MLX does: nested brackets, rows of deeper dims aligned
-// under the first element, summarized with "..." past 1000 elements.
+// under the first element, dims longer than 6 summarized with "...".
 template <typename T>
 void print_array(
     std::ostream& os,
@@ -103,11 +105,8 @@ void print_array(
     if (dim + 1 == a.ndim()) {
       os << ", ";
     } else {
-      os << ",";
-      for (size_t k = dim + 1; k < a.ndim(); ++k) {
-        os << "\n";
-      }
-      os << std::string(indent + 1, ' ');
+      // One newline whatever the depth (MLX prints no blank lines).
+      os << ",\n" << std::string(indent + 1, ' ');
     }
   };
   bool cut = summarize && n > 2 * kEdge;
@@ -132,7 +131,9 @@ std::ostream& operator<<(std::ostream& os, const array& arr) {
   a.eval();
   constexpr int kIndent = 6; // strlen("array(")
   os << "array(";
-  bool summarize = a.size() > 1000;
+  // MLX elides the middle of every dimension longer than 6, whatever the
+  // total size.
+  bool summarize = true;
   detail::dispatch_dtype(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
     print_array(os, a, a.data<T>(), 0, 0, kIndent, summarize);

@@ -69,8 +69,10 @@ array linspace(double start, double stop, int num, Dtype dtype, StreamOrDevice s
   // start + i * (stop - start) / (num - 1), computed in float64 so that the
   // last value is exactly stop.
   array t = divide(arange(0.0, static_cast<double>(num), 1.0, float64, s),
-                   array(static_cast<double>(std::max(num - 1, 1))), s);
-  array v = add(multiply(t, array(stop - start), s), array(start), s);
+                   array(static_cast<double>(std::max(num - 1, 1)), float64), s);
+  // Scalars must be float64 too (a C++ double alone makes a float32 array).
+  array v = add(multiply(t, array(stop - start, float64), s),
+                array(start, float64), s);
   return astype(v, dtype, s);
 }
 
@@ -79,13 +81,13 @@ array astype(array a, Dtype dtype, StreamOrDevice s) {
     return a;
   }
   return array(
-      a.shape(), dtype, std::make_shared<AsType>(to_stream(s), dtype), {std::move(a)});
+      a.shape(), dtype, std::make_shared<AsType>(to_stream(s), dtype), {a});
 }
 
 array copy(array a, StreamOrDevice s) {
   return array(
       a.shape(), a.dtype(), std::make_shared<Contiguous>(to_stream(s), true),
-      {std::move(a)});
+      {a});
 }
 
 array full(Shape shape, array vals, Dtype dtype, StreamOrDevice s) {

@@ -246,7 +246,7 @@ array as_strided(array a, Shape shape, Strides strides, size_t offset, StreamOrD
   return array(
       shape, a.dtype(),
       std::make_shared<AsStrided>(to_stream(s), shape, std::move(strides), offset),
-      {std::move(a)});
+      {a});
 }
 
 array contiguous(const array& a, bool allow_col_major, StreamOrDevice s) {

@@ -2,5 +2,10 @@
 #pragma once
 
 #include "mlx/primitives/elementwise.h"
+#include "mlx/primitives/indexing.h"
+#include "mlx/primitives/join.h"
+#include "mlx/primitives/matmul.h"
 #include "mlx/primitives/reduce.h"
+#include "mlx/primitives/scan.h"
 #include "mlx/primitives/shape.h"
+#include "mlx/primitives/sort.h"
