@@ -297,8 +297,11 @@ array nan_to_num(
   }
   double big = finfo(t).max;
   array out = where(isnan(a, s), array(nan, t), a, s);
-  out = where(isposinf(a, s), array(posinf.value_or(big), t), out, s);
-  return where(isneginf(a, s), array(neginf.value_or(-big), t), out, s);
+  // value_or would convert `big` to float (inf for float64): pick in double.
+  double pos = posinf ? static_cast<double>(*posinf) : big;
+  double neg = neginf ? static_cast<double>(*neginf) : -big;
+  out = where(isposinf(a, s), array(pos, t), out, s);
+  return where(isneginf(a, s), array(neg, t), out, s);
 }
 
 array add(const array& a, const array& b, StreamOrDevice s) {

@@ -116,7 +116,8 @@ T shift_right(T x, T y) {
 
 template <typename T>
 T logaddexp(T x, T y) {
-  if (x == -std::numeric_limits<T>::infinity() && x == y) {
+  // Equal infinities: x - y would be nan; the answer is that infinity.
+  if (std::isinf(x) && x == y) {
     return x;
   }
   T m = std::max(x, y);

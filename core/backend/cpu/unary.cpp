@@ -99,6 +99,19 @@ T negate(T x) {
   }
 }
 
+// exp over contiguous float32 (the hot case: softmax, activations). On
+// x86-64 it is built twice, for AVX2 + FMA (x86-64-v3) and for the baseline,
+// and the loader picks the clone that fits the CPU: the 8-wide version is
+// what keeps exp at memory bandwidth (benchmarks/RESULTS.md).
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target_clones("arch=x86-64-v3", "default")))
+#endif
+void exp_float_contiguous(const float* src, float* dst, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    dst[i] = cpu::fast_expf(src[i]);
+  }
+}
+
 } // namespace
 
 void Unary::eval_cpu(const std::vector<array>& inputs, array& out) {
@@ -123,6 +136,16 @@ void Unary::eval_cpu(const std::vector<array>& inputs, array& out) {
         return decltype(x)(1) / std::sqrt(x);
       });
     case UnaryOp::Exp:
+      if (in.dtype() == float32 && in.flags().contiguous) {
+        cpu::set_unary_output(in, out);
+        const float* src = in.data<float>();
+        float* dst = out.data<float>();
+        cpu::parallel_for(
+            in.data_size(), cpu::kElementwiseGrain, [&](size_t b, size_t e) {
+              exp_float_contiguous(src + b, dst + b, e - b);
+            });
+        return;
+      }
       return inexact_op(*this, in, out, [](auto x) {
         if constexpr (std::is_same_v<decltype(x), float>) {
           return cpu::fast_expf(x);

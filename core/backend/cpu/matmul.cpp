@@ -1,0 +1,246 @@
+// CPU kernels of Matmul and AddMM: one BLAS gemm per batch element.
+// Operands that BLAS can read as they are (row-major, or column-major passed
+// as CblasTrans) are not copied; other strided ones are copied once into a
+// row-contiguous buffer. float16/bfloat16 are converted to float32, run
+// through sgemm and converted back.
+#include <cblas.h>
+
+#include <climits>
+#include <cstdlib>
+#include <mutex>
+#include <optional>
+
+#include "mlx/backend/cpu/copy.h"
+#include "mlx/backend/cpu/strided.h"
+#include "mlx/primitives/matmul.h"
+#include "mlx/utils.h"
+
+namespace mlx::core {
+
+namespace {
+
+// Batch elements whose gemm does fewer multiply-adds than this run in
+// parallel over the pool (each single-threaded inside OpenBLAS, which does
+// not thread gemms this small); larger ones run one after the other, each
+// threaded by OpenBLAS. 64^3 is about where a gemm takes tens of
+// microseconds, well above the cost of waking a pool thread.
+constexpr size_t kSmallGemmWork = size_t(64) * 64 * 64;
+
+// OpenBLAS (Debian's pthread build) keeps its own threads. A stream worker
+// that calls gemm waits inside it, and our pool's threads sleep unless some
+// kernel calls parallel_for, so the two pools do not compete: give OpenBLAS
+// as many threads as our pool has (which honours MLX_NUM_THREADS), unless the
+// user chose OpenBLAS's count through its own environment variables.
+void configure_blas_threads() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (!std::getenv("OPENBLAS_NUM_THREADS") &&
+        !std::getenv("GOTO_NUM_THREADS") && !std::getenv("OMP_NUM_THREADS")) {
+      openblas_set_num_threads(cpu::num_threads());
+    }
+  });
+}
+
+template <typename T>
+void gemm(
+    CBLAS_TRANSPOSE ta,
+    CBLAS_TRANSPOSE tb,
+    int m,
+    int n,
+    int k,
+    T alpha,
+    const T* a,
+    int lda,
+    const T* b,
+    int ldb,
+    T beta,
+    T* c,
+    int ldc) {
+  if constexpr (std::is_same_v<T, float>) {
+    cblas_sgemm(
+        CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  } else if constexpr (std::is_same_v<T, double>) {
+    cblas_dgemm(
+        CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  } else {
+    static_assert(std::is_same_v<T, complex64_t>);
+    cblas_cgemm(
+        CblasRowMajor, ta, tb, m, n, k, &alpha, a, lda, b, ldb, &beta, c, ldc);
+  }
+}
+
+// One operand as BLAS reads it: the array holding the data (the input or a
+// copy), whether it is transposed, its leading dimension, and the element
+// strides of its batch dims (0 where broadcast).
+struct GemmOperand {
+  array data;
+  CBLAS_TRANSPOSE trans;
+  int ld;
+  Strides batch_strides;
+};
+
+// The BLAS view of a rows x cols matrix with element strides (sr, sc), if
+// there is one: row-major (unit column stride) or column-major (unit row
+// stride), with a leading dimension that fits an int. Strides of size-1
+// dims do not matter.
+std::optional<std::pair<CBLAS_TRANSPOSE, int>>
+blas_layout(int64_t rows, int64_t cols, int64_t sr, int64_t sc) {
+  if ((sc == 1 || cols == 1) && (rows == 1 || (sr >= cols && sr <= INT_MAX))) {
+    return std::make_pair(
+        CblasNoTrans,
+        static_cast<int>(rows == 1 ? std::max<int64_t>(cols, 1) : sr));
+  }
+  if ((sr == 1 || rows == 1) && (cols == 1 || (sc >= rows && sc <= INT_MAX))) {
+    return std::make_pair(
+        CblasTrans,
+        static_cast<int>(cols == 1 ? std::max<int64_t>(rows, 1) : sc));
+  }
+  return std::nullopt;
+}
+
+// A fresh row-contiguous temporary of the given shape and dtype.
+array make_buffer(const Shape& shape, Dtype dtype) {
+  array buf(shape, dtype, nullptr, {});
+  buf.set_data(allocator::malloc(buf.nbytes()));
+  buf.set_status(array::Status::available);
+  return buf;
+}
+
+GemmOperand prepare_operand(const array& in, Dtype compute) {
+  int nd = static_cast<int>(in.ndim());
+  int64_t rows = in.shape(nd - 2);
+  int64_t cols = in.shape(nd - 1);
+  Strides batch_strides(in.strides().begin(), in.strides().end() - 2);
+  if (in.dtype() == compute) {
+    auto layout =
+        blas_layout(rows, cols, in.strides()[nd - 2], in.strides()[nd - 1]);
+    if (layout) {
+      return {in, layout->first, layout->second, std::move(batch_strides)};
+    }
+  }
+  // Copy (and convert). Batch dims broadcast with stride 0 stay broadcast:
+  // the copy holds them once.
+  Shape copy_shape = in.shape();
+  for (int d = 0; d < nd - 2; ++d) {
+    if (batch_strides[d] == 0) {
+      copy_shape[d] = 1;
+    }
+  }
+  array buf = make_buffer(copy_shape, compute);
+  Strides copy_strides = row_major_strides(copy_shape);
+  cpu::copy_strided(in, buf, copy_shape, in.strides(), copy_strides);
+  for (int d = 0; d < nd - 2; ++d) {
+    batch_strides[d] = batch_strides[d] == 0 ? 0 : copy_strides[d];
+  }
+  return {
+      buf,
+      CblasNoTrans,
+      static_cast<int>(std::max<int64_t>(cols, 1)),
+      std::move(batch_strides)};
+}
+
+// acc (row-contiguous, acc's dtype T) = alpha * a @ b + beta * acc.
+template <typename T>
+void batched_gemm(
+    const array& a_in, const array& b_in, array& acc, T alpha, T beta) {
+  int nd = static_cast<int>(acc.ndim());
+  int m = acc.shape(nd - 2);
+  int n = acc.shape(nd - 1);
+  int k = a_in.shape(nd - 1);
+  Shape batch_shape(acc.shape().begin(), acc.shape().end() - 2);
+  size_t batch = shape_size(batch_shape);
+  T* out = acc.data<T>();
+  size_t out_matrix = static_cast<size_t>(m) * n;
+
+  if (k == 0) {
+    // gemm with k == 0 only scales C; do it here rather than rely on every
+    // BLAS handling the degenerate leading dimensions.
+    for (size_t i = 0; i < acc.size(); ++i) {
+      out[i] = beta == T(0) ? T(0) : out[i] * beta;
+    }
+    return;
+  }
+
+  configure_blas_threads();
+  GemmOperand a = prepare_operand(a_in, acc.dtype());
+  GemmOperand b = prepare_operand(b_in, acc.dtype());
+  const T* a_ptr = a.data.data<T>();
+  const T* b_ptr = b.data.data<T>();
+  auto run = [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      gemm<T>(
+          a.trans,
+          b.trans,
+          m,
+          n,
+          k,
+          alpha,
+          a_ptr + cpu::elem_to_loc(i, batch_shape, a.batch_strides),
+          a.ld,
+          b_ptr + cpu::elem_to_loc(i, batch_shape, b.batch_strides),
+          b.ld,
+          beta,
+          out + i * out_matrix,
+          n);
+    }
+  };
+  size_t work = out_matrix * static_cast<size_t>(k);
+  if (batch > 1 && work < kSmallGemmWork) {
+    cpu::parallel_for(batch, std::max<size_t>(1, kSmallGemmWork / work), run);
+  } else {
+    run(0, batch);
+  }
+}
+
+// out = alpha * a @ b + beta * c (c may be null, meaning beta = 0).
+void matmul_cpu(
+    const array& a,
+    const array& b,
+    const array* c,
+    float alpha,
+    float beta,
+    array& out) {
+  out.set_data(allocator::malloc(out.nbytes()));
+  if (out.size() == 0) {
+    return;
+  }
+  bool half = out.dtype() == float16 || out.dtype() == bfloat16;
+  Dtype compute = half ? float32 : out.dtype();
+  // Half types accumulate in a float32 buffer, converted at the end.
+  array acc = half ? make_buffer(out.shape(), float32) : out;
+  if (c == nullptr || beta == 0.0f) {
+    beta = 0.0f; // BLAS does not read C when beta is 0.
+  } else {
+    cpu::copy_strided(
+        *c, acc, out.shape(), c->strides(), row_major_strides(out.shape()));
+  }
+  switch (compute) {
+  case Dtype::Val::float32:
+    batched_gemm<float>(a, b, acc, alpha, beta);
+    break;
+  case Dtype::Val::float64:
+    batched_gemm<double>(a, b, acc, alpha, beta);
+    break;
+  case Dtype::Val::complex64:
+    batched_gemm<complex64_t>(a, b, acc, alpha, beta);
+    break;
+  default:
+    throw_error("[matmul] No CPU kernel for dtype ", out.dtype(), ".");
+  }
+  if (half) {
+    Strides strides = row_major_strides(out.shape());
+    cpu::copy_strided(acc, out, out.shape(), strides, strides);
+  }
+}
+
+} // namespace
+
+void Matmul::eval_cpu(const std::vector<array>& inputs, array& out) {
+  matmul_cpu(inputs[0], inputs[1], nullptr, 1.0f, 0.0f, out);
+}
+
+void AddMM::eval_cpu(const std::vector<array>& inputs, array& out) {
+  matmul_cpu(inputs[1], inputs[2], &inputs[0], alpha_, beta_, out);
+}
+
+} // namespace mlx::core

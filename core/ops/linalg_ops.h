@@ -1,0 +1,47 @@
+// Matrix and tensor products: matmul, addmm, inner, outer, tensordot, kron.
+#pragma once
+
+#include <vector>
+
+#include "mlx/array.h"
+#include "mlx/stream.h"
+
+namespace mlx::core {
+
+/** Matrix product with NumPy's rules: a 1-D first operand is a row vector,
+ * a 1-D second operand a column vector (the added dim is removed from the
+ * result), and the batch dims (all but the last two) broadcast. Inputs
+ * must promote to a floating point or complex type. */
+array matmul(const array& a, const array& b, StreamOrDevice s = {});
+
+/** alpha * (a @ b) + beta * c, with c broadcast to the product's shape. */
+array addmm(
+    array c,
+    array a,
+    array b,
+    const float& alpha = 1.0f,
+    const float& beta = 1.0f,
+    StreamOrDevice s = {});
+
+/** Sum product over the last axes (the dot product of 1-D arrays). */
+array inner(const array& a, const array& b, StreamOrDevice s = {});
+
+/** Outer product of the flattened inputs. */
+array outer(const array& a, const array& b, StreamOrDevice s = {});
+
+/** Contract the last `axes` dims of a with the first `axes` dims of b. */
+array tensordot(
+    const array& a, const array& b, const int axes = 2, StreamOrDevice s = {});
+
+/** Contract dims axes_a[i] of a with dims axes_b[i] of b. */
+array tensordot(
+    const array& a,
+    const array& b,
+    const std::vector<int>& axes_a,
+    const std::vector<int>& axes_b,
+    StreamOrDevice s = {});
+
+/** Kronecker product. */
+array kron(const array& a, const array& b, StreamOrDevice s = {});
+
+} // namespace mlx::core

@@ -1,0 +1,42 @@
+// Matrix products. Both primitives take inputs whose batch dims are already
+// broadcast to the output's (a: [..., M, K], b: [..., K, N]) and of the
+// output's dtype; the op front-ends handle 1-D operands and promotion.
+#pragma once
+
+#include "mlx/primitives/primitive.h"
+
+namespace mlx::core {
+
+/** out = a @ b */
+class Matmul : public UnaryPrimitive {
+public:
+  explicit Matmul(Stream stream) : UnaryPrimitive(stream) {}
+
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  void eval_gpu(const std::vector<array>& inputs, array& out) override;
+
+  const char* name() const override { return "Matmul"; }
+  bool is_equivalent(const Primitive& other) const override;
+};
+
+/** out = alpha * (a @ b) + beta * c; inputs are {c, a, b} with c already
+ * broadcast to the output's shape. */
+class AddMM : public UnaryPrimitive {
+public:
+  AddMM(Stream stream, float alpha, float beta)
+      : UnaryPrimitive(stream), alpha_(alpha), beta_(beta) {}
+
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  void eval_gpu(const std::vector<array>& inputs, array& out) override;
+
+  const char* name() const override { return "AddMM"; }
+  bool is_equivalent(const Primitive& other) const override;
+  float alpha() const { return alpha_; }
+  float beta() const { return beta_; }
+
+private:
+  float alpha_;
+  float beta_;
+};
+
+} // namespace mlx::core
