@@ -182,3 +182,16 @@ TEST(GraphTest, ExportToDotNamesArraysAndPrimitives) {
   EXPECT_NE(dot.find("[label=\"() int32\"]"), std::string::npos);
   EXPECT_THROW(mx::export_to_dot("/nonexistent-dir/g.dot", {z}), std::runtime_error);
 }
+
+TEST(StreamTest, GpuStreamRaisesNotImplementedOnGpu) {
+  // No GPU backend is built: a primitive placed on a GPU stream raises from
+  // its eval_gpu slot, and the error reaches the caller.
+  mx::Stream gpu_stream(1000, mx::Device::gpu);
+  auto y = mx::add(mx::array(1.0f), mx::array(2.0f), gpu_stream);
+  try {
+    mx::eval(y);
+    FAIL() << "expected an exception";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("[Add] Not implemented on GPU", 0), 0u);
+  }
+}

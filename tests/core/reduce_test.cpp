@@ -123,10 +123,12 @@ TEST(ReduceTest, MeanVarStd) {
   EXPECT_NEAR(var(array({1, 2, 3, 4}), false, 1).item<float>(), 5.0 / 3, 1e-6);
   EXPECT_EQ(var(a, {0, 2}, true).shape(), (Shape{1, 3, 1}));
   EXPECT_NEAR(mx::std(array({2.0f, 4.0f})).item<float>(), 1.0, 1e-6);
-  // Mean of a large constant. NumPy's pairwise sum gives 0.1000001; the
-  // float32 kernel accumulates sequentially per chunk (drift ~1e-4 here, a
-  // known limitation), so only a loose bound is checked.
-  EXPECT_NEAR(mean(full({1 << 20}, 0.1f)).item<float>(), 0.1, 1e-3);
+  // Mean of a large constant: NumPy's pairwise sum gives 0.1000001; the
+  // blocked kernel (block totals in double) is as close.
+  EXPECT_NEAR(mean(full({1 << 20}, 0.1f)).item<float>(), 0.1, 1e-6);
+  // The same through a strided (non-contiguous) single row.
+  auto strided = slice(full({1 << 21}, 0.1f), {0}, {1 << 21}, {2});
+  EXPECT_NEAR(sum(strided).item<float>(), 0.1 * (1 << 20), 0.5);
   // Mean of an empty axis is nan (as NumPy); var with ddof >= n is inf / nan.
   EXPECT_TRUE(std::isnan(mean(zeros({0})).item<float>()));
   EXPECT_TRUE(std::isinf(var(array({1.0f, 2.0f}), false, 2).item<float>()));
@@ -216,4 +218,18 @@ TEST(ReduceTest, ZeroSize) {
   expect_throws_with_prefix([] { min(zeros({2, 0}), 1); }, "[min]");
   // ...but reducing a non-empty axis of an array with an empty dim is fine.
   EXPECT_EQ(max(zeros({0, 3}), 1).shape(), Shape{0});
+}
+
+TEST(ReduceTest, LeadingAxesReduceWholeRows) {
+  // x[i, j] = 7 i + j, i < 300: column sums are 7 * (299*300/2) + 300 j.
+  auto x = reshape(arange(2100.0f), {300, 7});
+  std::vector<double> expected;
+  for (int j = 0; j < 7; ++j) {
+    expected.push_back(313950.0 + 300.0 * j);
+  }
+  expect_array_near(sum(x, 0), expected, {7}, 0, 0);
+  // Max over the two leading axes of a (3, 100, 5) array: the last block.
+  auto y = reshape(arange(1500.0f), {3, 100, 5});
+  expect_array_near(max(y, {0, 1}), {1495, 1496, 1497, 1498, 1499}, {5}, 0, 0);
+  expect_array_near(min(y, {0, 1}, true), {0, 1, 2, 3, 4}, {1, 1, 5}, 0, 0);
 }

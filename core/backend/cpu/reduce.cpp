@@ -69,52 +69,66 @@ bool complex_less(A x, A y) {
   }
 }
 
+// One step of the reduction.
+template <ReduceOp Op, typename A>
+inline A accumulate(A acc, A v) {
+  if constexpr (std::is_same_v<A, bool> && Op == ReduceOp::Sum) {
+    return acc || v;
+  } else if constexpr (std::is_same_v<A, bool> && Op == ReduceOp::Prod) {
+    return acc && v;
+  } else if constexpr (Op == ReduceOp::Sum) {
+    return acc + v;
+  } else if constexpr (Op == ReduceOp::Prod) {
+    return acc * v;
+  } else if constexpr (Op == ReduceOp::And) {
+    return acc && v;
+  } else if constexpr (Op == ReduceOp::Or) {
+    return acc || v;
+  } else if constexpr (Op == ReduceOp::Min) {
+    // NaN propagates, as NumPy.
+    return (is_nan(v) || complex_less(v, acc)) && !is_nan(acc) ? v : acc;
+  } else {
+    return (is_nan(v) || complex_less(acc, v)) && !is_nan(acc) ? v : acc;
+  }
+}
+
 // Combines acc with the n values src[0], src[inc], ... .
 template <ReduceOp Op, typename T, typename A>
 A reduce_row(A acc, const T* src, int32_t n, int64_t inc) {
   int32_t i = 0;
   if constexpr (Op == ReduceOp::Sum && std::is_floating_point_v<A>) {
-    // Eight independent partial sums: vectorizable, and more accurate
-    // than one running sum.
-    if (inc == 1 && n >= 16) {
-      A part[8] = {};
-      for (; i + 8 <= n; i += 8) {
-        for (int k = 0; k < 8; ++k) {
-          part[k] += static_cast<A>(src[i + k]);
+    // Blocks of kBlock values summed in eight lanes (vectorizable), block
+    // totals accumulated in double: the rounding error stays near that of
+    // one float addition per block instead of growing with n.
+    constexpr int32_t kBlock = 256;
+    auto block = [&](auto step) {
+      double total = acc;
+      for (; i + kBlock <= n; i += kBlock) {
+        A part[8] = {};
+        for (int32_t j = 0; j < kBlock; j += 8) {
+          for (int k = 0; k < 8; ++k) {
+            part[k] += static_cast<A>(src[(i + j + k) * step]);
+          }
         }
+        total += ((part[0] + part[1]) + (part[2] + part[3])) +
+            ((part[4] + part[5]) + (part[6] + part[7]));
       }
-      for (int k = 0; k < 8; ++k) {
-        acc += part[k];
-      }
+      acc = static_cast<A>(total);
+    };
+    if (n >= kBlock) {
+      // A compile-time unit step lets the contiguous case vectorize.
+      inc == 1 ? block(std::integral_constant<int64_t, 1>{}) : block(inc);
     }
   }
   for (; i < n; ++i) {
-    A v = static_cast<A>(src[i * inc]);
-    if constexpr (std::is_same_v<A, bool> && Op == ReduceOp::Sum) {
-      acc = acc || v;
-    } else if constexpr (std::is_same_v<A, bool> && Op == ReduceOp::Prod) {
-      acc = acc && v;
-    } else if constexpr (Op == ReduceOp::Sum) {
-      acc += v;
-    } else if constexpr (Op == ReduceOp::Prod) {
-      acc *= v;
-    } else if constexpr (Op == ReduceOp::And) {
-      acc = acc && v;
-    } else if constexpr (Op == ReduceOp::Or) {
-      acc = acc || v;
-    } else if constexpr (Op == ReduceOp::Min) {
-      // NaN propagates, as NumPy.
-      acc = (is_nan(v) || complex_less(v, acc)) && !is_nan(acc) ? v : acc;
-    } else {
-      acc = (is_nan(v) || complex_less(acc, v)) && !is_nan(acc) ? v : acc;
-    }
+    acc = accumulate<Op>(acc, static_cast<A>(src[i * inc]));
   }
   return acc;
 }
 
 template <ReduceOp Op, typename A>
 A combine(A a, A b) {
-  return reduce_row<Op, A, A>(a, &b, 1, 0);
+  return accumulate<Op>(a, b);
 }
 
 template <ReduceOp Op, typename T, typename O>
@@ -151,17 +165,28 @@ void reduce_typed(const array& in, array& out, const std::vector<int>& axes) {
   };
 
   if (n_out == 1 && n_red > cpu::kElementwiseGrain) {
-    // One output: threads reduce disjoint row ranges, then combine.
+    // One output: threads reduce disjoint parts, then combine. A single
+    // (collapsed) reduced dim is split by elements, several by rows.
     int chunks = cpu::num_threads();
     // (not std::vector: A may be bool)
     std::unique_ptr<A[]> partial(new A[chunks]);
     std::fill(partial.get(), partial.get() + chunks, reduce_init<A>(Op));
-    size_t per = (red_rows + chunks - 1) / chunks;
+    bool flat = red_shape.size() == 1;
+    size_t units = flat ? n_red : red_rows;
+    size_t per = (units + chunks - 1) / chunks;
     cpu::parallel_for(chunks, 1, [&](size_t b, size_t e) {
       for (size_t c = b; c < e; ++c) {
-        size_t r0 = c * per, r1 = std::min(red_rows, r0 + per);
-        if (r0 < r1) {
-          partial[c] = reduce_range(src, r0, r1);
+        size_t u0 = c * per, u1 = std::min(units, u0 + per);
+        if (u0 >= u1) {
+          continue;
+        }
+        if (flat) {
+          int64_t inc = rs[0][0];
+          partial[c] = reduce_row<Op>(
+              reduce_init<A>(Op), src + u0 * inc,
+              static_cast<int32_t>(u1 - u0), inc);
+        } else {
+          partial[c] = reduce_range(src, u0, u1);
         }
       }
     });
@@ -170,6 +195,30 @@ void reduce_typed(const array& in, array& out, const std::vector<int>& axes) {
       acc = combine<Op>(acc, partial[c]);
     }
     dst[0] = static_cast<O>(acc);
+    return;
+  }
+  // Reduced axes leading a row-contiguous input ("column" reduction, e.g.
+  // a sum over the batch axis): add whole rows into the outputs so the
+  // inner loop runs over contiguous memory.
+  bool leading = true;
+  for (size_t k = 0; k < axes.size(); ++k) {
+    leading &= axes[k] == static_cast<int>(k);
+  }
+  if (leading && in.flags().row_contiguous && n_out > 1 && n_red > 1) {
+    size_t grain = std::max<size_t>(64, cpu::kElementwiseGrain / n_red);
+    cpu::parallel_for(n_out, grain, [&](size_t b, size_t e) {
+      std::unique_ptr<A[]> acc(new A[e - b]);
+      std::fill(acc.get(), acc.get() + (e - b), reduce_init<A>(Op));
+      for (size_t r = 0; r < n_red; ++r) {
+        const T* row = src + r * n_out;
+        for (size_t j = b; j < e; ++j) {
+          acc[j - b] = accumulate<Op>(acc[j - b], static_cast<A>(row[j]));
+        }
+      }
+      for (size_t j = b; j < e; ++j) {
+        dst[j] = static_cast<O>(acc[j - b]);
+      }
+    });
     return;
   }
   size_t grain = std::max<size_t>(1, cpu::kElementwiseGrain / std::max<size_t>(n_red, 1));
