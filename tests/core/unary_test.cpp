@@ -8,6 +8,7 @@
 #include <limits>
 #include <vector>
 
+#include "mlx/backend/cpu/math.h"
 #include "test_utils.h"
 
 using namespace mlx::core;
@@ -427,4 +428,29 @@ TEST(UnaryTest, LargeInputUsesParallelPath) {
   n.eval();
   // n[3, 5] = -(t[3, 5]) = -(5 * 1024 + 3)
   EXPECT_EQ(slice(n, {3, 5}, {4, 6}).item<int>(), -(5 * 1024 + 3));
+}
+
+TEST(UnaryTest, FastExpMatchesDoublePrecisionExp) {
+  // The float32 exp kernel's polynomial, checked against double-precision
+  // std::exp over its whole range: within 2 ulp (2.4e-7 relative) where the
+  // result is a normal float.
+  double worst = 0;
+  for (int i = 0; i <= 1000000; ++i) {
+    float x = -87.0f + 175.0f * static_cast<float>(i) / 1000000.0f;
+    double expected = std::exp(static_cast<double>(x));
+    if (expected > 3.4e38) {
+      continue;
+    }
+    double got = mlx::core::cpu::fast_expf(x);
+    worst = std::max(worst, std::abs(got - expected) / expected);
+  }
+  EXPECT_LT(worst, 2.4e-7);
+  // Subnormal results, overflow, and the special values.
+  EXPECT_NEAR(mlx::core::cpu::fast_expf(-100.0f), 3.720075976020836e-44, 3e-45);
+  EXPECT_EQ(mlx::core::cpu::fast_expf(-110.0f), 0.0f);
+  EXPECT_TRUE(std::isinf(mlx::core::cpu::fast_expf(89.0f)));
+  EXPECT_TRUE(std::isfinite(mlx::core::cpu::fast_expf(88.7f)));
+  EXPECT_EQ(mlx::core::cpu::fast_expf(-INFINITY), 0.0f);
+  EXPECT_TRUE(std::isinf(mlx::core::cpu::fast_expf(INFINITY)));
+  EXPECT_TRUE(std::isnan(mlx::core::cpu::fast_expf(NAN)));
 }

@@ -20,7 +20,8 @@ inline float fast_expf(float x) {
   constexpr float kRound = 12582912.0f; // 1.5 * 2^23: add/sub rounds to int
   float xc = x < -104.0f ? -104.0f : x;
   xc = xc > 89.0f ? 89.0f : xc;
-  float n = (xc * kLog2e + kRound) - kRound;
+  float t = xc * kLog2e + kRound;
+  float n = t - kRound;
   float r = xc - n * kLn2Hi;
   r = r - n * kLn2Lo;
   float p = 1.9875691500e-4f;
@@ -30,16 +31,20 @@ inline float fast_expf(float x) {
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   p = p * r * r + r + 1.0f;
-  int32_t ni = static_cast<int32_t>(n);
-  int32_t n1 = ni / 2;
+  // The integer n also sits in t's low mantissa bits: reading it there
+  // avoids a float-to-int conversion (undefined for NaN).
+  int32_t t_bits;
+  std::memcpy(&t_bits, &t, sizeof(t_bits));
+  int32_t ni = t_bits - 0x4B400000; // bits of kRound
+  int32_t n1 = ni >> 1; // floor(ni / 2): one shift, no sign fix-up
   int32_t n2 = ni - n1;
   int32_t b1 = (n1 + 127) << 23;
   int32_t b2 = (n2 + 127) << 23;
   float s1, s2;
   std::memcpy(&s1, &b1, sizeof(s1));
   std::memcpy(&s2, &b2, sizeof(s2));
-  float y = p * s1 * s2;
-  return x != x ? x : y; // nan in, nan out
+  // NaN needs no test: it flows through r and p, and NaN * s is NaN.
+  return p * s1 * s2;
 }
 
 inline float fast_sigmoid(float x) {

@@ -102,7 +102,7 @@ T negate(T x) {
 // exp over contiguous float32 (the hot case: softmax, activations). On
 // x86-64 it is built twice, for AVX2 + FMA (x86-64-v3) and for the baseline,
 // and the loader picks the clone that fits the CPU: the 8-wide version is
-// what keeps exp at memory bandwidth (benchmarks/RESULTS.md).
+// what keeps exp near memory bandwidth (benchmarks/RESULTS.md).
 #if defined(__x86_64__) && defined(__GNUC__)
 __attribute__((target_clones("arch=x86-64-v3", "default")))
 #endif
