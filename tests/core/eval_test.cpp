@@ -195,3 +195,14 @@ TEST(StreamTest, GpuStreamRaisesNotImplementedOnGpu) {
     EXPECT_EQ(std::string(e.what()).rfind("[Add] Not implemented on GPU", 0), 0u);
   }
 }
+
+TEST(StreamTest, SetDefaultStreamRoutesOps) {
+  auto previous = mx::default_stream(mx::Device::cpu);
+  auto s = mx::new_stream(mx::Device::cpu);
+  mx::set_default_stream(s);
+  auto y = mx::multiply(mx::array(3), mx::array(4));
+  EXPECT_EQ(y.primitive().stream(), s);
+  EXPECT_EQ(y.item<int>(), 12);
+  mx::set_default_stream(previous);
+  EXPECT_EQ(mx::default_stream(mx::Device::cpu), previous);
+}

@@ -233,3 +233,45 @@ TEST(ReduceTest, LeadingAxesReduceWholeRows) {
   expect_array_near(max(y, {0, 1}), {1495, 1496, 1497, 1498, 1499}, {5}, 0, 0);
   expect_array_near(min(y, {0, 1}, true), {0, 1, 2, 3, 4}, {1, 1, 5}, 0, 0);
 }
+
+TEST(ReduceTest, Softmax) {
+  array x({1.0f, 2.0f, 3.0f, -1.0f, 0.0f, 4.0f}, {2, 3});
+  // e = np.exp(x - x.max(axis, keepdims=True)); e / e.sum(axis, keepdims=True)
+  expect_array_near(
+      softmax(x, -1),
+      {0.09003057317038046, 0.24472847105479764, 0.6652409557748218,
+       0.006573263185309083, 0.0178679818703045, 0.9755587549443865},
+      {2, 3}, 1e-6);
+  expect_array_near(
+      softmax(x, 0),
+      {0.8807970779778823, 0.8807970779778823, 0.2689414213699951,
+       0.11920292202211755, 0.11920292202211755, 0.7310585786300049},
+      {2, 3}, 1e-6);
+  // All axes, and the transposed input gives the transposed result.
+  expect_array_near(
+      softmax(x),
+      {0.03154963320110002, 0.08576079462509835, 0.233122009623613,
+       0.00426977854528211, 0.011606461431184656, 0.6336913225737218},
+      {2, 3}, 1e-6);
+  expect_array_near(
+      softmax(transpose(x), 0),
+      {0.09003057317038046, 0.006573263185309083, 0.24472847105479764,
+       0.0178679818703045, 0.6652409557748218, 0.9755587549443865},
+      {3, 2}, 1e-6);
+  // Large logits do not overflow; -inf entries get probability 0.
+  expect_array_near(
+      softmax(array({1000.0f, 1000.0f, -INFINITY})), {0.5, 0.5, 0.0}, {3}, 1e-6);
+  // float16 keeps its dtype; precise accumulates in float32.
+  auto h = softmax(astype(x, float16), -1, true);
+  EXPECT_EQ(h.dtype(), float16);
+  expect_array_near(
+      h,
+      {0.09003057317038046, 0.24472847105479764, 0.6652409557748218,
+       0.006573263185309083, 0.0178679818703045, 0.9755587549443865},
+      {2, 3}, 2e-3, 1e-4);
+  // Integers compute in float32.
+  EXPECT_EQ(softmax(array({1, 2})).dtype(), float32);
+  expect_throws_with_prefix([&] { softmax(x, 2); }, "[softmax]");
+  expect_throws_with_prefix(
+      [&] { softmax(astype(x, complex64), 0); }, "[softmax]");
+}
