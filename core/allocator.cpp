@@ -3,8 +3,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <atomic>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <sstream>
@@ -46,7 +46,7 @@ size_t physical_memory() {
 }
 
 class HostAllocator : public Allocator {
- public:
+public:
   HostAllocator()
       : memory_limit_(physical_memory()), cache_limit_(memory_limit_) {}
 
@@ -146,7 +146,7 @@ class HostAllocator : public Allocator {
     release_cache(cache_bytes_);
   }
 
- private:
+private:
   // Caller holds mutex_.
   void* take_from_cache(size_t block) {
     auto it = cache_.find(block);

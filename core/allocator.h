@@ -8,7 +8,7 @@
 namespace mlx::core::allocator {
 
 class Buffer {
- public:
+public:
   Buffer() = default;
   explicit Buffer(void* ptr) : ptr_(ptr) {}
 
@@ -17,12 +17,12 @@ class Buffer {
   /** Host address of the first byte (nullptr for empty buffers). */
   void* raw_ptr() const { return ptr_; }
 
- private:
+private:
   void* ptr_{nullptr};
 };
 
 class Allocator {
- public:
+public:
   virtual ~Allocator() = default;
   virtual Buffer malloc(size_t size) = 0;
   virtual void free(Buffer buffer) = 0;

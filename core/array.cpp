@@ -24,7 +24,8 @@ size_t shape_size(const Shape& shape) {
       msg << "[array] Shape dimensions must be non-negative, got " << d << ".";
       throw std::invalid_argument(msg.str());
     }
-    if (d != 0 && n > std::numeric_limits<int64_t>::max() / d) {
+    if (d != 0 &&
+        n > static_cast<size_t>(std::numeric_limits<int64_t>::max() / d)) {
       throw std::overflow_error("[array] Shape size overflows int64.");
     }
     n *= static_cast<size_t>(d);
@@ -33,24 +34,17 @@ size_t shape_size(const Shape& shape) {
 }
 
 array::ArrayDesc::ArrayDesc(Shape shape_, Dtype dtype_)
-    : shape(std::move(shape_)),
-      strides(row_major_strides(shape)),
-      size(shape_size(shape)),
-      dtype(dtype_),
-      status(Status::available) {}
+    : shape(std::move(shape_)), strides(row_major_strides(shape)),
+      size(shape_size(shape)), dtype(dtype_), status(Status::available) {}
 
 array::ArrayDesc::ArrayDesc(
     Shape shape_,
     Dtype dtype_,
     std::shared_ptr<Primitive> primitive_,
     std::vector<array> inputs_)
-    : shape(std::move(shape_)),
-      strides(row_major_strides(shape)),
-      size(shape_size(shape)),
-      dtype(dtype_),
-      primitive(std::move(primitive_)),
-      status(Status::unscheduled),
-      inputs(std::move(inputs_)) {}
+    : shape(std::move(shape_)), strides(row_major_strides(shape)),
+      size(shape_size(shape)), dtype(dtype_), primitive(std::move(primitive_)),
+      status(Status::unscheduled), inputs(std::move(inputs_)) {}
 
 array::ArrayDesc::~ArrayDesc() {
   // Releasing a long unevaluated chain recursively would overflow the stack:
@@ -74,11 +68,7 @@ array::ArrayDesc::~ArrayDesc() {
   }
 }
 
-array::array(
-    allocator::Buffer data,
-    Shape shape,
-    Dtype dtype,
-    Deleter deleter)
+array::array(allocator::Buffer data, Shape shape, Dtype dtype, Deleter deleter)
     : desc_(std::make_shared<ArrayDesc>(std::move(shape), dtype)) {
   set_data(data, std::move(deleter));
 }
@@ -89,15 +79,11 @@ array::array(
     std::shared_ptr<Primitive> primitive,
     std::vector<array> inputs)
     : desc_(std::make_shared<ArrayDesc>(
-          std::move(shape),
-          dtype,
-          std::move(primitive),
-          std::move(inputs))) {}
+          std::move(shape), dtype, std::move(primitive), std::move(inputs))) {}
 
 array::array(std::initializer_list<int> data, Dtype dtype)
     : desc_(std::make_shared<ArrayDesc>(
-          Shape{static_cast<int32_t>(data.size())},
-          dtype)) {
+          Shape{static_cast<int32_t>(data.size())}, dtype)) {
   init(data.begin());
 }
 
@@ -196,8 +182,9 @@ bool array::is_donatable() const {
   // The array handle held by the running primitive's input list is the only
   // one, and no other view shares its buffer.
   return desc_.use_count() == 1 && desc_->data &&
-      desc_->data.use_count() == 1 && desc_->flags.row_contiguous &&
-      desc_->data_size == desc_->size && desc_->data->buffer.ptr() != nullptr;
+         desc_->data.use_count() == 1 && desc_->flags.row_contiguous &&
+         desc_->data_size == desc_->size &&
+         desc_->data->buffer.ptr() != nullptr;
 }
 
 void array::set_data(allocator::Buffer buffer, Deleter d) {

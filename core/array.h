@@ -32,18 +32,15 @@ Strides row_major_strides(const Shape& shape);
 size_t shape_size(const Shape& shape);
 
 class array {
- public:
+public:
   /** A scalar (0-d) array. */
-  template <typename T>
-  explicit array(T val, Dtype dtype = TypeToDtype<T>());
+  template <typename T> explicit array(T val, Dtype dtype = TypeToDtype<T>());
 
   /** A 1-d array; an int list gives int32, a float list float32. */
-  template <typename T>
-  array(std::initializer_list<T> data);
+  template <typename T> array(std::initializer_list<T> data);
 
   /** An array of the given shape from the list (size must match). */
-  template <typename T>
-  array(std::initializer_list<T> data, Shape shape);
+  template <typename T> array(std::initializer_list<T> data, Shape shape);
 
   /** Special case so `array({1, 2}, float32)` converts ints to float32. */
   array(std::initializer_list<int> data, Dtype dtype);
@@ -57,8 +54,7 @@ class array {
           TypeToDtype<typename std::iterator_traits<It>::value_type>());
 
   /** From a vector and a shape. */
-  template <typename T>
-  array(const std::vector<T>& data, Shape shape);
+  template <typename T> array(const std::vector<T>& data, Shape shape);
   template <typename T>
   array(const std::vector<T>& data, Shape shape, Dtype dtype);
 
@@ -104,16 +100,11 @@ class array {
   void eval();
 
   /** The single element, converted to T; evaluates the array. */
-  template <typename T>
-  T item();
+  template <typename T> T item();
 
   /** Pointer to the first element; the array must be evaluated. */
-  template <typename T>
-  T* data() {
-    return static_cast<T*>(desc_->data_ptr);
-  }
-  template <typename T>
-  const T* data() const {
+  template <typename T> T* data() { return static_cast<T*>(desc_->data_ptr); }
+  template <typename T> const T* data() const {
     return static_cast<const T*>(desc_->data_ptr);
   }
 
@@ -136,8 +127,8 @@ class array {
 
   enum class Status {
     unscheduled, // a graph node nobody has asked to evaluate yet
-    scheduled, // queued on a stream; `event()` says when it is done
-    available, // data is ready (or evaluation failed: see event())
+    scheduled,   // queued on a stream; `event()` says when it is done
+    available,   // data is ready (or evaluation failed: see event())
   };
 
   const Flags& flags() const { return desc_->flags; }
@@ -206,7 +197,7 @@ class array {
 
   ~array() = default;
 
- private:
+private:
   struct ArrayDesc {
     Shape shape;
     Strides strides;
@@ -236,8 +227,7 @@ class array {
   };
 
   void init_from_bytes(const void* src, size_t bytes);
-  template <typename It>
-  void init(It src);
+  template <typename It> void init(It src);
 
   std::shared_ptr<ArrayDesc> desc_;
 };
@@ -254,8 +244,7 @@ array::array(T val, Dtype dtype)
 template <typename T>
 array::array(std::initializer_list<T> data)
     : desc_(std::make_shared<ArrayDesc>(
-          Shape{static_cast<int32_t>(data.size())},
-          TypeToDtype<T>())) {
+          Shape{static_cast<int32_t>(data.size())}, TypeToDtype<T>())) {
   init(data.begin());
 }
 
@@ -292,8 +281,7 @@ array::array(const std::vector<T>& data, Shape shape, Dtype dtype)
 namespace detail {
 
 // Converts one value between element types, as astype does.
-template <typename Out, typename In>
-Out convert_scalar(In v) {
+template <typename Out, typename In> Out convert_scalar(In v) {
   if constexpr (std::is_same_v<Out, In>) {
     return v;
   } else if constexpr (std::is_same_v<In, complex64_t>) {
@@ -314,45 +302,43 @@ Out convert_scalar(In v) {
 }
 
 // Calls f(T{}) with T the C++ type of the dtype.
-template <typename F>
-decltype(auto) dispatch_dtype(Dtype dtype, F&& f) {
+template <typename F> decltype(auto) dispatch_dtype(Dtype dtype, F&& f) {
   switch (dtype.val) {
-    case Dtype::Val::bool_:
-      return f(bool{});
-    case Dtype::Val::uint8:
-      return f(uint8_t{});
-    case Dtype::Val::uint16:
-      return f(uint16_t{});
-    case Dtype::Val::uint32:
-      return f(uint32_t{});
-    case Dtype::Val::uint64:
-      return f(uint64_t{});
-    case Dtype::Val::int8:
-      return f(int8_t{});
-    case Dtype::Val::int16:
-      return f(int16_t{});
-    case Dtype::Val::int32:
-      return f(int32_t{});
-    case Dtype::Val::int64:
-      return f(int64_t{});
-    case Dtype::Val::float16:
-      return f(float16_t{});
-    case Dtype::Val::float32:
-      return f(float{});
-    case Dtype::Val::float64:
-      return f(double{});
-    case Dtype::Val::bfloat16:
-      return f(bfloat16_t{});
-    case Dtype::Val::complex64:
-      return f(complex64_t{});
+  case Dtype::Val::bool_:
+    return f(bool{});
+  case Dtype::Val::uint8:
+    return f(uint8_t{});
+  case Dtype::Val::uint16:
+    return f(uint16_t{});
+  case Dtype::Val::uint32:
+    return f(uint32_t{});
+  case Dtype::Val::uint64:
+    return f(uint64_t{});
+  case Dtype::Val::int8:
+    return f(int8_t{});
+  case Dtype::Val::int16:
+    return f(int16_t{});
+  case Dtype::Val::int32:
+    return f(int32_t{});
+  case Dtype::Val::int64:
+    return f(int64_t{});
+  case Dtype::Val::float16:
+    return f(float16_t{});
+  case Dtype::Val::float32:
+    return f(float{});
+  case Dtype::Val::float64:
+    return f(double{});
+  case Dtype::Val::bfloat16:
+    return f(bfloat16_t{});
+  case Dtype::Val::complex64:
+    return f(complex64_t{});
   }
   throw std::invalid_argument("[dispatch_dtype] Unknown dtype.");
 }
 
 } // namespace detail
 
-template <typename It>
-void array::init(It src) {
+template <typename It> void array::init(It src) {
   using In = typename std::iterator_traits<It>::value_type;
   detail::dispatch_dtype(dtype(), [&](auto tag) {
     using Out = decltype(tag);
@@ -370,8 +356,7 @@ void array::init(It src) {
   });
 }
 
-template <typename T>
-T array::item() {
+template <typename T> T array::item() {
   if (size() != 1) {
     throw std::invalid_argument(
         "[item] item can only be called on arrays of size 1.");
@@ -380,8 +365,7 @@ T array::item() {
   return detail::dispatch_dtype(dtype(), [&](auto tag) -> T {
     using In = decltype(tag);
     if constexpr (
-        std::is_same_v<In, complex64_t> &&
-        !std::is_same_v<T, complex64_t>) {
+        std::is_same_v<In, complex64_t> && !std::is_same_v<T, complex64_t>) {
       throw std::invalid_argument(
           "[item] Cannot convert a complex64 item to a real type.");
     } else {

@@ -20,14 +20,14 @@ bool is_floating(Dtype t) {
 
 Dtype signed_of_size(int bytes) {
   switch (bytes) {
-    case 1:
-      return int8;
-    case 2:
-      return int16;
-    case 4:
-      return int32;
-    default:
-      return int64;
+  case 1:
+    return int8;
+  case 2:
+    return int16;
+  case 4:
+    return int32;
+  default:
+    return int64;
   }
 }
 
@@ -108,22 +108,22 @@ bool issubdtype(const DtypeCategory&, const Dtype&) {
 
 bool issubdtype(const Dtype& a, const DtypeCategory& cat) {
   switch (cat) {
-    case DtypeCategory::complexfloating:
-      return a == complex64;
-    case DtypeCategory::floating:
-      return is_floating(a);
-    case DtypeCategory::inexact:
-      return is_floating(a) || a == complex64;
-    case DtypeCategory::signedinteger:
-      return is_signed(a);
-    case DtypeCategory::unsignedinteger:
-      return is_unsigned(a);
-    case DtypeCategory::integer:
-      return is_signed(a) || is_unsigned(a);
-    case DtypeCategory::number:
-      return a != bool_;
-    case DtypeCategory::generic:
-      return true;
+  case DtypeCategory::complexfloating:
+    return a == complex64;
+  case DtypeCategory::floating:
+    return is_floating(a);
+  case DtypeCategory::inexact:
+    return is_floating(a) || a == complex64;
+  case DtypeCategory::signedinteger:
+    return is_signed(a);
+  case DtypeCategory::unsignedinteger:
+    return is_unsigned(a);
+  case DtypeCategory::integer:
+    return is_signed(a) || is_unsigned(a);
+  case DtypeCategory::number:
+    return a != bool_;
+  case DtypeCategory::generic:
+    return true;
   }
   return false;
 }
@@ -133,50 +133,50 @@ bool issubdtype(const DtypeCategory& a, const DtypeCategory& b) {
     return true;
   }
   switch (a) {
-    case DtypeCategory::complexfloating:
-    case DtypeCategory::floating:
-      return b == DtypeCategory::inexact || b == DtypeCategory::number;
-    case DtypeCategory::signedinteger:
-    case DtypeCategory::unsignedinteger:
-      return b == DtypeCategory::integer || b == DtypeCategory::number;
-    case DtypeCategory::inexact:
-    case DtypeCategory::integer:
-      return b == DtypeCategory::number;
-    default:
-      return false;
+  case DtypeCategory::complexfloating:
+  case DtypeCategory::floating:
+    return b == DtypeCategory::inexact || b == DtypeCategory::number;
+  case DtypeCategory::signedinteger:
+  case DtypeCategory::unsignedinteger:
+    return b == DtypeCategory::integer || b == DtypeCategory::number;
+  case DtypeCategory::inexact:
+  case DtypeCategory::integer:
+    return b == DtypeCategory::number;
+  default:
+    return false;
   }
 }
 
 std::string dtype_to_string(const Dtype& t) {
   switch (t.val) {
-    case Dtype::Val::bool_:
-      return "bool";
-    case Dtype::Val::uint8:
-      return "uint8";
-    case Dtype::Val::uint16:
-      return "uint16";
-    case Dtype::Val::uint32:
-      return "uint32";
-    case Dtype::Val::uint64:
-      return "uint64";
-    case Dtype::Val::int8:
-      return "int8";
-    case Dtype::Val::int16:
-      return "int16";
-    case Dtype::Val::int32:
-      return "int32";
-    case Dtype::Val::int64:
-      return "int64";
-    case Dtype::Val::float16:
-      return "float16";
-    case Dtype::Val::float32:
-      return "float32";
-    case Dtype::Val::float64:
-      return "float64";
-    case Dtype::Val::bfloat16:
-      return "bfloat16";
-    case Dtype::Val::complex64:
-      return "complex64";
+  case Dtype::Val::bool_:
+    return "bool";
+  case Dtype::Val::uint8:
+    return "uint8";
+  case Dtype::Val::uint16:
+    return "uint16";
+  case Dtype::Val::uint32:
+    return "uint32";
+  case Dtype::Val::uint64:
+    return "uint64";
+  case Dtype::Val::int8:
+    return "int8";
+  case Dtype::Val::int16:
+    return "int16";
+  case Dtype::Val::int32:
+    return "int32";
+  case Dtype::Val::int64:
+    return "int64";
+  case Dtype::Val::float16:
+    return "float16";
+  case Dtype::Val::float32:
+    return "float32";
+  case Dtype::Val::float64:
+    return "float64";
+  case Dtype::Val::bfloat16:
+    return "bfloat16";
+  case Dtype::Val::complex64:
+    return "complex64";
   }
   return "unknown";
 }
@@ -192,7 +192,7 @@ finfo::finfo(Dtype t) : dtype(t) {
     eps = 0.0009765625; // 2^-10
   } else if (t == bfloat16) {
     max = 3.3895313892515355e38; // (2 - 2^-7) * 2^127
-    eps = 0.0078125; // 2^-7
+    eps = 0.0078125;             // 2^-7
   } else if (t == float64) {
     max = std::numeric_limits<double>::max();
     eps = std::numeric_limits<double>::epsilon();
@@ -204,8 +204,7 @@ finfo::finfo(Dtype t) : dtype(t) {
   min = -max;
 }
 
-template <typename T>
-TypeToDtype<T>::operator Dtype() {
+template <typename T> TypeToDtype<T>::operator Dtype() {
   if constexpr (std::is_same_v<T, bool>) {
     return bool_;
   } else if constexpr (std::is_same_v<T, uint8_t>) {

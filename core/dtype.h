@@ -56,8 +56,12 @@ inline constexpr Dtype float64{Dtype::Val::float64, 8};
 inline constexpr Dtype bfloat16{Dtype::Val::bfloat16, 2};
 inline constexpr Dtype complex64{Dtype::Val::complex64, 8};
 
-inline constexpr bool operator==(Dtype a, Dtype b) { return a.val == b.val; }
-inline constexpr bool operator!=(Dtype a, Dtype b) { return a.val != b.val; }
+inline constexpr bool operator==(Dtype a, Dtype b) {
+  return a.val == b.val;
+}
+inline constexpr bool operator!=(Dtype a, Dtype b) {
+  return a.val != b.val;
+}
 
 enum class DtypeCategory {
   complexfloating,
@@ -74,8 +78,7 @@ inline constexpr DtypeCategory complexfloating = DtypeCategory::complexfloating;
 inline constexpr DtypeCategory floating = DtypeCategory::floating;
 inline constexpr DtypeCategory inexact = DtypeCategory::inexact;
 inline constexpr DtypeCategory signedinteger = DtypeCategory::signedinteger;
-inline constexpr DtypeCategory unsignedinteger =
-    DtypeCategory::unsignedinteger;
+inline constexpr DtypeCategory unsignedinteger = DtypeCategory::unsignedinteger;
 inline constexpr DtypeCategory integer = DtypeCategory::integer;
 inline constexpr DtypeCategory number = DtypeCategory::number;
 inline constexpr DtypeCategory generic = DtypeCategory::generic;
@@ -88,7 +91,9 @@ bool issubdtype(const DtypeCategory& a, const DtypeCategory& b);
 /** The type both arguments convert to when combined in a binary op. */
 Dtype promote_types(const Dtype& a, const Dtype& b);
 
-inline uint8_t size_of(const Dtype& t) { return t.size; }
+inline uint8_t size_of(const Dtype& t) {
+  return t.size;
+}
 
 Dtype::Kind kindof(const Dtype& t);
 
@@ -104,10 +109,7 @@ struct finfo {
   double eps;
 };
 
-template <typename T>
-struct TypeToDtype {
-  operator Dtype();
-};
+template <typename T> struct TypeToDtype { operator Dtype(); };
 
 std::ostream& operator<<(std::ostream& os, const Dtype& dtype);
 std::ostream& operator<<(std::ostream& os, DtypeCategory category);

@@ -9,7 +9,7 @@
 namespace mlx::core {
 
 class Event {
- public:
+public:
   void signal(std::exception_ptr error = nullptr) {
     {
       std::lock_guard lock(mutex_);
@@ -36,7 +36,7 @@ class Event {
     return error_;
   }
 
- private:
+private:
   std::mutex mutex_;
   std::condition_variable cv_;
   bool done_{false};

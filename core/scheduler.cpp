@@ -15,7 +15,7 @@ namespace mlx::core {
 namespace {
 
 class StreamWorker {
- public:
+public:
   StreamWorker() : thread_([this] { run(); }) {}
 
   ~StreamWorker() {
@@ -41,7 +41,7 @@ class StreamWorker {
     return pending_;
   }
 
- private:
+private:
   void run() {
     while (true) {
       std::function<void()> task;
@@ -72,7 +72,7 @@ class StreamWorker {
 };
 
 class Scheduler {
- public:
+public:
   Scheduler()
       : default_device_(Device::cpu),
         default_streams_{{Device::cpu, Stream(0, Device::cpu)}},
@@ -120,7 +120,7 @@ class Scheduler {
     return *w;
   }
 
- private:
+private:
   static void check_available(const Device& d, const char* op) {
     if (!is_available(d)) {
       std::ostringstream msg;
@@ -172,8 +172,8 @@ void set_default_device(const Device& d) {
 }
 
 std::ostream& operator<<(std::ostream& os, const Device& d) {
-  os << "Device(" << (d.type == Device::cpu ? "cpu" : "gpu") << ", "
-     << d.index << ")";
+  os << "Device(" << (d.type == Device::cpu ? "cpu" : "gpu") << ", " << d.index
+     << ")";
   return os;
 }
 

@@ -41,13 +41,13 @@ Stream to_stream(StreamOrDevice s);
 /** Makes `s` the default stream (and its device the default device) for the
  * lifetime of this object: the C++ form of `with mx.stream(s):`. */
 class StreamContext {
- public:
+public:
   explicit StreamContext(StreamOrDevice s);
   ~StreamContext();
   StreamContext(const StreamContext&) = delete;
   StreamContext& operator=(const StreamContext&) = delete;
 
- private:
+private:
   Stream previous_stream_;
   Device previous_device_;
 };

@@ -12,7 +12,10 @@ namespace mlx::core {
  * rethrows, on this thread, the first error a kernel raised. */
 void eval(std::vector<array> outputs);
 
-template <typename... Arrays, typename = std::enable_if_t<(std::is_same_v<std::decay_t<Arrays>, array> && ...)>>
+template <
+    typename... Arrays,
+    typename =
+        std::enable_if_t<(std::is_same_v<std::decay_t<Arrays>, array> && ...)>>
 void eval(Arrays&&... outputs) {
   eval(std::vector<array>{std::forward<Arrays>(outputs)...});
 }
@@ -21,7 +24,10 @@ void eval(Arrays&&... outputs) {
  * later waits for it. */
 void async_eval(std::vector<array> outputs);
 
-template <typename... Arrays, typename = std::enable_if_t<(std::is_same_v<std::decay_t<Arrays>, array> && ...)>>
+template <
+    typename... Arrays,
+    typename =
+        std::enable_if_t<(std::is_same_v<std::decay_t<Arrays>, array> && ...)>>
 void async_eval(Arrays&&... outputs) {
   async_eval(std::vector<array>{std::forward<Arrays>(outputs)...});
 }

@@ -19,8 +19,7 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
     } else if (x == 1) {
       out[lead + i] = y;
     } else {
-      throw_error(
-          "[", op, "] Shapes ", a, " and ", b, " cannot be broadcast.");
+      throw_error("[", op, "] Shapes ", a, " and ", b, " cannot be broadcast.");
     }
   }
   return out;
@@ -40,10 +39,8 @@ int normalize_axis(int axis, int ndim, const char* op) {
   return axis < 0 ? axis + ndim : axis;
 }
 
-std::vector<int> normalize_axes(
-    const std::vector<int>& axes,
-    int ndim,
-    const char* op) {
+std::vector<int>
+normalize_axes(const std::vector<int>& axes, int ndim, const char* op) {
   std::vector<int> out;
   for (int ax : axes) {
     out.push_back(normalize_axis(ax, ndim, op));
@@ -55,10 +52,52 @@ std::vector<int> normalize_axes(
   return out;
 }
 
+Shape normalize_slice(
+    const Shape& in_shape,
+    Shape& start,
+    Shape& stop,
+    const Shape& strides,
+    const char* op) {
+  size_t nd = in_shape.size();
+  if (start.size() != nd || stop.size() != nd || strides.size() != nd) {
+    throw_error(
+        "[",
+        op,
+        "] Invalid number of indices or strides for an array with ",
+        nd,
+        " dimensions: start ",
+        start,
+        ", stop ",
+        stop,
+        ", strides ",
+        strides,
+        ".");
+  }
+  Shape shape(nd);
+  for (size_t i = 0; i < nd; ++i) {
+    int64_t n = in_shape[i];
+    int64_t st = strides[i];
+    if (st == 0) {
+      throw_error("[", op, "] Slice step cannot be zero (axis ", i, ").");
+    }
+    auto norm = [&](int64_t v) {
+      v = v < 0 ? v + n : v;
+      return st > 0 ? std::clamp<int64_t>(v, 0, n)
+                    : std::clamp<int64_t>(v, -1, n - 1);
+    };
+    int64_t b = norm(start[i]), e = norm(stop[i]);
+    int64_t len = st > 0 ? (e - b + st - 1) / st : (b - e - st - 1) / -st;
+    len = std::max<int64_t>(len, 0);
+    start[i] = static_cast<int32_t>(len > 0 ? b : 0);
+    stop[i] = static_cast<int32_t>(e);
+    shape[i] = static_cast<int32_t>(len);
+  }
+  return shape;
+}
+
 namespace {
 
-template <typename T>
-void print_value(std::ostream& os, T v) {
+template <typename T> void print_value(std::ostream& os, T v) {
   if constexpr (std::is_same_v<T, bool>) {
     os << (v ? "true" : "false");
   } else if constexpr (std::is_same_v<T, complex64_t>) {
@@ -66,7 +105,8 @@ void print_value(std::ostream& os, T v) {
     bool minus = v.imag() < 0;
     os << v.real() << (minus ? "-" : "+") << (minus ? -v.imag() : v.imag())
        << "j";
-  } else if constexpr (std::is_same_v<T, int8_t> || std::is_same_v<T, uint8_t>) {
+  } else if constexpr (
+      std::is_same_v<T, int8_t> || std::is_same_v<T, uint8_t>) {
     os << static_cast<int>(v);
   } else if constexpr (is_half_v<T>) {
     os << static_cast<float>(v);

@@ -10,15 +10,21 @@
 
 namespace mlx::core {
 
-array arange(double start, double stop, double step, Dtype dtype, StreamOrDevice s) {
+array arange(
+    double start, double stop, double step, Dtype dtype, StreamOrDevice s) {
   if (dtype == bool_) {
     throw_error("[arange] Cannot use dtype bool.");
   }
   if (std::isnan(start) || std::isnan(stop) || std::isnan(step) ||
       std::isinf(start) || std::isinf(step)) {
     throw_error(
-        "[arange] Arguments must be finite: start ", start, ", stop ", stop,
-        ", step ", step, ".");
+        "[arange] Arguments must be finite: start ",
+        start,
+        ", stop ",
+        stop,
+        ", step ",
+        step,
+        ".");
   }
   if (step == 0) {
     throw_error("[arange] Step cannot be zero.");
@@ -29,7 +35,10 @@ array arange(double start, double stop, double step, Dtype dtype, StreamOrDevice
   }
   int32_t size = static_cast<int32_t>(std::max(real_size, 0.0));
   return array(
-      {size}, dtype, std::make_shared<Arange>(to_stream(s), start, stop, step), {});
+      {size},
+      dtype,
+      std::make_shared<Arange>(to_stream(s), start, stop, step),
+      {});
 }
 
 array arange(double start, double stop, double step, StreamOrDevice s) {
@@ -49,8 +58,11 @@ array arange(double stop, StreamOrDevice s) {
 }
 array arange(int start, int stop, int step, StreamOrDevice s) {
   return arange(
-      static_cast<double>(start), static_cast<double>(stop),
-      static_cast<double>(step), int32, s);
+      static_cast<double>(start),
+      static_cast<double>(stop),
+      static_cast<double>(step),
+      int32,
+      s);
 }
 array arange(int start, int stop, StreamOrDevice s) {
   return arange(start, stop, 1, s);
@@ -59,20 +71,24 @@ array arange(int stop, StreamOrDevice s) {
   return arange(0, stop, 1, s);
 }
 
-array linspace(double start, double stop, int num, Dtype dtype, StreamOrDevice s) {
+array linspace(
+    double start, double stop, int num, Dtype dtype, StreamOrDevice s) {
   if (num < 0) {
-    throw_error("[linspace] Number of samples, ", num, ", must be non-negative.");
+    throw_error(
+        "[linspace] Number of samples, ", num, ", must be non-negative.");
   }
   if (num == 1) {
     return astype(array({start}), dtype, s);
   }
   // start + i * (stop - start) / (num - 1), computed in float64 so that the
   // last value is exactly stop.
-  array t = divide(arange(0.0, static_cast<double>(num), 1.0, float64, s),
-                   array(static_cast<double>(std::max(num - 1, 1)), float64), s);
+  array t = divide(
+      arange(0.0, static_cast<double>(num), 1.0, float64, s),
+      array(static_cast<double>(std::max(num - 1, 1)), float64),
+      s);
   // Scalars must be float64 too (a C++ double alone makes a float32 array).
-  array v = add(multiply(t, array(stop - start, float64), s),
-                array(start, float64), s);
+  array v = add(
+      multiply(t, array(stop - start, float64), s), array(start, float64), s);
   return astype(v, dtype, s);
 }
 
@@ -86,7 +102,9 @@ array astype(array a, Dtype dtype, StreamOrDevice s) {
 
 array copy(array a, StreamOrDevice s) {
   return array(
-      a.shape(), a.dtype(), std::make_shared<Contiguous>(to_stream(s), true),
+      a.shape(),
+      a.dtype(),
+      std::make_shared<Contiguous>(to_stream(s), true),
       {a});
 }
 
@@ -97,7 +115,10 @@ array full(Shape shape, array vals, Dtype dtype, StreamOrDevice s) {
     // One value: fill without materializing a broadcast first.
     auto scalar = vals.ndim() == 0 ? vals : reshape(vals, {}, s);
     return array(
-        std::move(shape), dtype, std::make_shared<Full>(to_stream(s)), {scalar});
+        std::move(shape),
+        dtype,
+        std::make_shared<Full>(to_stream(s)),
+        {scalar});
   }
   return copy(broadcast_to(vals, shape, s), s);
 }
@@ -151,7 +172,8 @@ array tri(int n, int m, int k, Dtype type, StreamOrDevice s) {
 
 array tril(array x, int k, StreamOrDevice s) {
   if (x.ndim() < 2) {
-    throw_error("[tril] Array must have at least 2 dimensions, got ", x.ndim(), ".");
+    throw_error(
+        "[tril] Array must have at least 2 dimensions, got ", x.ndim(), ".");
   }
   array mask = tri(x.shape(-2), x.shape(-1), k, bool_, s);
   return where(mask, x, zeros_like(x, s), s);
@@ -159,7 +181,8 @@ array tril(array x, int k, StreamOrDevice s) {
 
 array triu(array x, int k, StreamOrDevice s) {
   if (x.ndim() < 2) {
-    throw_error("[triu] Array must have at least 2 dimensions, got ", x.ndim(), ".");
+    throw_error(
+        "[triu] Array must have at least 2 dimensions, got ", x.ndim(), ".");
   }
   array mask = tri(x.shape(-2), x.shape(-1), k - 1, bool_, s);
   return where(mask, zeros_like(x, s), x, s);
@@ -172,13 +195,16 @@ std::vector<array> meshgrid(
     StreamOrDevice s) {
   if (indexing != "xy" && indexing != "ij") {
     throw_error(
-        "[meshgrid] Invalid indexing value '", indexing,
+        "[meshgrid] Invalid indexing value '",
+        indexing,
         "'. Valid values are 'xy' and 'ij'.");
   }
   for (auto& a : arrays) {
     if (a.ndim() != 1) {
       throw_error(
-          "[meshgrid] Inputs must be 1-d, got an array of shape ", a.shape(), ".");
+          "[meshgrid] Inputs must be 1-d, got an array of shape ",
+          a.shape(),
+          ".");
     }
   }
   size_t n = arrays.size();

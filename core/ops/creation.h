@@ -7,7 +7,8 @@
 namespace mlx::core {
 
 /** Numbers from start (inclusive) to stop (exclusive) by step. */
-array arange(double start, double stop, double step, Dtype dtype, StreamOrDevice s = {});
+array arange(
+    double start, double stop, double step, Dtype dtype, StreamOrDevice s = {});
 array arange(double start, double stop, double step, StreamOrDevice s = {});
 array arange(double start, double stop, Dtype dtype, StreamOrDevice s = {});
 array arange(double start, double stop, StreamOrDevice s = {});
@@ -18,7 +19,12 @@ array arange(int start, int stop, StreamOrDevice s = {});
 array arange(int stop, StreamOrDevice s = {});
 
 /** `num` evenly spaced numbers over [start, stop]. */
-array linspace(double start, double stop, int num = 50, Dtype dtype = float32, StreamOrDevice s = {});
+array linspace(
+    double start,
+    double stop,
+    int num = 50,
+    Dtype dtype = float32,
+    StreamOrDevice s = {});
 
 /** Convert to the given dtype. */
 array astype(array a, Dtype dtype, StreamOrDevice s = {});
@@ -33,8 +39,7 @@ template <typename T>
 array full(Shape shape, T val, Dtype dtype, StreamOrDevice s = {}) {
   return full(std::move(shape), array(val, dtype), s);
 }
-template <typename T>
-array full(Shape shape, T val, StreamOrDevice s = {}) {
+template <typename T> array full(Shape shape, T val, StreamOrDevice s = {}) {
   return full(std::move(shape), array(val), s);
 }
 

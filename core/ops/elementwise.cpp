@@ -24,15 +24,15 @@ array unary(const array& a, UnaryOp op, Dtype out_dtype, StreamOrDevice s) {
   auto stream = to_stream(s);
   bool keep = op == UnaryOp::Real || op == UnaryOp::Imag;
   array in = keep ? a : astype(a, out_dtype, stream);
-  return array(
-      a.shape(), out_dtype, std::make_shared<Unary>(stream, op), {in});
+  return array(a.shape(), out_dtype, std::make_shared<Unary>(stream, op), {in});
 }
 
 array float_unary(const array& a, UnaryOp op, StreamOrDevice s) {
   return unary(a, op, at_least_float(a.dtype()), s);
 }
 
-array real_float_unary(const array& a, UnaryOp op, const char* name, StreamOrDevice s) {
+array real_float_unary(
+    const array& a, UnaryOp op, const char* name, StreamOrDevice s) {
   if (a.dtype() == complex64) {
     throw_error("[", name, "] Not supported for complex64 inputs.");
   }
@@ -52,26 +52,45 @@ array binary(
   Shape shape = broadcast_shapes(a.shape(), b.shape(), name);
   array x = broadcast_to(astype(a, in_dtype, stream), shape, stream);
   array y = broadcast_to(astype(b, in_dtype, stream), shape, stream);
-  return array(
-      shape, out_dtype, std::make_shared<Binary>(stream, op), {x, y});
+  return array(shape, out_dtype, std::make_shared<Binary>(stream, op), {x, y});
 }
 
-array arithmetic(const array& a, const array& b, BinaryOp op, const char* name, StreamOrDevice s) {
+array arithmetic(
+    const array& a,
+    const array& b,
+    BinaryOp op,
+    const char* name,
+    StreamOrDevice s) {
   Dtype t = promote_types(a.dtype(), b.dtype());
   return binary(a, b, op, t, t, name, s);
 }
 
-array compare(const array& a, const array& b, BinaryOp op, const char* name, StreamOrDevice s) {
+array compare(
+    const array& a,
+    const array& b,
+    BinaryOp op,
+    const char* name,
+    StreamOrDevice s) {
   Dtype t = promote_types(a.dtype(), b.dtype());
   return binary(a, b, op, t, bool_, name, s);
 }
 
-array bitwise(const array& a, const array& b, BinaryOp op, const char* name, StreamOrDevice s) {
+array bitwise(
+    const array& a,
+    const array& b,
+    BinaryOp op,
+    const char* name,
+    StreamOrDevice s) {
   Dtype t = promote_types(a.dtype(), b.dtype());
   if (!issubdtype(t, integer) && t != bool_) {
     throw_error(
-        "[", name, "] Bitwise ops need integer or bool inputs, got ",
-        a.dtype(), " and ", b.dtype(), ".");
+        "[",
+        name,
+        "] Bitwise ops need integer or bool inputs, got ",
+        a.dtype(),
+        " and ",
+        b.dtype(),
+        ".");
   }
   return binary(a, b, op, t, t, name, s);
 }
@@ -385,7 +404,9 @@ array greater_equal(const array& a, const array& b, StreamOrDevice s) {
 
 array logical_not(const array& a, StreamOrDevice s) {
   return array(
-      a.shape(), bool_, std::make_shared<Unary>(to_stream(s), UnaryOp::LogicalNot),
+      a.shape(),
+      bool_,
+      std::make_shared<Unary>(to_stream(s), UnaryOp::LogicalNot),
       {astype(a, bool_, s)});
 }
 array logical_and(const array& a, const array& b, StreamOrDevice s) {
@@ -407,7 +428,8 @@ array bitwise_invert(const array& a, StreamOrDevice s) {
   if (!issubdtype(a.dtype(), integer) && a.dtype() != bool_) {
     throw_error(
         "[bitwise_invert] Bitwise ops need integer or bool inputs, got ",
-        a.dtype(), ".");
+        a.dtype(),
+        ".");
   }
   return unary(a, UnaryOp::BitwiseInvert, a.dtype(), s);
 }
@@ -418,11 +440,14 @@ array right_shift(const array& a, const array& b, StreamOrDevice s) {
   return bitwise(a, b, BinaryOp::RightShift, "right_shift", s);
 }
 
-array where(const array& condition, const array& x, const array& y, StreamOrDevice s) {
+array where(
+    const array& condition, const array& x, const array& y, StreamOrDevice s) {
   auto stream = to_stream(s);
   Dtype t = promote_types(x.dtype(), y.dtype());
   Shape shape = broadcast_shapes(
-      broadcast_shapes(condition.shape(), x.shape(), "where"), y.shape(), "where");
+      broadcast_shapes(condition.shape(), x.shape(), "where"),
+      y.shape(),
+      "where");
   auto c = broadcast_to(astype(condition, bool_, stream), shape, stream);
   auto xb = broadcast_to(astype(x, t, stream), shape, stream);
   auto yb = broadcast_to(astype(y, t, stream), shape, stream);
@@ -478,7 +503,8 @@ array allclose(
   return all(isclose(a, b, rtol, atol, equal_nan, s), s);
 }
 
-array array_equal(const array& a, const array& b, bool equal_nan, StreamOrDevice s) {
+array array_equal(
+    const array& a, const array& b, bool equal_nan, StreamOrDevice s) {
   if (a.shape() != b.shape()) {
     return array(false);
   }

@@ -72,7 +72,8 @@ array floor_divide(const array& a, const array& b, StreamOrDevice s = {});
 /** Remainder with the sign of the divisor (Python's %). */
 array remainder(const array& a, const array& b, StreamOrDevice s = {});
 /** {floor_divide(a, b), remainder(a, b)} */
-std::vector<array> divmod(const array& a, const array& b, StreamOrDevice s = {});
+std::vector<array>
+divmod(const array& a, const array& b, StreamOrDevice s = {});
 array maximum(const array& a, const array& b, StreamOrDevice s = {});
 array minimum(const array& a, const array& b, StreamOrDevice s = {});
 array power(const array& a, const array& b, StreamOrDevice s = {});
@@ -99,7 +100,11 @@ array left_shift(const array& a, const array& b, StreamOrDevice s = {});
 array right_shift(const array& a, const array& b, StreamOrDevice s = {});
 
 /** Elements of x where condition holds, else of y (all broadcast). */
-array where(const array& condition, const array& x, const array& y, StreamOrDevice s = {});
+array where(
+    const array& condition,
+    const array& x,
+    const array& y,
+    StreamOrDevice s = {});
 
 /** Clip to [a_min, a_max]; either bound may be absent. */
 array clip(
@@ -125,26 +130,28 @@ array allclose(
     bool equal_nan = false,
     StreamOrDevice s = {});
 /** Same shape and equal values (a scalar bool array). */
-array array_equal(const array& a, const array& b, bool equal_nan, StreamOrDevice s = {});
-inline array array_equal(const array& a, const array& b, StreamOrDevice s = {}) {
+array array_equal(
+    const array& a, const array& b, bool equal_nan, StreamOrDevice s = {});
+inline array
+array_equal(const array& a, const array& b, StreamOrDevice s = {}) {
   return array_equal(a, b, false, s);
 }
 
 /** Scalars that combine with arrays in operators (not streams etc.). */
 template <typename T>
-inline constexpr bool is_scalar_v = std::is_arithmetic_v<T> ||
-    is_half_v<T> || std::is_same_v<T, complex64_t>;
+inline constexpr bool is_scalar_v =
+    std::is_arithmetic_v<T> || is_half_v<T> || std::is_same_v<T, complex64_t>;
 
 // Operators, with scalars on either side.
-#define MLX_BINARY_OPERATOR(op, fn)                                        \
-  array operator op(const array& a, const array& b);                        \
-  template <typename T, typename = std::enable_if_t<is_scalar_v<T>>>        \
-  array operator op(T a, const array& b) {                                  \
-    return fn(array(a), b);                                                 \
-  }                                                                         \
-  template <typename T, typename = std::enable_if_t<is_scalar_v<T>>>        \
-  array operator op(const array& a, T b) {                                  \
-    return fn(a, array(b));                                                 \
+#define MLX_BINARY_OPERATOR(op, fn)                                            \
+  array operator op(const array& a, const array& b);                           \
+  template <typename T, typename = std::enable_if_t<is_scalar_v<T>>>           \
+  array operator op(T a, const array& b) {                                     \
+    return fn(array(a), b);                                                    \
+  }                                                                            \
+  template <typename T, typename = std::enable_if_t<is_scalar_v<T>>>           \
+  array operator op(const array& a, T b) {                                     \
+    return fn(a, array(b));                                                    \
   }
 
 MLX_BINARY_OPERATOR(+, add)

@@ -134,40 +134,9 @@ array slice_update(
     Shape stop,
     Shape strides,
     StreamOrDevice s) {
-  size_t nd = src.ndim();
-  if (start.size() != nd || stop.size() != nd || strides.size() != nd) {
-    throw_error(
-        "[slice_update] Invalid number of indices or strides for an array "
-        "with ",
-        nd,
-        " dimensions: start ",
-        start,
-        ", stop ",
-        stop,
-        ", strides ",
-        strides,
-        ".");
-  }
-  // NumPy's slice normalization, as in slice().
-  Shape shape(nd);
-  for (size_t i = 0; i < nd; ++i) {
-    int64_t n = src.shape()[i];
-    int64_t st = strides[i];
-    if (st == 0) {
-      throw_error("[slice_update] Slice step cannot be zero (axis ", i, ").");
-    }
-    auto norm = [&](int64_t v) {
-      v = v < 0 ? v + n : v;
-      return st > 0 ? std::clamp<int64_t>(v, 0, n)
-                    : std::clamp<int64_t>(v, -1, n - 1);
-    };
-    int64_t b = norm(start[i]), e = norm(stop[i]);
-    int64_t len = st > 0 ? (e - b + st - 1) / st : (b - e - st - 1) / -st;
-    len = std::max<int64_t>(len, 0);
-    start[i] = static_cast<int32_t>(len > 0 ? b : 0);
-    shape[i] = static_cast<int32_t>(len);
-  }
-  if (update.ndim() > nd ||
+  Shape shape =
+      normalize_slice(src.shape(), start, stop, strides, "slice_update");
+  if (update.ndim() > src.ndim() ||
       broadcast_shapes(update.shape(), shape, "slice_update") != shape) {
     throw_error(
         "[slice_update] Update of shape ",

@@ -35,8 +35,13 @@ array reduce(
     for (int ax : axes) {
       if (a.shape(ax) == 0) {
         throw_error(
-            "[", name, "] Cannot reduce the empty axis ", ax, " of an array of shape ",
-            a.shape(), ": the operation has no identity.");
+            "[",
+            name,
+            "] Cannot reduce the empty axis ",
+            ax,
+            " of an array of shape ",
+            a.shape(),
+            ": the operation has no identity.");
       }
     }
   }
@@ -45,7 +50,9 @@ array reduce(
     kept[ax] = 1;
   }
   auto stream = to_stream(s);
-  array in = (op == ReduceOp::And || op == ReduceOp::Or) ? astype(a, bool_, stream) : a;
+  array in = (op == ReduceOp::And || op == ReduceOp::Or)
+                 ? astype(a, bool_, stream)
+                 : a;
   array out(kept, out_dtype, std::make_shared<Reduce>(stream, op, axes), {in});
   return keepdims ? out : squeeze(out, axes, stream);
 }
@@ -56,34 +63,64 @@ Dtype sum_dtype(Dtype t) {
 
 } // namespace
 
-#define MLX_REDUCTION_OVERLOADS(fn)                                           \
-  array fn(const array& a, bool keepdims, StreamOrDevice s) {                 \
-    return fn(a, all_axes(a), keepdims, s);                                   \
-  }                                                                           \
-  array fn(const array& a, int axis, bool keepdims, StreamOrDevice s) {       \
-    return fn(a, std::vector<int>{axis}, keepdims, s);                        \
+#define MLX_REDUCTION_OVERLOADS(fn)                                            \
+  array fn(const array& a, bool keepdims, StreamOrDevice s) {                  \
+    return fn(a, all_axes(a), keepdims, s);                                    \
+  }                                                                            \
+  array fn(const array& a, int axis, bool keepdims, StreamOrDevice s) {        \
+    return fn(a, std::vector<int>{axis}, keepdims, s);                         \
   }
 
-array all(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
+array all(
+    const array& a,
+    const std::vector<int>& axes,
+    bool keepdims,
+    StreamOrDevice s) {
   return reduce(a, axes, keepdims, ReduceOp::And, bool_, "all", s);
 }
-array any(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
+array any(
+    const array& a,
+    const std::vector<int>& axes,
+    bool keepdims,
+    StreamOrDevice s) {
   return reduce(a, axes, keepdims, ReduceOp::Or, bool_, "any", s);
 }
-array sum(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
-  return reduce(a, axes, keepdims, ReduceOp::Sum, sum_dtype(a.dtype()), "sum", s);
+array sum(
+    const array& a,
+    const std::vector<int>& axes,
+    bool keepdims,
+    StreamOrDevice s) {
+  return reduce(
+      a, axes, keepdims, ReduceOp::Sum, sum_dtype(a.dtype()), "sum", s);
 }
-array prod(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
-  return reduce(a, axes, keepdims, ReduceOp::Prod, sum_dtype(a.dtype()), "prod", s);
+array prod(
+    const array& a,
+    const std::vector<int>& axes,
+    bool keepdims,
+    StreamOrDevice s) {
+  return reduce(
+      a, axes, keepdims, ReduceOp::Prod, sum_dtype(a.dtype()), "prod", s);
 }
-array max(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
+array max(
+    const array& a,
+    const std::vector<int>& axes,
+    bool keepdims,
+    StreamOrDevice s) {
   return reduce(a, axes, keepdims, ReduceOp::Max, a.dtype(), "max", s);
 }
-array min(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
+array min(
+    const array& a,
+    const std::vector<int>& axes,
+    bool keepdims,
+    StreamOrDevice s) {
   return reduce(a, axes, keepdims, ReduceOp::Min, a.dtype(), "min", s);
 }
 
-array mean(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
+array mean(
+    const array& a,
+    const std::vector<int>& axes,
+    bool keepdims,
+    StreamOrDevice s) {
   auto ax = normalize_axes(axes, static_cast<int>(a.ndim()), "mean");
   double count = 1;
   for (int i : ax) {
@@ -94,7 +131,11 @@ array mean(const array& a, const std::vector<int>& axes, bool keepdims, StreamOr
   return multiply(total, array(1.0 / count, t), s);
 }
 
-array logsumexp(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
+array logsumexp(
+    const array& a,
+    const std::vector<int>& axes,
+    bool keepdims,
+    StreamOrDevice s) {
   auto ax = normalize_axes(axes, static_cast<int>(a.ndim()), "logsumexp");
   Dtype t = issubdtype(a.dtype(), inexact) ? a.dtype() : float32;
   array x = astype(a, t, s);
@@ -146,7 +187,12 @@ array var(const array& a, int axis, bool keepdims, int ddof, StreamOrDevice s) {
   return var(a, std::vector<int>{axis}, keepdims, ddof, s);
 }
 
-array std(const array& a, const std::vector<int>& axes, bool keepdims, int ddof, StreamOrDevice s) {
+array std(
+    const array& a,
+    const std::vector<int>& axes,
+    bool keepdims,
+    int ddof,
+    StreamOrDevice s) {
   return sqrt(var(a, axes, keepdims, ddof, s), s);
 }
 array std(const array& a, bool keepdims, int ddof, StreamOrDevice s) {
@@ -158,10 +204,17 @@ array std(const array& a, int axis, bool keepdims, int ddof, StreamOrDevice s) {
 
 namespace {
 
-array arg_reduce(const array& a, int axis, bool keepdims, ArgReduceOp op, const char* name, StreamOrDevice s) {
+array arg_reduce(
+    const array& a,
+    int axis,
+    bool keepdims,
+    ArgReduceOp op,
+    const char* name,
+    StreamOrDevice s) {
   int ax = normalize_axis(axis, static_cast<int>(a.ndim()), name);
   if (a.shape(ax) == 0) {
-    throw_error("[", name, "] Cannot take the ", name, " of an empty axis ", axis, ".");
+    throw_error(
+        "[", name, "] Cannot take the ", name, " of an empty axis ", axis, ".");
   }
   Shape shape = a.shape();
   shape[ax] = 1;
@@ -170,7 +223,12 @@ array arg_reduce(const array& a, int axis, bool keepdims, ArgReduceOp op, const 
   return keepdims ? out : squeeze(out, ax, stream);
 }
 
-array arg_reduce_flat(const array& a, bool keepdims, ArgReduceOp op, const char* name, StreamOrDevice s) {
+array arg_reduce_flat(
+    const array& a,
+    bool keepdims,
+    ArgReduceOp op,
+    const char* name,
+    StreamOrDevice s) {
   if (a.size() == 0) {
     throw_error("[", name, "] Cannot take the ", name, " of an empty array.");
   }

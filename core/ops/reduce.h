@@ -6,17 +6,18 @@
 
 namespace mlx::core {
 
-#define MLX_REDUCTION(name)                                                 \
-  array name(const array& a, bool keepdims, StreamOrDevice s = {});        \
-  inline array name(const array& a, StreamOrDevice s = {}) {               \
-    return name(a, false, s);                                              \
-  }                                                                         \
-  array name(                                                               \
-      const array& a,                                                       \
-      const std::vector<int>& axes,                                         \
-      bool keepdims = false,                                                \
-      StreamOrDevice s = {});                                               \
-  array name(const array& a, int axis, bool keepdims = false, StreamOrDevice s = {});
+#define MLX_REDUCTION(name)                                                    \
+  array name(const array& a, bool keepdims, StreamOrDevice s = {});            \
+  inline array name(const array& a, StreamOrDevice s = {}) {                   \
+    return name(a, false, s);                                                  \
+  }                                                                            \
+  array name(                                                                  \
+      const array& a,                                                          \
+      const std::vector<int>& axes,                                            \
+      bool keepdims = false,                                                   \
+      StreamOrDevice s = {});                                                  \
+  array name(                                                                  \
+      const array& a, int axis, bool keepdims = false, StreamOrDevice s = {});
 
 /** True if all (any) elements are true / non-zero. */
 MLX_REDUCTION(all)
@@ -43,7 +44,12 @@ array var(
     bool keepdims = false,
     int ddof = 0,
     StreamOrDevice s = {});
-array var(const array& a, int axis, bool keepdims = false, int ddof = 0, StreamOrDevice s = {});
+array var(
+    const array& a,
+    int axis,
+    bool keepdims = false,
+    int ddof = 0,
+    StreamOrDevice s = {});
 
 /** Standard deviation: sqrt(var). */
 array std(const array& a, bool keepdims, int ddof = 0, StreamOrDevice s = {});
@@ -56,7 +62,12 @@ array std(
     bool keepdims = false,
     int ddof = 0,
     StreamOrDevice s = {});
-array std(const array& a, int axis, bool keepdims = false, int ddof = 0, StreamOrDevice s = {});
+array std(
+    const array& a,
+    int axis,
+    bool keepdims = false,
+    int ddof = 0,
+    StreamOrDevice s = {});
 
 /** Index (uint32) of the first maximum / minimum, over the flattened array
  * or along an axis. */
@@ -64,12 +75,14 @@ array argmax(const array& a, bool keepdims, StreamOrDevice s = {});
 inline array argmax(const array& a, StreamOrDevice s = {}) {
   return argmax(a, false, s);
 }
-array argmax(const array& a, int axis, bool keepdims = false, StreamOrDevice s = {});
+array argmax(
+    const array& a, int axis, bool keepdims = false, StreamOrDevice s = {});
 array argmin(const array& a, bool keepdims, StreamOrDevice s = {});
 inline array argmin(const array& a, StreamOrDevice s = {}) {
   return argmin(a, false, s);
 }
-array argmin(const array& a, int axis, bool keepdims = false, StreamOrDevice s = {});
+array argmin(
+    const array& a, int axis, bool keepdims = false, StreamOrDevice s = {});
 
 /** exp(a) / sum(exp(a)) over the axes, computed stably; `precise`
  * accumulates float16/bfloat16 inputs in float32. */
@@ -79,6 +92,7 @@ array softmax(
     bool precise = false,
     StreamOrDevice s = {});
 array softmax(const array& a, bool precise = false, StreamOrDevice s = {});
-array softmax(const array& a, int axis, bool precise = false, StreamOrDevice s = {});
+array softmax(
+    const array& a, int axis, bool precise = false, StreamOrDevice s = {});
 
 } // namespace mlx::core

@@ -26,16 +26,22 @@ array reshape(const array& a, Shape shape, StreamOrDevice s) {
   if (infer >= 0) {
     if (known == 0 || a.size() % known != 0) {
       throw_error(
-          "[reshape] Cannot infer the shape ", shape, " for an array of size ",
-          a.size(), ".");
+          "[reshape] Cannot infer the shape ",
+          shape,
+          " for an array of size ",
+          a.size(),
+          ".");
     }
     shape[infer] = static_cast<int32_t>(a.size() / known);
     known *= shape[infer];
   }
   if (known != a.size()) {
     throw_error(
-        "[reshape] Cannot reshape array of size ", a.size(), " into shape ",
-        shape, ".");
+        "[reshape] Cannot reshape array of size ",
+        a.size(),
+        " into shape ",
+        shape,
+        ".");
   }
   if (shape == a.shape()) {
     return a;
@@ -53,8 +59,11 @@ array flatten(const array& a, int start_axis, int end_axis, StreamOrDevice s) {
   int end = normalize_axis(end_axis, nd, "flatten");
   if (start > end) {
     throw_error(
-        "[flatten] start_axis ", start_axis, " must come before end_axis ",
-        end_axis, ".");
+        "[flatten] start_axis ",
+        start_axis,
+        " must come before end_axis ",
+        end_axis,
+        ".");
   }
   Shape shape(a.shape().begin(), a.shape().begin() + start);
   int64_t merged = 1;
@@ -80,7 +89,8 @@ array unflatten(const array& a, int axis, Shape shape, StreamOrDevice s) {
   for (size_t i = 0; i < shape.size(); ++i) {
     if (shape[i] == -1) {
       if (infer >= 0) {
-        throw_error("[unflatten] Can only infer one dimension, got ", shape, ".");
+        throw_error(
+            "[unflatten] Can only infer one dimension, got ", shape, ".");
       }
       infer = static_cast<int>(i);
     } else {
@@ -90,13 +100,19 @@ array unflatten(const array& a, int axis, Shape shape, StreamOrDevice s) {
   int dim = a.shape(ax);
   if (infer >= 0) {
     if (known == 0 || dim % known != 0) {
-      throw_error("[unflatten] Cannot infer ", shape, " from dimension ", dim, ".");
+      throw_error(
+          "[unflatten] Cannot infer ", shape, " from dimension ", dim, ".");
     }
     shape[infer] = static_cast<int32_t>(dim / known);
   } else if (known != dim) {
     throw_error(
-        "[unflatten] Shape ", shape, " does not match dimension ", dim,
-        " of axis ", axis, ".");
+        "[unflatten] Shape ",
+        shape,
+        " does not match dimension ",
+        dim,
+        " of axis ",
+        axis,
+        ".");
   }
   Shape out(a.shape().begin(), a.shape().begin() + ax);
   out.insert(out.end(), shape.begin(), shape.end());
@@ -135,7 +151,8 @@ array squeeze(const array& a, StreamOrDevice s) {
   return reshape(a, shape, s);
 }
 
-array expand_dims(const array& a, const std::vector<int>& axes, StreamOrDevice s) {
+array expand_dims(
+    const array& a, const std::vector<int>& axes, StreamOrDevice s) {
   int out_ndim = static_cast<int>(a.ndim() + axes.size());
   auto ax = normalize_axes(axes, out_ndim, "expand_dims");
   Shape shape = a.shape();
@@ -153,7 +170,10 @@ array transpose(const array& a, std::vector<int> axes, StreamOrDevice s) {
   int nd = static_cast<int>(a.ndim());
   if (static_cast<int>(axes.size()) != nd) {
     throw_error(
-        "[transpose] Received ", axes.size(), " axes for an array with ", nd,
+        "[transpose] Received ",
+        axes.size(),
+        " axes for an array with ",
+        nd,
         " dimensions.");
   }
   for (auto& ax : axes) {
@@ -162,7 +182,8 @@ array transpose(const array& a, std::vector<int> axes, StreamOrDevice s) {
   std::vector<int> sorted = axes;
   std::sort(sorted.begin(), sorted.end());
   if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) {
-    throw_error("[transpose] Repeated axes in ", Shape(axes.begin(), axes.end()), ".");
+    throw_error(
+        "[transpose] Repeated axes in ", Shape(axes.begin(), axes.end()), ".");
   }
   Shape shape(nd);
   for (int i = 0; i < nd; ++i) {
@@ -205,13 +226,20 @@ array broadcast_to(const array& a, const Shape& shape, StreamOrDevice s) {
   }
   if (shape.size() < a.ndim()) {
     throw_error(
-        "[broadcast_to] Cannot broadcast shape ", a.shape(), " to ", shape, ".");
+        "[broadcast_to] Cannot broadcast shape ",
+        a.shape(),
+        " to ",
+        shape,
+        ".");
   }
   size_t lead = shape.size() - a.ndim();
   for (size_t i = 0; i < a.ndim(); ++i) {
     if (a.shape()[i] != shape[lead + i] && a.shape()[i] != 1) {
       throw_error(
-          "[broadcast_to] Cannot broadcast shape ", a.shape(), " to ", shape,
+          "[broadcast_to] Cannot broadcast shape ",
+          a.shape(),
+          " to ",
+          shape,
           ".");
     }
   }
@@ -224,7 +252,8 @@ array broadcast_to(const array& a, const Shape& shape, StreamOrDevice s) {
       shape, a.dtype(), std::make_shared<Broadcast>(to_stream(s), shape), {a});
 }
 
-std::vector<array> broadcast_arrays(const std::vector<array>& inputs, StreamOrDevice s) {
+std::vector<array>
+broadcast_arrays(const std::vector<array>& inputs, StreamOrDevice s) {
   Shape shape;
   for (auto& in : inputs) {
     shape = broadcast_shapes(shape, in.shape(), "broadcast_arrays");
@@ -236,23 +265,31 @@ std::vector<array> broadcast_arrays(const std::vector<array>& inputs, StreamOrDe
   return out;
 }
 
-array as_strided(array a, Shape shape, Strides strides, size_t offset, StreamOrDevice s) {
+array as_strided(
+    array a, Shape shape, Strides strides, size_t offset, StreamOrDevice s) {
   if (shape.size() != strides.size()) {
     throw_error(
-        "[as_strided] Shape ", shape, " and strides ", strides,
+        "[as_strided] Shape ",
+        shape,
+        " and strides ",
+        strides,
         " must have the same length.");
   }
   shape_size(shape);
   return array(
-      shape, a.dtype(),
-      std::make_shared<AsStrided>(to_stream(s), shape, std::move(strides), offset),
+      shape,
+      a.dtype(),
+      std::make_shared<AsStrided>(
+          to_stream(s), shape, std::move(strides), offset),
       {a});
 }
 
 array contiguous(const array& a, bool allow_col_major, StreamOrDevice s) {
   return array(
-      a.shape(), a.dtype(),
-      std::make_shared<Contiguous>(to_stream(s), allow_col_major), {a});
+      a.shape(),
+      a.dtype(),
+      std::make_shared<Contiguous>(to_stream(s), allow_col_major),
+      {a});
 }
 
 array view(const array& a, const Dtype& dtype, StreamOrDevice s) {
@@ -264,14 +301,22 @@ array view(const array& a, const Dtype& dtype, StreamOrDevice s) {
   if (in_size != out_size) {
     if (a.ndim() == 0) {
       throw_error(
-          "[view] Changing the item size from ", in_size, " to ", out_size,
+          "[view] Changing the item size from ",
+          in_size,
+          " to ",
+          out_size,
           " bytes requires at least one dimension.");
     }
     int64_t last_bytes = static_cast<int64_t>(shape.back()) * in_size;
     if (last_bytes % out_size != 0) {
       throw_error(
-          "[view] The last dimension of ", a.shape(), " (", last_bytes,
-          " bytes) is not divisible by the size of ", dtype, ".");
+          "[view] The last dimension of ",
+          a.shape(),
+          " (",
+          last_bytes,
+          " bytes) is not divisible by the size of ",
+          dtype,
+          ".");
     }
     shape.back() = static_cast<int32_t>(last_bytes / out_size);
   }
@@ -285,22 +330,23 @@ array atleast(const array& a, size_t nd, StreamOrDevice s) {
     return a;
   }
   switch (a.ndim() * 10 + nd) {
-    case 1: // 0-d -> 1-d
-      return reshape(a, {1}, s);
-    case 2: // 0-d -> 2-d
-      return reshape(a, {1, 1}, s);
-    case 12: // (n) -> (1, n)
-      return reshape(a, {1, a.shape(0)}, s);
-    case 3:
-      return reshape(a, {1, 1, 1}, s);
-    case 13: // (n) -> (1, n, 1)
-      return reshape(a, {1, a.shape(0), 1}, s);
-    default: // (m, n) -> (m, n, 1)
-      return reshape(a, {a.shape(0), a.shape(1), 1}, s);
+  case 1: // 0-d -> 1-d
+    return reshape(a, {1}, s);
+  case 2: // 0-d -> 2-d
+    return reshape(a, {1, 1}, s);
+  case 12: // (n) -> (1, n)
+    return reshape(a, {1, a.shape(0)}, s);
+  case 3:
+    return reshape(a, {1, 1, 1}, s);
+  case 13: // (n) -> (1, n, 1)
+    return reshape(a, {1, a.shape(0), 1}, s);
+  default: // (m, n) -> (m, n, 1)
+    return reshape(a, {a.shape(0), a.shape(1), 1}, s);
   }
 }
 
-std::vector<array> atleast_all(const std::vector<array>& a, size_t nd, StreamOrDevice s) {
+std::vector<array>
+atleast_all(const std::vector<array>& a, size_t nd, StreamOrDevice s) {
   std::vector<array> out;
   for (auto& x : a) {
     out.push_back(atleast(x, nd, s));
@@ -329,52 +375,30 @@ std::vector<array> atleast_3d(const std::vector<array>& a, StreamOrDevice s) {
   return atleast_all(a, 3, s);
 }
 
-array slice(const array& a, Shape start, Shape stop, Shape strides, StreamOrDevice s) {
-  size_t nd = a.ndim();
-  if (start.size() != nd || stop.size() != nd || strides.size() != nd) {
-    throw_error(
-        "[slice] Invalid number of indices or strides for an array with ", nd,
-        " dimensions: start ", start, ", stop ", stop, ", strides ", strides,
-        ".");
-  }
-  Shape shape(nd);
-  for (size_t i = 0; i < nd; ++i) {
-    int64_t n = a.shape()[i];
-    int64_t st = strides[i];
-    if (st == 0) {
-      throw_error("[slice] Slice step cannot be zero (axis ", i, ").");
-    }
-    // NumPy's slice normalization: negative bounds count from the end,
-    // then clip to [0, n] (or [-1, n-1] going backwards).
-    auto norm = [&](int64_t v) {
-      if (v < 0) {
-        v += n;
-      }
-      return st > 0 ? std::clamp<int64_t>(v, 0, n)
-                    : std::clamp<int64_t>(v, -1, n - 1);
-    };
-    int64_t b = norm(start[i]), e = norm(stop[i]);
-    int64_t len = st > 0 ? (e - b + st - 1) / st : (b - e - st - 1) / -st;
-    len = std::max<int64_t>(len, 0);
-    start[i] = static_cast<int32_t>(len > 0 ? b : 0);
-    stop[i] = static_cast<int32_t>(e);
-    shape[i] = static_cast<int32_t>(len);
-  }
-  if (shape == a.shape() && std::all_of(strides.begin(), strides.end(), [](int v) { return v == 1; })) {
+array slice(
+    const array& a, Shape start, Shape stop, Shape strides, StreamOrDevice s) {
+  Shape shape = normalize_slice(a.shape(), start, stop, strides, "slice");
+  if (shape == a.shape() &&
+      std::all_of(
+          strides.begin(), strides.end(), [](int v) { return v == 1; })) {
     return a;
   }
   return array(
-      shape, a.dtype(),
-      std::make_shared<Slice>(to_stream(s), std::move(start), std::move(stop), std::move(strides)),
+      shape,
+      a.dtype(),
+      std::make_shared<Slice>(
+          to_stream(s), std::move(start), std::move(stop), std::move(strides)),
       {a});
 }
 
-array slice(const array& a, const Shape& start, const Shape& stop, StreamOrDevice s) {
+array slice(
+    const array& a, const Shape& start, const Shape& stop, StreamOrDevice s) {
   return slice(a, start, stop, Shape(a.ndim(), 1), s);
 }
 
 array stop_gradient(const array& a, StreamOrDevice s) {
-  return array(a.shape(), a.dtype(), std::make_shared<StopGradient>(to_stream(s)), {a});
+  return array(
+      a.shape(), a.dtype(), std::make_shared<StopGradient>(to_stream(s)), {a});
 }
 
 } // namespace mlx::core

@@ -45,7 +45,7 @@ enum class UnaryOp {
 };
 
 class Unary : public UnaryPrimitive {
- public:
+public:
   Unary(Stream stream, UnaryOp op) : UnaryPrimitive(stream), op_(op) {}
 
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
@@ -55,7 +55,7 @@ class Unary : public UnaryPrimitive {
   bool is_equivalent(const Primitive& other) const override;
   UnaryOp op() const { return op_; }
 
- private:
+private:
   UnaryOp op_;
 };
 
@@ -91,7 +91,7 @@ enum class BinaryOp {
 bool is_comparison(BinaryOp op);
 
 class Binary : public UnaryPrimitive {
- public:
+public:
   Binary(Stream stream, BinaryOp op) : UnaryPrimitive(stream), op_(op) {}
 
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
@@ -101,13 +101,13 @@ class Binary : public UnaryPrimitive {
   bool is_equivalent(const Primitive& other) const override;
   BinaryOp op() const { return op_; }
 
- private:
+private:
   BinaryOp op_;
 };
 
 /** where(condition, x, y) */
 class Select : public UnaryPrimitive {
- public:
+public:
   explicit Select(Stream stream) : UnaryPrimitive(stream) {}
 
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
@@ -119,7 +119,7 @@ class Select : public UnaryPrimitive {
 
 /** Element-wise dtype conversion. */
 class AsType : public UnaryPrimitive {
- public:
+public:
   AsType(Stream stream, Dtype dtype) : UnaryPrimitive(stream), dtype_(dtype) {}
 
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
@@ -128,7 +128,7 @@ class AsType : public UnaryPrimitive {
   const char* name() const override { return "AsType"; }
   bool is_equivalent(const Primitive& other) const override;
 
- private:
+private:
   Dtype dtype_;
 };
 

@@ -31,9 +31,8 @@ std::vector<array> Primitive::vjp(
   not_implemented(*this, "vjp");
 }
 
-std::pair<std::vector<array>, std::vector<int>> Primitive::vmap(
-    const std::vector<array>&,
-    const std::vector<int>&) {
+std::pair<std::vector<array>, std::vector<int>>
+Primitive::vmap(const std::vector<array>&, const std::vector<int>&) {
   not_implemented(*this, "vmap");
 }
 

@@ -4,18 +4,18 @@ namespace mlx::core {
 
 const char* Reduce::name() const {
   switch (op_) {
-    case ReduceOp::And:
-      return "All";
-    case ReduceOp::Or:
-      return "Any";
-    case ReduceOp::Sum:
-      return "Sum";
-    case ReduceOp::Prod:
-      return "Prod";
-    case ReduceOp::Min:
-      return "Min";
-    case ReduceOp::Max:
-      return "Max";
+  case ReduceOp::And:
+    return "All";
+  case ReduceOp::Or:
+    return "Any";
+  case ReduceOp::Sum:
+    return "Sum";
+  case ReduceOp::Prod:
+    return "Prod";
+  case ReduceOp::Min:
+    return "Min";
+  case ReduceOp::Max:
+    return "Max";
   }
   return "Reduce";
 }

@@ -9,7 +9,7 @@ namespace mlx::core {
 enum class ReduceOp { And, Or, Sum, Prod, Min, Max };
 
 class Reduce : public UnaryPrimitive {
- public:
+public:
   Reduce(Stream stream, ReduceOp op, std::vector<int> axes)
       : UnaryPrimitive(stream), op_(op), axes_(std::move(axes)) {}
 
@@ -21,7 +21,7 @@ class Reduce : public UnaryPrimitive {
   ReduceOp op() const { return op_; }
   const std::vector<int>& axes() const { return axes_; }
 
- private:
+private:
   ReduceOp op_;
   std::vector<int> axes_;
 };
@@ -30,7 +30,7 @@ enum class ArgReduceOp { ArgMin, ArgMax };
 
 /** Index of the extreme element along one axis (kept with size 1). */
 class ArgReduce : public UnaryPrimitive {
- public:
+public:
   ArgReduce(Stream stream, ArgReduceOp op, int axis)
       : UnaryPrimitive(stream), op_(op), axis_(axis) {}
 
@@ -42,7 +42,7 @@ class ArgReduce : public UnaryPrimitive {
   }
   bool is_equivalent(const Primitive& other) const override;
 
- private:
+private:
   ArgReduceOp op_;
   int axis_;
 };

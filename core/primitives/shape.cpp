@@ -4,9 +4,8 @@
 
 namespace mlx::core {
 
-std::pair<array::Flags, size_t> view_layout(
-    const Shape& shape,
-    const Strides& strides) {
+std::pair<array::Flags, size_t>
+view_layout(const Shape& shape, const Strides& strides) {
   array::Flags flags{};
   size_t size = 1;
   for (auto d : shape) {
@@ -63,13 +62,13 @@ bool Broadcast::is_equivalent(const Primitive& other) const {
 bool Slice::is_equivalent(const Primitive& other) const {
   auto* o = dynamic_cast<const Slice*>(&other);
   return o && o->start_ == start_ && o->stop_ == stop_ &&
-      o->strides_ == strides_;
+         o->strides_ == strides_;
 }
 
 bool AsStrided::is_equivalent(const Primitive& other) const {
   auto* o = dynamic_cast<const AsStrided*>(&other);
   return o && o->shape_ == shape_ && o->strides_ == strides_ &&
-      o->offset_ == offset_;
+         o->offset_ == offset_;
 }
 
 bool View::is_equivalent(const Primitive& other) const {

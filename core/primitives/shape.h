@@ -7,64 +7,61 @@
 namespace mlx::core {
 
 /** Flags and spanned element count of a view with the given layout. */
-std::pair<array::Flags, size_t> view_layout(
-    const Shape& shape,
-    const Strides& strides);
+std::pair<array::Flags, size_t>
+view_layout(const Shape& shape, const Strides& strides);
 
-#define MLX_DECLARE_EVAL                                                  \
-  void eval_cpu(const std::vector<array>& inputs, array& out) override; \
+#define MLX_DECLARE_EVAL                                                       \
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;        \
   void eval_gpu(const std::vector<array>& inputs, array& out) override;
 
 /** A view when the input is row-contiguous, else a copy. */
 class Reshape : public UnaryPrimitive {
- public:
+public:
   Reshape(Stream stream, Shape shape)
       : UnaryPrimitive(stream), shape_(std::move(shape)) {}
   MLX_DECLARE_EVAL
   const char* name() const override { return "Reshape"; }
   bool is_equivalent(const Primitive& other) const override;
 
- private:
+private:
   Shape shape_;
 };
 
 class Transpose : public UnaryPrimitive {
- public:
+public:
   Transpose(Stream stream, std::vector<int> axes)
       : UnaryPrimitive(stream), axes_(std::move(axes)) {}
   MLX_DECLARE_EVAL
   const char* name() const override { return "Transpose"; }
   bool is_equivalent(const Primitive& other) const override;
 
- private:
+private:
   std::vector<int> axes_;
 };
 
 class Broadcast : public UnaryPrimitive {
- public:
+public:
   Broadcast(Stream stream, Shape shape)
       : UnaryPrimitive(stream), shape_(std::move(shape)) {}
   MLX_DECLARE_EVAL
   const char* name() const override { return "Broadcast"; }
   bool is_equivalent(const Primitive& other) const override;
 
- private:
+private:
   Shape shape_;
 };
 
 /** Strided slice; start/stop/strides are normalized by the op. */
 class Slice : public UnaryPrimitive {
- public:
+public:
   Slice(Stream stream, Shape start, Shape stop, Shape strides)
-      : UnaryPrimitive(stream),
-        start_(std::move(start)),
-        stop_(std::move(stop)),
-        strides_(std::move(strides)) {}
+      : UnaryPrimitive(stream), start_(std::move(start)),
+        stop_(std::move(stop)), strides_(std::move(strides)) {}
   MLX_DECLARE_EVAL
   const char* name() const override { return "Slice"; }
   bool is_equivalent(const Primitive& other) const override;
 
- private:
+private:
   Shape start_;
   Shape stop_;
   Shape strides_;
@@ -73,17 +70,15 @@ class Slice : public UnaryPrimitive {
 /** A view with arbitrary strides and offset (relative to the input's
  * row-contiguous layout). */
 class AsStrided : public UnaryPrimitive {
- public:
+public:
   AsStrided(Stream stream, Shape shape, Strides strides, size_t offset)
-      : UnaryPrimitive(stream),
-        shape_(std::move(shape)),
-        strides_(std::move(strides)),
-        offset_(offset) {}
+      : UnaryPrimitive(stream), shape_(std::move(shape)),
+        strides_(std::move(strides)), offset_(offset) {}
   MLX_DECLARE_EVAL
   const char* name() const override { return "AsStrided"; }
   bool is_equivalent(const Primitive& other) const override;
 
- private:
+private:
   Shape shape_;
   Strides strides_;
   size_t offset_;
@@ -91,32 +86,32 @@ class AsStrided : public UnaryPrimitive {
 
 /** Reinterpret the bytes as another dtype. */
 class View : public UnaryPrimitive {
- public:
+public:
   View(Stream stream, Dtype dtype) : UnaryPrimitive(stream), dtype_(dtype) {}
   MLX_DECLARE_EVAL
   const char* name() const override { return "View"; }
   bool is_equivalent(const Primitive& other) const override;
 
- private:
+private:
   Dtype dtype_;
 };
 
 /** A copy in row-major order (or column-major when allowed and already so). */
 class Contiguous : public UnaryPrimitive {
- public:
+public:
   Contiguous(Stream stream, bool allow_col_major)
       : UnaryPrimitive(stream), allow_col_major_(allow_col_major) {}
   MLX_DECLARE_EVAL
   const char* name() const override { return "Contiguous"; }
   bool is_equivalent(const Primitive& other) const override;
 
- private:
+private:
   bool allow_col_major_;
 };
 
 /** Identity that blocks gradients (shares the input buffer). */
 class StopGradient : public UnaryPrimitive {
- public:
+public:
   explicit StopGradient(Stream stream) : UnaryPrimitive(stream) {}
   MLX_DECLARE_EVAL
   const char* name() const override { return "StopGradient"; }
@@ -125,7 +120,7 @@ class StopGradient : public UnaryPrimitive {
 
 /** Fills the output with a scalar input. */
 class Full : public UnaryPrimitive {
- public:
+public:
   explicit Full(Stream stream) : UnaryPrimitive(stream) {}
   MLX_DECLARE_EVAL
   const char* name() const override { return "Full"; }
@@ -133,14 +128,14 @@ class Full : public UnaryPrimitive {
 };
 
 class Arange : public UnaryPrimitive {
- public:
+public:
   Arange(Stream stream, double start, double stop, double step)
       : UnaryPrimitive(stream), start_(start), stop_(stop), step_(step) {}
   MLX_DECLARE_EVAL
   const char* name() const override { return "Arange"; }
   bool is_equivalent(const Primitive& other) const override;
 
- private:
+private:
   double start_;
   double stop_;
   double step_;

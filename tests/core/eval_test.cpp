@@ -13,7 +13,7 @@ namespace {
 
 // A primitive that counts its evaluations and can be told to fail.
 class Probe : public mx::UnaryPrimitive {
- public:
+public:
   Probe(mx::Stream s, std::atomic<int>* count, bool fail)
       : mx::UnaryPrimitive(s), count_(count), fail_(fail) {}
 
@@ -30,14 +30,21 @@ class Probe : public mx::UnaryPrimitive {
   }
   const char* name() const override { return "Probe"; }
 
- private:
+private:
   std::atomic<int>* count_;
   bool fail_;
 };
 
-mx::array probe(const mx::array& in, std::atomic<int>* count, bool fail = false, mx::StreamOrDevice s = {}) {
+mx::array probe(
+    const mx::array& in,
+    std::atomic<int>* count,
+    bool fail = false,
+    mx::StreamOrDevice s = {}) {
   return mx::array(
-      {}, mx::float32, std::make_shared<Probe>(mx::to_stream(s), count, fail), {in});
+      {},
+      mx::float32,
+      std::make_shared<Probe>(mx::to_stream(s), count, fail),
+      {in});
 }
 
 } // namespace
@@ -180,7 +187,8 @@ TEST(GraphTest, ExportToDotNamesArraysAndPrimitives) {
   EXPECT_NE(dot.find("[label=\"y\"]"), std::string::npos);
   EXPECT_NE(dot.find("[label=\"Add\", shape=box]"), std::string::npos);
   EXPECT_NE(dot.find("[label=\"() int32\"]"), std::string::npos);
-  EXPECT_THROW(mx::export_to_dot("/nonexistent-dir/g.dot", {z}), std::runtime_error);
+  EXPECT_THROW(
+      mx::export_to_dot("/nonexistent-dir/g.dot", {z}), std::runtime_error);
 }
 
 TEST(StreamTest, GpuStreamRaisesNotImplementedOnGpu) {
@@ -192,7 +200,8 @@ TEST(StreamTest, GpuStreamRaisesNotImplementedOnGpu) {
     mx::eval(y);
     FAIL() << "expected an exception";
   } catch (const std::runtime_error& e) {
-    EXPECT_EQ(std::string(e.what()).rfind("[Add] Not implemented on GPU", 0), 0u);
+    EXPECT_EQ(
+        std::string(e.what()).rfind("[Add] Not implemented on GPU", 0), 0u);
   }
 }
 

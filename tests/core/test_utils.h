@@ -147,6 +147,17 @@ inline void expect_complex_near(
   }
 }
 
+/** Shape equals `shape` and the elements, in row-major order, equal
+ * `expected` exactly. */
+inline void expect_array_values(
+    const mx::array& a,
+    const mx::Shape& shape,
+    const std::vector<double>& expected) {
+  EXPECT_EQ(a.shape(), shape) << "shape " << mlx_test::shape_str(a.shape())
+                              << " != " << mlx_test::shape_str(shape);
+  EXPECT_EQ(mlx_test::to_doubles(a), expected);
+}
+
 /** Same shape, same dtype and exactly equal values (NaN equals NaN). */
 inline void expect_array_eq(mx::array a, mx::array expected) {
   EXPECT_EQ(a.dtype(), expected.dtype());
@@ -172,9 +183,11 @@ inline void expect_array_eq(mx::array a, mx::array expected) {
   }
 }
 
-/** f() throws std::invalid_argument whose what() starts with `prefix`. */
+/** f() throws std::invalid_argument whose what() starts with `prefix`
+ * (and contains `part`, when given). */
 template <class F>
-void expect_throws_with_prefix(F f, const std::string& prefix) {
+void expect_throws_with_prefix(
+    F f, const std::string& prefix, const std::string& part = "") {
   try {
     f();
     ADD_FAILURE() << "expected std::invalid_argument starting with '" << prefix
@@ -183,6 +196,10 @@ void expect_throws_with_prefix(F f, const std::string& prefix) {
     std::string msg = e.what();
     EXPECT_EQ(msg.rfind(prefix, 0), 0u)
         << "message '" << msg << "' does not start with '" << prefix << "'";
+    if (!part.empty()) {
+      EXPECT_NE(msg.find(part), std::string::npos)
+          << "message '" << msg << "' does not contain '" << part << "'";
+    }
   } catch (const std::exception& e) {
     ADD_FAILURE() << "expected std::invalid_argument, got another exception: "
                   << e.what();

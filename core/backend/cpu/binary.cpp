@@ -25,8 +25,7 @@ inline constexpr bool is_real_float_v =
 
 // Integer division rounding toward negative infinity. x / 0 gives 0 (as
 // NumPy, which warns) and MIN / -1 wraps, instead of trapping.
-template <typename T>
-T floor_div_int(T x, T y) {
+template <typename T> T floor_div_int(T x, T y) {
   if (y == 0) {
     return 0;
   }
@@ -43,8 +42,7 @@ T floor_div_int(T x, T y) {
 }
 
 // Remainder with the sign of the divisor (Python's %), x % 0 gives 0.
-template <typename T>
-T remainder_int(T x, T y) {
+template <typename T> T remainder_int(T x, T y) {
   if (y == 0) {
     return 0;
   }
@@ -59,8 +57,7 @@ T remainder_int(T x, T y) {
   }
 }
 
-template <typename T>
-T remainder_float(T x, T y) {
+template <typename T> T remainder_float(T x, T y) {
   T r = std::fmod(x, y);
   if (r != 0 && ((r < 0) != (y < 0))) {
     r += y;
@@ -68,8 +65,7 @@ T remainder_float(T x, T y) {
   return r;
 }
 
-template <typename T>
-T int_power(T base, T exp) {
+template <typename T> T int_power(T base, T exp) {
   if constexpr (std::is_signed_v<T>) {
     if (exp < 0) {
       // Only 1 and -1 have integer reciprocals.
@@ -95,8 +91,7 @@ T int_power(T base, T exp) {
   return static_cast<T>(result);
 }
 
-template <typename T>
-T shift_left(T x, T y) {
+template <typename T> T shift_left(T x, T y) {
   constexpr int bits = sizeof(T) * 8;
   if (y < 0 || y >= bits) {
     return 0;
@@ -105,8 +100,7 @@ T shift_left(T x, T y) {
   return static_cast<T>(static_cast<U>(x) << y);
 }
 
-template <typename T>
-T shift_right(T x, T y) {
+template <typename T> T shift_right(T x, T y) {
   constexpr int bits = sizeof(T) * 8;
   if (y < 0 || y >= bits) {
     return (std::is_signed_v<T> && x < 0) ? T(-1) : T(0);
@@ -114,8 +108,7 @@ T shift_right(T x, T y) {
   return static_cast<T>(x >> y); // arithmetic for signed types
 }
 
-template <typename T>
-T logaddexp(T x, T y) {
+template <typename T> T logaddexp(T x, T y) {
   // Equal infinities: x - y would be nan; the answer is that infinity.
   if (std::isinf(x) && x == y) {
     return x;
@@ -138,11 +131,7 @@ T logaddexp(T x, T y) {
 // does not support.
 template <typename F>
 void arithmetic(
-    const Binary& p,
-    const array& a,
-    const array& b,
-    array& out,
-    F f) {
+    const Binary& p, const array& a, const array& b, array& out, F f) {
   detail::dispatch_dtype(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
     // Half types compute in float.
@@ -172,11 +161,9 @@ void comparison(const array& a, const array& b, array& out, F f) {
 }
 
 // Ordering of complex numbers is lexicographic, as NumPy.
-template <typename T>
-bool less_than(T x, T y) {
+template <typename T> bool less_than(T x, T y) {
   if constexpr (std::is_same_v<T, complex64_t>) {
-    return x.real() < y.real() ||
-        (x.real() == y.real() && x.imag() < y.imag());
+    return x.real() < y.real() || (x.real() == y.real() && x.imag() < y.imag());
   } else {
     return x < y;
   }
@@ -188,172 +175,169 @@ void Binary::eval_cpu(const std::vector<array>& inputs, array& out) {
   const array& a = inputs[0];
   const array& b = inputs[1];
   switch (op_) {
-    case BinaryOp::Add:
-      return arithmetic(*this, a, b, out, [](auto x, auto y) {
-        if constexpr (std::is_same_v<decltype(x), bool>) {
-          return x || y;
-        } else {
-          return x + y;
-        }
-      });
-    case BinaryOp::Subtract:
-      return arithmetic(*this, a, b, out, [](auto x, auto y) { return x - y; });
-    case BinaryOp::Multiply:
-      return arithmetic(*this, a, b, out, [](auto x, auto y) {
-        if constexpr (std::is_same_v<decltype(x), bool>) {
-          return x && y;
-        } else {
-          return x * y;
-        }
-      });
-    case BinaryOp::Divide:
-      return arithmetic(*this, a, b, out, [](auto x, auto y) {
-        using T = decltype(x);
-        if constexpr (is_int_v<T>) {
-          return floor_div_int(x, y);
-        } else if constexpr (std::is_same_v<T, bool>) {
-          return x;
-        } else {
-          return x / y;
-        }
-      });
-    case BinaryOp::Remainder:
-      return arithmetic(*this, a, b, out, [](auto x, auto y) {
-        using T = decltype(x);
-        if constexpr (is_int_v<T>) {
-          return remainder_int(x, y);
-        } else if constexpr (std::is_floating_point_v<T>) {
-          return remainder_float(x, y);
-        } else {
-          return; // bool, complex
-        }
-      });
-    case BinaryOp::FloorDivide:
-      return arithmetic(*this, a, b, out, [](auto x, auto y) {
-        using T = decltype(x);
-        if constexpr (is_int_v<T>) {
-          return floor_div_int(x, y);
-        } else if constexpr (std::is_floating_point_v<T>) {
-          return std::floor(x / y);
-        } else {
-          return;
-        }
-      });
-    case BinaryOp::Maximum:
-      return arithmetic(*this, a, b, out, [](auto x, auto y) {
-        using T = decltype(x);
-        if constexpr (std::is_floating_point_v<T>) {
-          return (x != x || y != y) ? std::numeric_limits<T>::quiet_NaN()
-                                    : (x > y ? x : y);
-        } else {
-          return less_than(x, y) ? y : x;
-        }
-      });
-    case BinaryOp::Minimum:
-      return arithmetic(*this, a, b, out, [](auto x, auto y) {
-        using T = decltype(x);
-        if constexpr (std::is_floating_point_v<T>) {
-          return (x != x || y != y) ? std::numeric_limits<T>::quiet_NaN()
-                                    : (x < y ? x : y);
-        } else {
-          return less_than(y, x) ? y : x;
-        }
-      });
-    case BinaryOp::Power:
-      return arithmetic(*this, a, b, out, [](auto x, auto y) {
-        using T = decltype(x);
-        if constexpr (is_int_v<T>) {
-          return int_power(x, y);
-        } else if constexpr (std::is_same_v<T, bool>) {
-          return x || !y;
-        } else {
-          return T(std::pow(x, y));
-        }
-      });
-    case BinaryOp::ArcTan2:
-      return arithmetic(*this, a, b, out, [](auto x, auto y) {
-        using T = decltype(x);
-        if constexpr (std::is_floating_point_v<T>) {
-          return std::atan2(x, y);
-        } else {
-          return;
-        }
-      });
-    case BinaryOp::LogAddExp:
-      return arithmetic(*this, a, b, out, [](auto x, auto y) {
-        using T = decltype(x);
-        if constexpr (std::is_floating_point_v<T>) {
-          return logaddexp(x, y);
-        } else {
-          return;
-        }
-      });
-    case BinaryOp::Equal:
-      return comparison(a, b, out, [](auto x, auto y) { return x == y; });
-    case BinaryOp::NaNEqual:
-      return comparison(a, b, out, [](auto x, auto y) {
-        return x == y || (x != x && y != y);
-      });
-    case BinaryOp::NotEqual:
-      return comparison(a, b, out, [](auto x, auto y) { return x != y; });
-    case BinaryOp::Less:
-      return comparison(
-          a, b, out, [](auto x, auto y) { return less_than(x, y); });
-    case BinaryOp::LessEqual:
-      return comparison(a, b, out, [](auto x, auto y) {
-        return less_than(x, y) || x == y;
-      });
-    case BinaryOp::Greater:
-      return comparison(
-          a, b, out, [](auto x, auto y) { return less_than(y, x); });
-    case BinaryOp::GreaterEqual:
-      return comparison(a, b, out, [](auto x, auto y) {
-        return less_than(y, x) || x == y;
-      });
-    case BinaryOp::LogicalAnd:
-      if (a.dtype() != bool_) {
-        unsupported(*this, a.dtype());
+  case BinaryOp::Add:
+    return arithmetic(*this, a, b, out, [](auto x, auto y) {
+      if constexpr (std::is_same_v<decltype(x), bool>) {
+        return x || y;
+      } else {
+        return x + y;
       }
-      return binary_kernel<bool, bool>(
-          a, b, out, [](bool x, bool y) { return x && y; });
-    case BinaryOp::LogicalOr:
-      if (a.dtype() != bool_) {
-        unsupported(*this, a.dtype());
+    });
+  case BinaryOp::Subtract:
+    return arithmetic(*this, a, b, out, [](auto x, auto y) { return x - y; });
+  case BinaryOp::Multiply:
+    return arithmetic(*this, a, b, out, [](auto x, auto y) {
+      if constexpr (std::is_same_v<decltype(x), bool>) {
+        return x && y;
+      } else {
+        return x * y;
       }
-      return binary_kernel<bool, bool>(
-          a, b, out, [](bool x, bool y) { return x || y; });
-    case BinaryOp::BitwiseAnd:
-    case BinaryOp::BitwiseOr:
-    case BinaryOp::BitwiseXor:
-    case BinaryOp::LeftShift:
-    case BinaryOp::RightShift: {
-      BinaryOp op = op_;
-      return arithmetic(*this, a, b, out, [op](auto x, auto y) {
-        using T = decltype(x);
-        if constexpr (std::is_integral_v<T>) {
-          switch (op) {
-            case BinaryOp::BitwiseAnd:
-              return T(x & y);
-            case BinaryOp::BitwiseOr:
-              return T(x | y);
-            case BinaryOp::BitwiseXor:
-              return T(x ^ y);
-            case BinaryOp::LeftShift:
-              if constexpr (is_int_v<T>) {
-                return shift_left(x, y);
-              }
-              return T(x && !y);
-            default:
-              if constexpr (is_int_v<T>) {
-                return shift_right(x, y);
-              }
-              return T(x && !y);
-          }
-        } else {
-          return;
-        }
-      });
+    });
+  case BinaryOp::Divide:
+    return arithmetic(*this, a, b, out, [](auto x, auto y) {
+      using T = decltype(x);
+      if constexpr (is_int_v<T>) {
+        return floor_div_int(x, y);
+      } else if constexpr (std::is_same_v<T, bool>) {
+        return x;
+      } else {
+        return x / y;
+      }
+    });
+  case BinaryOp::Remainder:
+    return arithmetic(*this, a, b, out, [](auto x, auto y) {
+      using T = decltype(x);
+      if constexpr (is_int_v<T>) {
+        return remainder_int(x, y);
+      } else if constexpr (std::is_floating_point_v<T>) {
+        return remainder_float(x, y);
+      } else {
+        return; // bool, complex
+      }
+    });
+  case BinaryOp::FloorDivide:
+    return arithmetic(*this, a, b, out, [](auto x, auto y) {
+      using T = decltype(x);
+      if constexpr (is_int_v<T>) {
+        return floor_div_int(x, y);
+      } else if constexpr (std::is_floating_point_v<T>) {
+        return std::floor(x / y);
+      } else {
+        return;
+      }
+    });
+  case BinaryOp::Maximum:
+    return arithmetic(*this, a, b, out, [](auto x, auto y) {
+      using T = decltype(x);
+      if constexpr (std::is_floating_point_v<T>) {
+        return (x != x || y != y) ? std::numeric_limits<T>::quiet_NaN()
+                                  : (x > y ? x : y);
+      } else {
+        return less_than(x, y) ? y : x;
+      }
+    });
+  case BinaryOp::Minimum:
+    return arithmetic(*this, a, b, out, [](auto x, auto y) {
+      using T = decltype(x);
+      if constexpr (std::is_floating_point_v<T>) {
+        return (x != x || y != y) ? std::numeric_limits<T>::quiet_NaN()
+                                  : (x < y ? x : y);
+      } else {
+        return less_than(y, x) ? y : x;
+      }
+    });
+  case BinaryOp::Power:
+    return arithmetic(*this, a, b, out, [](auto x, auto y) {
+      using T = decltype(x);
+      if constexpr (is_int_v<T>) {
+        return int_power(x, y);
+      } else if constexpr (std::is_same_v<T, bool>) {
+        return x || !y;
+      } else {
+        return T(std::pow(x, y));
+      }
+    });
+  case BinaryOp::ArcTan2:
+    return arithmetic(*this, a, b, out, [](auto x, auto y) {
+      using T = decltype(x);
+      if constexpr (std::is_floating_point_v<T>) {
+        return std::atan2(x, y);
+      } else {
+        return;
+      }
+    });
+  case BinaryOp::LogAddExp:
+    return arithmetic(*this, a, b, out, [](auto x, auto y) {
+      using T = decltype(x);
+      if constexpr (std::is_floating_point_v<T>) {
+        return logaddexp(x, y);
+      } else {
+        return;
+      }
+    });
+  case BinaryOp::Equal:
+    return comparison(a, b, out, [](auto x, auto y) { return x == y; });
+  case BinaryOp::NaNEqual:
+    return comparison(
+        a, b, out, [](auto x, auto y) { return x == y || (x != x && y != y); });
+  case BinaryOp::NotEqual:
+    return comparison(a, b, out, [](auto x, auto y) { return x != y; });
+  case BinaryOp::Less:
+    return comparison(
+        a, b, out, [](auto x, auto y) { return less_than(x, y); });
+  case BinaryOp::LessEqual:
+    return comparison(
+        a, b, out, [](auto x, auto y) { return less_than(x, y) || x == y; });
+  case BinaryOp::Greater:
+    return comparison(
+        a, b, out, [](auto x, auto y) { return less_than(y, x); });
+  case BinaryOp::GreaterEqual:
+    return comparison(
+        a, b, out, [](auto x, auto y) { return less_than(y, x) || x == y; });
+  case BinaryOp::LogicalAnd:
+    if (a.dtype() != bool_) {
+      unsupported(*this, a.dtype());
     }
+    return binary_kernel<bool, bool>(
+        a, b, out, [](bool x, bool y) { return x && y; });
+  case BinaryOp::LogicalOr:
+    if (a.dtype() != bool_) {
+      unsupported(*this, a.dtype());
+    }
+    return binary_kernel<bool, bool>(
+        a, b, out, [](bool x, bool y) { return x || y; });
+  case BinaryOp::BitwiseAnd:
+  case BinaryOp::BitwiseOr:
+  case BinaryOp::BitwiseXor:
+  case BinaryOp::LeftShift:
+  case BinaryOp::RightShift: {
+    BinaryOp op = op_;
+    return arithmetic(*this, a, b, out, [op](auto x, auto y) {
+      using T = decltype(x);
+      if constexpr (std::is_integral_v<T>) {
+        switch (op) {
+        case BinaryOp::BitwiseAnd:
+          return T(x & y);
+        case BinaryOp::BitwiseOr:
+          return T(x | y);
+        case BinaryOp::BitwiseXor:
+          return T(x ^ y);
+        case BinaryOp::LeftShift:
+          if constexpr (is_int_v<T>) {
+            return shift_left(x, y);
+          }
+          return T(x && !y);
+        default:
+          if constexpr (is_int_v<T>) {
+            return shift_right(x, y);
+          }
+          return T(x && !y);
+        }
+      } else {
+        return;
+      }
+    });
+  }
   }
 }
 

@@ -8,8 +8,7 @@
 namespace mlx::core::cpu {
 
 /** Computes `T(f(float(x)))` for half types and `f(x)` otherwise. */
-template <typename T, typename F>
-inline auto via_float(T x, F&& f) {
+template <typename T, typename F> inline auto via_float(T x, F&& f) {
   if constexpr (is_half_v<T>) {
     return T(f(static_cast<float>(x)));
   } else {
@@ -90,14 +89,11 @@ inline BinaryLayout binary_layout(const array& a, const array& b) {
 
 inline bool can_donate(const array& in, const array& out) {
   return in.itemsize() == out.itemsize() && in.is_donatable() &&
-      in.size() == out.size();
+         in.size() == out.size();
 }
 
 inline void set_binary_output(
-    const array& a,
-    const array& b,
-    array& out,
-    BinaryLayout layout) {
+    const array& a, const array& b, array& out, BinaryLayout layout) {
   auto like = [&](const array& v) {
     if (v.itemsize() == out.itemsize() && v.is_donatable()) {
       out.copy_shared_buffer(v);
@@ -110,29 +106,28 @@ inline void set_binary_output(
     }
   };
   switch (layout) {
-    case BinaryLayout::ScalarScalar:
-      // A broadcast scalar stays a single stored element.
-      out.set_data(
-          allocator::malloc(out.itemsize()), 1, a.strides(), a.flags());
-      return;
-    case BinaryLayout::ScalarVector:
-      like(b);
-      return;
-    case BinaryLayout::VectorScalar:
-      like(a);
-      return;
-    case BinaryLayout::VectorVector:
-      like(can_donate(b, out) && !can_donate(a, out) ? b : a);
-      return;
-    case BinaryLayout::General:
-      if (a.flags().row_contiguous && can_donate(a, out)) {
-        out.copy_shared_buffer(a);
-      } else if (b.flags().row_contiguous && can_donate(b, out)) {
-        out.copy_shared_buffer(b);
-      } else {
-        out.set_data(allocator::malloc(out.nbytes()));
-      }
-      return;
+  case BinaryLayout::ScalarScalar:
+    // A broadcast scalar stays a single stored element.
+    out.set_data(allocator::malloc(out.itemsize()), 1, a.strides(), a.flags());
+    return;
+  case BinaryLayout::ScalarVector:
+    like(b);
+    return;
+  case BinaryLayout::VectorScalar:
+    like(a);
+    return;
+  case BinaryLayout::VectorVector:
+    like(can_donate(b, out) && !can_donate(a, out) ? b : a);
+    return;
+  case BinaryLayout::General:
+    if (a.flags().row_contiguous && can_donate(a, out)) {
+      out.copy_shared_buffer(a);
+    } else if (b.flags().row_contiguous && can_donate(b, out)) {
+      out.copy_shared_buffer(b);
+    } else {
+      out.set_data(allocator::malloc(out.nbytes()));
+    }
+    return;
   }
 }
 
@@ -157,37 +152,37 @@ void binary_kernel(const array& a, const array& b, array& out, F f) {
     });
   };
   switch (layout) {
-    case BinaryLayout::ScalarScalar:
-      dst[0] = f(x[0], y[0]);
-      return;
-    case BinaryLayout::ScalarVector: {
-      In xs = x[0];
-      run([&](size_t i) { dst[i] = f(xs, y[i]); });
-      return;
-    }
-    case BinaryLayout::VectorScalar: {
-      In ys = y[0];
-      run([&](size_t i) { dst[i] = f(x[i], ys); });
-      return;
-    }
-    case BinaryLayout::VectorVector:
-      run([&](size_t i) { dst[i] = f(x[i], y[i]); });
-      return;
-    case BinaryLayout::General:
-      strided_rows<3>(
-          out.shape(),
-          {a.strides(), b.strides(), out.strides()},
-          [&](const std::array<int64_t, 3>& off,
-              int32_t len,
-              const std::array<int64_t, 3>& inc) {
-            const In* xa = x + off[0];
-            const In* yb = y + off[1];
-            Out* d = dst + off[2];
-            for (int32_t i = 0; i < len; ++i) {
-              d[i * inc[2]] = f(xa[i * inc[0]], yb[i * inc[1]]);
-            }
-          });
-      return;
+  case BinaryLayout::ScalarScalar:
+    dst[0] = f(x[0], y[0]);
+    return;
+  case BinaryLayout::ScalarVector: {
+    In xs = x[0];
+    run([&](size_t i) { dst[i] = f(xs, y[i]); });
+    return;
+  }
+  case BinaryLayout::VectorScalar: {
+    In ys = y[0];
+    run([&](size_t i) { dst[i] = f(x[i], ys); });
+    return;
+  }
+  case BinaryLayout::VectorVector:
+    run([&](size_t i) { dst[i] = f(x[i], y[i]); });
+    return;
+  case BinaryLayout::General:
+    strided_rows<3>(
+        out.shape(),
+        {a.strides(), b.strides(), out.strides()},
+        [&](const std::array<int64_t, 3>& off,
+            int32_t len,
+            const std::array<int64_t, 3>& inc) {
+          const In* xa = x + off[0];
+          const In* yb = y + off[1];
+          Out* d = dst + off[2];
+          for (int32_t i = 0; i < len; ++i) {
+            d[i * inc[2]] = f(xa[i * inc[0]], yb[i * inc[1]]);
+          }
+        });
+    return;
   }
 }
 

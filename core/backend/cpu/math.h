@@ -36,7 +36,7 @@ inline float fast_expf(float x) {
   int32_t t_bits;
   std::memcpy(&t_bits, &t, sizeof(t_bits));
   int32_t ni = t_bits - 0x4B400000; // bits of kRound
-  int32_t n1 = ni >> 1; // floor(ni / 2): one shift, no sign fix-up
+  int32_t n1 = ni >> 1;             // floor(ni / 2): one shift, no sign fix-up
   int32_t n2 = ni - n1;
   int32_t b1 = (n1 + 127) << 23;
   int32_t b2 = (n2 + 127) << 23;
@@ -51,11 +51,10 @@ inline float fast_sigmoid(float x) {
   return 1.0f / (1.0f + fast_expf(-x));
 }
 
-/** Inverse error function: Giles' single-precision approximation ("Approximating
- * the erfinv function", GPU Computing Gems, 2011) refined by Newton steps on
- * erf, which brings it to the precision of T. */
-template <typename T>
-T erfinv(T y) {
+/** Inverse error function: Giles' single-precision approximation
+ * ("Approximating the erfinv function", GPU Computing Gems, 2011) refined by
+ * Newton steps on erf, which brings it to the precision of T. */
+template <typename T> T erfinv(T y) {
   if (!(y > -1 && y < 1)) {
     if (y == 1) {
       return std::numeric_limits<T>::infinity();

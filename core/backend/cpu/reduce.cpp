@@ -17,11 +17,9 @@ namespace mlx::core {
 namespace {
 
 // Accumulate half types in float.
-template <typename T>
-using acc_t = std::conditional_t<is_half_v<T>, float, T>;
+template <typename T> using acc_t = std::conditional_t<is_half_v<T>, float, T>;
 
-template <typename T>
-bool is_nan(T x) {
+template <typename T> bool is_nan(T x) {
   if constexpr (std::is_floating_point_v<T>) {
     return x != x;
   } else {
@@ -29,39 +27,37 @@ bool is_nan(T x) {
   }
 }
 
-template <typename A>
-A reduce_init(ReduceOp op) {
+template <typename A> A reduce_init(ReduceOp op) {
   switch (op) {
-    case ReduceOp::And:
-      return A(true);
-    case ReduceOp::Or:
-      return A(false);
-    case ReduceOp::Sum:
-      return A(0);
-    case ReduceOp::Prod:
-      return A(1);
-    case ReduceOp::Min:
-      if constexpr (std::is_same_v<A, complex64_t>) {
-        return A(std::numeric_limits<float>::infinity());
-      } else if constexpr (std::numeric_limits<A>::has_infinity) {
-        return std::numeric_limits<A>::infinity();
-      } else {
-        return std::numeric_limits<A>::max();
-      }
-    case ReduceOp::Max:
-      if constexpr (std::is_same_v<A, complex64_t>) {
-        return A(-std::numeric_limits<float>::infinity());
-      } else if constexpr (std::numeric_limits<A>::has_infinity) {
-        return -std::numeric_limits<A>::infinity();
-      } else {
-        return std::numeric_limits<A>::lowest();
-      }
+  case ReduceOp::And:
+    return A(true);
+  case ReduceOp::Or:
+    return A(false);
+  case ReduceOp::Sum:
+    return A(0);
+  case ReduceOp::Prod:
+    return A(1);
+  case ReduceOp::Min:
+    if constexpr (std::is_same_v<A, complex64_t>) {
+      return A(std::numeric_limits<float>::infinity());
+    } else if constexpr (std::numeric_limits<A>::has_infinity) {
+      return std::numeric_limits<A>::infinity();
+    } else {
+      return std::numeric_limits<A>::max();
+    }
+  case ReduceOp::Max:
+    if constexpr (std::is_same_v<A, complex64_t>) {
+      return A(-std::numeric_limits<float>::infinity());
+    } else if constexpr (std::numeric_limits<A>::has_infinity) {
+      return -std::numeric_limits<A>::infinity();
+    } else {
+      return std::numeric_limits<A>::lowest();
+    }
   }
   return A(0);
 }
 
-template <typename A>
-bool complex_less(A x, A y) {
+template <typename A> bool complex_less(A x, A y) {
   if constexpr (std::is_same_v<A, complex64_t>) {
     return x.real() < y.real() || (x.real() == y.real() && x.imag() < y.imag());
   } else {
@@ -70,8 +66,7 @@ bool complex_less(A x, A y) {
 }
 
 // One step of the reduction.
-template <ReduceOp Op, typename A>
-inline A accumulate(A acc, A v) {
+template <ReduceOp Op, typename A> inline A accumulate(A acc, A v) {
   if constexpr (std::is_same_v<A, bool> && Op == ReduceOp::Sum) {
     return acc || v;
   } else if constexpr (std::is_same_v<A, bool> && Op == ReduceOp::Prod) {
@@ -111,7 +106,7 @@ A reduce_row(A acc, const T* src, int32_t n, int64_t inc) {
           }
         }
         total += ((part[0] + part[1]) + (part[2] + part[3])) +
-            ((part[4] + part[5]) + (part[6] + part[7]));
+                 ((part[4] + part[5]) + (part[6] + part[7]));
       }
       acc = static_cast<A>(total);
     };
@@ -126,8 +121,7 @@ A reduce_row(A acc, const T* src, int32_t n, int64_t inc) {
   return acc;
 }
 
-template <ReduceOp Op, typename A>
-A combine(A a, A b) {
+template <ReduceOp Op, typename A> A combine(A a, A b) {
   return accumulate<Op>(a, b);
 }
 
@@ -157,8 +151,13 @@ void reduce_typed(const array& in, array& out, const std::vector<int>& axes) {
   auto reduce_range = [&](const T* base, size_t row_begin, size_t row_end) {
     A acc = reduce_init<A>(Op);
     cpu::for_each_row<1>(
-        red_shape, rs, row_begin, row_end,
-        [&](const std::array<int64_t, 1>& off, int32_t n, const std::array<int64_t, 1>& inc) {
+        red_shape,
+        rs,
+        row_begin,
+        row_end,
+        [&](const std::array<int64_t, 1>& off,
+            int32_t n,
+            const std::array<int64_t, 1>& inc) {
           acc = reduce_row<Op>(acc, base + off[0], n, inc[0]);
         });
     return acc;
@@ -183,8 +182,10 @@ void reduce_typed(const array& in, array& out, const std::vector<int>& axes) {
         if (flat) {
           int64_t inc = rs[0][0];
           partial[c] = reduce_row<Op>(
-              reduce_init<A>(Op), src + u0 * inc,
-              static_cast<int32_t>(u1 - u0), inc);
+              reduce_init<A>(Op),
+              src + u0 * inc,
+              static_cast<int32_t>(u1 - u0),
+              inc);
         } else {
           partial[c] = reduce_range(src, u0, u1);
         }
@@ -221,17 +222,20 @@ void reduce_typed(const array& in, array& out, const std::vector<int>& axes) {
     });
     return;
   }
-  size_t grain = std::max<size_t>(1, cpu::kElementwiseGrain / std::max<size_t>(n_red, 1));
+  size_t grain =
+      std::max<size_t>(1, cpu::kElementwiseGrain / std::max<size_t>(n_red, 1));
   cpu::parallel_for(n_out, grain, [&](size_t b, size_t e) {
     for (size_t i = b; i < e; ++i) {
       const T* base = src + cpu::elem_to_loc(i, kept_shape, kept_strides);
-      dst[i] = static_cast<O>(n_red == 0 ? reduce_init<A>(Op) : reduce_range(base, 0, red_rows));
+      dst[i] = static_cast<O>(
+          n_red == 0 ? reduce_init<A>(Op) : reduce_range(base, 0, red_rows));
     }
   });
 }
 
 template <ReduceOp Op>
-void reduce_dispatch(const array& in, array& out, const std::vector<int>& axes) {
+void reduce_dispatch(
+    const array& in, array& out, const std::vector<int>& axes) {
   detail::dispatch_dtype(in.dtype(), [&](auto tag) {
     using T = decltype(tag);
     if constexpr (Op == ReduceOp::And || Op == ReduceOp::Or) {
@@ -258,18 +262,18 @@ void Reduce::eval_cpu(const std::vector<array>& inputs, array& out) {
     return;
   }
   switch (op_) {
-    case ReduceOp::And:
-      return reduce_dispatch<ReduceOp::And>(in, out, axes_);
-    case ReduceOp::Or:
-      return reduce_dispatch<ReduceOp::Or>(in, out, axes_);
-    case ReduceOp::Sum:
-      return reduce_dispatch<ReduceOp::Sum>(in, out, axes_);
-    case ReduceOp::Prod:
-      return reduce_dispatch<ReduceOp::Prod>(in, out, axes_);
-    case ReduceOp::Min:
-      return reduce_dispatch<ReduceOp::Min>(in, out, axes_);
-    case ReduceOp::Max:
-      return reduce_dispatch<ReduceOp::Max>(in, out, axes_);
+  case ReduceOp::And:
+    return reduce_dispatch<ReduceOp::And>(in, out, axes_);
+  case ReduceOp::Or:
+    return reduce_dispatch<ReduceOp::Or>(in, out, axes_);
+  case ReduceOp::Sum:
+    return reduce_dispatch<ReduceOp::Sum>(in, out, axes_);
+  case ReduceOp::Prod:
+    return reduce_dispatch<ReduceOp::Prod>(in, out, axes_);
+  case ReduceOp::Min:
+    return reduce_dispatch<ReduceOp::Min>(in, out, axes_);
+  case ReduceOp::Max:
+    return reduce_dispatch<ReduceOp::Max>(in, out, axes_);
   }
 }
 
@@ -300,8 +304,8 @@ void ArgReduce::eval_cpu(const std::vector<array>& inputs, array& out) {
         for (int32_t j = 1; j < n && !is_nan(best); ++j) {
           A v = static_cast<A>(row[j * inc]);
           // The first NaN wins, as NumPy; ties keep the first index.
-          bool better = is_nan(v) ||
-              (is_max ? complex_less(best, v) : complex_less(v, best));
+          bool better = is_nan(v) || (is_max ? complex_less(best, v)
+                                             : complex_less(v, best));
           if (better) {
             best = v;
             best_i = static_cast<uint32_t>(j);

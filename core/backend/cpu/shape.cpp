@@ -12,10 +12,7 @@ namespace mlx::core {
 namespace {
 
 void make_view(
-    const array& in,
-    array& out,
-    const Strides& strides,
-    int64_t offset) {
+    const array& in, array& out, const Strides& strides, int64_t offset) {
   auto [flags, span] = view_layout(out.shape(), strides);
   out.copy_shared_buffer(in, strides, flags, span, offset);
 }
@@ -111,14 +108,14 @@ void Full::eval_cpu(const std::vector<array>& inputs, array& out) {
         });
   };
   switch (out.itemsize()) {
-    case 1:
-      return fill(uint8_t{});
-    case 2:
-      return fill(uint16_t{});
-    case 4:
-      return fill(uint32_t{});
-    default:
-      return fill(uint64_t{});
+  case 1:
+    return fill(uint8_t{});
+  case 2:
+    return fill(uint16_t{});
+  case 4:
+    return fill(uint32_t{});
+  default:
+    return fill(uint64_t{});
   }
 }
 
@@ -128,7 +125,8 @@ void Arange::eval_cpu(const std::vector<array>&, array& out) {
     using T = decltype(tag);
     T* dst = out.data<T>();
     for (size_t i = 0; i < out.size(); ++i) {
-      dst[i] = detail::convert_scalar<T>(start_ + static_cast<double>(i) * step_);
+      dst[i] =
+          detail::convert_scalar<T>(start_ + static_cast<double>(i) * step_);
     }
   });
 }

@@ -96,10 +96,7 @@ void for_each_row(
 
 /** Parallel for_each_row over a whole shape. */
 template <size_t N, typename RowFn>
-void strided_rows(
-    Shape shape,
-    std::array<Strides, N> strides,
-    RowFn&& row) {
+void strided_rows(Shape shape, std::array<Strides, N> strides, RowFn&& row) {
   collapse_dims(shape, strides);
   size_t inner = shape.back();
   size_t rows = 1;
@@ -109,14 +106,16 @@ void strided_rows(
   if (rows * inner == 0) {
     return;
   }
-  size_t grain = std::max<size_t>(1, kElementwiseGrain / std::max<size_t>(inner, 1));
+  size_t grain =
+      std::max<size_t>(1, kElementwiseGrain / std::max<size_t>(inner, 1));
   parallel_for(rows, grain, [&](size_t begin, size_t end) {
     for_each_row(shape, strides, begin, end, row);
   });
 }
 
 /** Element offset (from data()) of the flat row-major index `i`. */
-inline int64_t elem_to_loc(size_t i, const Shape& shape, const Strides& strides) {
+inline int64_t
+elem_to_loc(size_t i, const Shape& shape, const Strides& strides) {
   int64_t loc = 0;
   for (int d = static_cast<int>(shape.size()) - 1; d >= 0; --d) {
     loc += static_cast<int64_t>(i % shape[d]) * strides[d];

@@ -59,21 +59,10 @@ int default_thread_count() {
 }
 
 class ThreadPool {
- public:
+public:
   explicit ThreadPool(int n) : size_(n) {
     for (int i = 1; i < n; ++i) {
       threads_.emplace_back([this] { run(); });
-    }
-  }
-
-  ~ThreadPool() {
-    {
-      std::lock_guard lock(mutex_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    for (auto& t : threads_) {
-      t.join();
     }
   }
 
@@ -95,16 +84,13 @@ class ThreadPool {
     }
   }
 
- private:
+private:
   void run() {
     while (true) {
       std::shared_ptr<Job> job;
       {
         std::unique_lock lock(mutex_);
-        cv_.wait(lock, [this] { return stop_ || !jobs_.empty(); });
-        if (stop_) {
-          return;
-        }
+        cv_.wait(lock, [this] { return !jobs_.empty(); });
         job = jobs_.front();
         // A job whose chunks are all handed out needs no more helpers.
         if (job->next.load() >= job->num_chunks) {
@@ -121,12 +107,13 @@ class ThreadPool {
   std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<std::shared_ptr<Job>> jobs_;
-  bool stop_{false};
 };
 
 ThreadPool& pool() {
-  static ThreadPool p(default_thread_count());
-  return p;
+  // Never destroyed: stream workers may still run kernels while static
+  // objects are torn down at exit (the scheduler joins them then).
+  static ThreadPool* p = new ThreadPool(default_thread_count());
+  return *p;
 }
 
 } // namespace
@@ -136,9 +123,7 @@ int num_threads() {
 }
 
 void parallel_for(
-    size_t n,
-    size_t grain,
-    const std::function<void(size_t, size_t)>& f) {
+    size_t n, size_t grain, const std::function<void(size_t, size_t)>& f) {
   if (n == 0) {
     return;
   }

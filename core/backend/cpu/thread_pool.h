@@ -15,9 +15,7 @@ int num_threads();
  * spread over the pool. Runs inline when one chunk covers everything.
  * An exception from f reaches the caller after all chunks finish. */
 void parallel_for(
-    size_t n,
-    size_t grain,
-    const std::function<void(size_t, size_t)>& f);
+    size_t n, size_t grain, const std::function<void(size_t, size_t)>& f);
 
 /** Grain sizes, in elements, under which splitting costs more than it
  * saves (thread wake-up is a few microseconds, ~16K simple element ops). */

@@ -23,13 +23,13 @@ namespace {
 }
 } // namespace
 
-#define NO_GPU(P)                                                      \
-  void P::eval_gpu(const std::vector<array>&, array&) {                \
-    no_gpu(*this);                                                     \
+#define NO_GPU(P)                                                              \
+  void P::eval_gpu(const std::vector<array>&, array&) {                        \
+    no_gpu(*this);                                                             \
   }
-#define NO_GPU_MULTI(P)                                                \
-  void P::eval_gpu(const std::vector<array>&, std::vector<array>&) {   \
-    no_gpu(*this);                                                     \
+#define NO_GPU_MULTI(P)                                                        \
+  void P::eval_gpu(const std::vector<array>&, std::vector<array>&) {           \
+    no_gpu(*this);                                                             \
   }
 
 NO_GPU(Unary)
