@@ -234,21 +234,7 @@ TEST(CreationTest, Astype) {
   expect_array_near(
       astype(slice(arange(6), {5}, {-7}, {-2}), int16), {5, 3, 1}, {3});
   // Sample of all dtype pairs: 3 survives every conversion.
-  std::vector<Dtype> all = {
-      bool_,
-      uint8,
-      uint16,
-      uint32,
-      uint64,
-      int8,
-      int16,
-      int32,
-      int64,
-      float16,
-      float32,
-      float64,
-      bfloat16,
-      complex64};
+  const auto& all = mlx_test::kAllDtypes;
   for (auto from : all) {
     for (auto to : all) {
       if (from == bool_ || to == bool_) {

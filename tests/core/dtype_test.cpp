@@ -10,29 +10,11 @@
 
 using namespace mlx::core;
 
-namespace {
-
-const std::vector<Dtype> kAll = {
-    bool_,
-    uint8,
-    uint16,
-    uint32,
-    uint64,
-    int8,
-    int16,
-    int32,
-    int64,
-    float16,
-    float32,
-    float64,
-    bfloat16,
-    complex64};
-
-} // namespace
+using mlx_test::kAllDtypes;
 
 TEST(DtypeTest, PromotionTableMatchesMLX) {
   // MLX's promotion table (mlx/dtype.cpp type_rules), row by row in the
-  // order of kAll.
+  // order of kAllDtypes.
   const Dtype b = bool_, u8 = uint8, u16 = uint16, u32 = uint32, u64 = uint64,
               i8 = int8, i16 = int16, i32 = int32, i64 = int64, f16 = float16,
               f32 = float32, f64 = float64, bf = bfloat16, c = complex64;
@@ -52,10 +34,10 @@ TEST(DtypeTest, PromotionTableMatchesMLX) {
       {bf, bf, bf, bf, bf, bf, bf, bf, bf, f32, f32, f64, bf, c},
       {c, c, c, c, c, c, c, c, c, c, c, c, c, c},
   };
-  for (size_t i = 0; i < kAll.size(); ++i) {
-    for (size_t j = 0; j < kAll.size(); ++j) {
-      EXPECT_EQ(promote_types(kAll[i], kAll[j]), table[i][j])
-          << kAll[i] << " + " << kAll[j];
+  for (size_t i = 0; i < kAllDtypes.size(); ++i) {
+    for (size_t j = 0; j < kAllDtypes.size(); ++j) {
+      EXPECT_EQ(promote_types(kAllDtypes[i], kAllDtypes[j]), table[i][j])
+          << kAllDtypes[i] << " + " << kAllDtypes[j];
     }
   }
 }
@@ -71,8 +53,8 @@ TEST(DtypeTest, PromotionExamples) {
 
 TEST(DtypeTest, SizesAndKinds) {
   const std::vector<int> sizes = {1, 1, 2, 4, 8, 1, 2, 4, 8, 2, 4, 8, 2, 8};
-  for (size_t i = 0; i < kAll.size(); ++i) {
-    EXPECT_EQ(size_of(kAll[i]), sizes[i]) << kAll[i];
+  for (size_t i = 0; i < kAllDtypes.size(); ++i) {
+    EXPECT_EQ(size_of(kAllDtypes[i]), sizes[i]) << kAllDtypes[i];
   }
   EXPECT_EQ(kindof(bool_), Dtype::Kind::b);
   EXPECT_EQ(kindof(uint16), Dtype::Kind::u);
@@ -99,10 +81,10 @@ TEST(DtypeTest, Names) {
       "float64",
       "bfloat16",
       "complex64"};
-  for (size_t i = 0; i < kAll.size(); ++i) {
-    EXPECT_EQ(dtype_to_string(kAll[i]), names[i]);
+  for (size_t i = 0; i < kAllDtypes.size(); ++i) {
+    EXPECT_EQ(dtype_to_string(kAllDtypes[i]), names[i]);
     std::ostringstream os;
-    os << kAll[i];
+    os << kAllDtypes[i];
     EXPECT_EQ(os.str(), names[i]);
   }
   std::ostringstream os;
@@ -140,7 +122,7 @@ TEST(DtypeTest, IssubdtypeDtypeCategory) {
   // bool is neither integer nor number (as NumPy and MLX).
   EXPECT_FALSE(issubdtype(bool_, integer));
   EXPECT_FALSE(issubdtype(bool_, number));
-  for (auto t : kAll) {
+  for (auto t : kAllDtypes) {
     EXPECT_TRUE(issubdtype(t, generic)) << t;
   }
 }

@@ -19,6 +19,23 @@ namespace mx = mlx::core;
 
 namespace mlx_test {
 
+/** Every dtype, in MLX's order. */
+inline const std::vector<mx::Dtype> kAllDtypes = {
+    mx::bool_,
+    mx::uint8,
+    mx::uint16,
+    mx::uint32,
+    mx::uint64,
+    mx::int8,
+    mx::int16,
+    mx::int32,
+    mx::int64,
+    mx::float16,
+    mx::float32,
+    mx::float64,
+    mx::bfloat16,
+    mx::complex64};
+
 // Calls f(flat_offset_in_elements) for each element in row-major logical
 // order, following the array's strides (works for views of any layout).
 inline void
