@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <climits>
 #include <cstdint>
 #include <vector>
 
@@ -22,7 +23,9 @@ void collapse_dims(Shape& shape, std::array<Strides, N>& strides) {
     if (shape[d] == 1) {
       continue;
     }
-    bool merge = !out_shape.empty();
+    // Dims stay int32: a merge that would pass 2^31 - 1 elements is skipped.
+    bool merge = !out_shape.empty() &&
+        int64_t(out_shape.back()) * shape[d] <= INT32_MAX;
     for (size_t k = 0; merge && k < N; ++k) {
       merge = out_strides[k].back() == strides[k][d] * shape[d];
     }
