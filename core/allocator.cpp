@@ -36,6 +36,11 @@ size_t size_class(size_t n) {
   return round(n, kPage);
 }
 
+// aligned_alloc wants a multiple of the alignment.
+size_t allocation_size(size_t block) {
+  return (kHeader + block + kAlignment - 1) / kAlignment * kAlignment;
+}
+
 size_t physical_memory() {
   long pages = sysconf(_SC_PHYS_PAGES);
   long page_size = sysconf(_SC_PAGE_SIZE);
@@ -62,12 +67,12 @@ public:
         release_cache(cache_bytes_);
       }
       lock.unlock();
-      base = std::aligned_alloc(kAlignment, kHeader + block);
+      base = std::aligned_alloc(kAlignment, allocation_size(block));
       if (base == nullptr) {
         lock.lock();
         release_cache(cache_bytes_);
         lock.unlock();
-        base = std::aligned_alloc(kAlignment, kHeader + block);
+        base = std::aligned_alloc(kAlignment, allocation_size(block));
       }
       if (base == nullptr) {
         std::ostringstream msg;
