@@ -138,7 +138,8 @@ void Take::eval_cpu(const std::vector<array>& inputs, array& out) {
   Shape collapsed = post_shape;
   std::array<Strides, 1> collapsed_strides{post_strides};
   cpu::collapse_dims(collapsed, collapsed_strides);
-  bool post_contiguous = inner == 1 || collapsed_strides[0][0] == 1;
+  bool post_contiguous =
+      inner == 1 || (collapsed.size() == 1 && collapsed_strides[0][0] == 1);
   std::vector<int64_t> post_offsets;
   if (!post_contiguous) {
     post_offsets = element_offsets(post_shape, post_strides);
