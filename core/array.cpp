@@ -1,6 +1,7 @@
 #include "mlx/array.h"
 
 #include <cstring>
+#include <limits>
 #include <sstream>
 
 #include "mlx/primitives/primitive.h"
@@ -33,9 +34,28 @@ size_t shape_size(const Shape& shape) {
   return n;
 }
 
+namespace {
+
+// Element count of a new array; its byte size (size * itemsize, used for
+// every allocation) must not wrap around either.
+size_t checked_size(const Shape& shape, Dtype dtype) {
+  size_t n = shape_size(shape);
+  if (n > static_cast<size_t>(std::numeric_limits<int64_t>::max()) /
+              size_of(dtype)) {
+    std::ostringstream msg;
+    msg << "[array] Array of " << n << " elements of " << size_of(dtype)
+        << " bytes overflows int64.";
+    throw std::overflow_error(msg.str());
+  }
+  return n;
+}
+
+} // namespace
+
 array::ArrayDesc::ArrayDesc(Shape shape_, Dtype dtype_)
     : shape(std::move(shape_)), strides(row_major_strides(shape)),
-      size(shape_size(shape)), dtype(dtype_), status(Status::available) {}
+      size(checked_size(shape, dtype_)), dtype(dtype_),
+      status(Status::available) {}
 
 array::ArrayDesc::ArrayDesc(
     Shape shape_,
@@ -43,8 +63,9 @@ array::ArrayDesc::ArrayDesc(
     std::shared_ptr<Primitive> primitive_,
     std::vector<array> inputs_)
     : shape(std::move(shape_)), strides(row_major_strides(shape)),
-      size(shape_size(shape)), dtype(dtype_), primitive(std::move(primitive_)),
-      status(Status::unscheduled), inputs(std::move(inputs_)) {}
+      size(checked_size(shape, dtype_)), dtype(dtype_),
+      primitive(std::move(primitive_)), status(Status::unscheduled),
+      inputs(std::move(inputs_)) {}
 
 array::ArrayDesc::~ArrayDesc() {
   // Releasing a long unevaluated chain recursively would overflow the stack:

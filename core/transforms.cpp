@@ -1,5 +1,6 @@
 #include "mlx/transforms.h"
 
+#include <mutex>
 #include <stack>
 #include <unordered_set>
 
@@ -89,6 +90,10 @@ void run_primitive(array arr) {
 } // namespace
 
 void async_eval(std::vector<array> outputs) {
+  // Threads evaluating a shared graph must not both see an array unscheduled
+  // and run it twice: finding and scheduling the tape is one step.
+  static std::mutex scheduling_mutex;
+  std::lock_guard lock(scheduling_mutex);
   auto tape = build_tape(outputs);
   for (auto& arr : tape) {
     auto event = std::make_shared<Event>();

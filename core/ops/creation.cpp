@@ -1,6 +1,8 @@
 #include "mlx/ops/creation.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "mlx/ops/elementwise.h"
 #include "mlx/ops/shape.h"
@@ -78,7 +80,8 @@ array linspace(
         "[linspace] Number of samples, ", num, ", must be non-negative.");
   }
   if (num == 1) {
-    return astype(array({start}), dtype, s);
+    // array({start}) would be float32 (C++ doubles make float32 arrays).
+    return astype(array(&start, {1}, float64), dtype, s);
   }
   // start + i * (stop - start) / (num - 1), computed in float64 so that the
   // last value is exactly stop.
@@ -165,6 +168,9 @@ array tri(int n, int m, int k, Dtype type, StreamOrDevice s) {
   if (n < 0 || m < 0) {
     throw_error("[tri] N and M must be non-negative, got ", n, " and ", m, ".");
   }
+  // Diagonals past the corners give the same mask; clamping keeps rows + k
+  // from overflowing int32.
+  k = std::clamp(k, -n, m);
   array rows = reshape(arange(0, n, s), {n, 1}, s);
   array cols = reshape(arange(0, m, s), {1, m}, s);
   return astype(less_equal(cols, add(rows, array(k), s), s), type, s);
@@ -184,7 +190,9 @@ array triu(array x, int k, StreamOrDevice s) {
     throw_error(
         "[triu] Array must have at least 2 dimensions, got ", x.ndim(), ".");
   }
-  array mask = tri(x.shape(-2), x.shape(-1), k - 1, bool_, s);
+  // k - 1 must not wrap around for k = INT_MIN (tri clamps it anyway).
+  int below = k == std::numeric_limits<int>::min() ? k : k - 1;
+  array mask = tri(x.shape(-2), x.shape(-1), below, bool_, s);
   return where(mask, zeros_like(x, s), x, s);
 }
 

@@ -479,6 +479,12 @@ array isclose(
     double atol,
     bool equal_nan,
     StreamOrDevice s) {
+  // Integers and bool compare in float64, as NumPy: in their own type
+  // a - b and abs wrap (uint 2 - 3, abs(int8 -128)) and give wrong answers.
+  if (!issubdtype(promote_types(a.dtype(), b.dtype()), inexact)) {
+    return isclose(
+        astype(a, float64, s), astype(b, float64, s), rtol, atol, equal_nan, s);
+  }
   // |a - b| <= atol + rtol * |b|, and equal infinities are close.
   array lhs = abs(subtract(a, b, s), s);
   array rhs = add(array(atol), multiply(array(rtol), abs(b, s), s), s);

@@ -249,3 +249,15 @@ TEST(ArrayPrintTest, ShapesPrintAsTuples) {
   os << Shape{2, 3} << " " << Shape{4} << " " << Shape{};
   EXPECT_EQ(os.str(), "(2, 3) (4,) ()");
 }
+
+TEST(ArrayTest, ByteSizeOverflowIsAnError) {
+  // 2^62 float64 elements are 2^65 bytes: nbytes() used to wrap to 0, so the
+  // kernel got an empty buffer and wrote 2^62 elements into it.
+  EXPECT_THROW(zeros({1 << 30, 1 << 30, 4}, float64), std::overflow_error);
+  EXPECT_THROW(
+      as_strided(array(1.0f), {1 << 30, 1 << 30, 4}, {0, 0, 0}, 0),
+      std::overflow_error);
+  // The same element count of bytes still fits in int64 (a lazy node only).
+  auto lazy = zeros({1 << 30, 1 << 30, 4}, uint8);
+  EXPECT_EQ(lazy.nbytes(), size_t(1) << 62);
+}

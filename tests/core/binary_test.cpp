@@ -435,3 +435,23 @@ TEST(BinaryTest, LargeAndHalfInputs) {
   EXPECT_EQ(f64.dtype(), float64);
   expect_array_near(f64, {0.30000000000000004}, {}, 0, 0);
 }
+
+TEST(BinaryTest, IsCloseIntegersDoNotWrap) {
+  // In the integer dtype a - b and abs wrap: int8 abs(-128 - 0) is -128 and
+  // uint32 100000 - 100001 is 2^32 - 1. Expected values from NumPy:
+  // np.isclose(np.array([-128, 0, 100], np.int8), [0, -128, 101]) and
+  // np.isclose(np.array([100000, 5, 4000000000], np.uint32),
+  //            np.array([100001, 5, 3999999999], np.uint32)).
+  auto a8 = array({-128, 0, 100}, int8);
+  auto b8 = array({0, -128, 101}, int8);
+  expect_array_near(isclose(a8, b8), {0, 0, 0}, {3});
+  EXPECT_FALSE(allclose(a8, b8).item<bool>());
+  std::vector<uint32_t> au = {100000, 5, 4000000000u};
+  std::vector<uint32_t> bu = {100001, 5, 3999999999u};
+  auto close = isclose(array(au, {3}), array(bu, {3}));
+  EXPECT_EQ(close.dtype(), bool_);
+  expect_array_near(close, {1, 1, 1}, {3});
+  // Exact for int32 beyond float32's 2^24 (np.isclose(..., rtol=0, atol=0)).
+  EXPECT_FALSE(
+      isclose(array({16777217}), array({16777216}), 0.0, 0.0).item<bool>());
+}

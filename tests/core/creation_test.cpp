@@ -256,3 +256,45 @@ TEST(CreationTest, Copy) {
   auto b = copy(broadcast_to(array(2.5f), {2, 2}));
   expect_array_near(b, {2.5, 2.5, 2.5, 2.5}, {2, 2});
 }
+
+TEST(CreationTest, ArangeIntegerDtypeStepsLikeNumPy) {
+  // Integer ranges start at T(start) and step by T(start + step) - T(start),
+  // as in NumPy and MLX; values used to be T(start + i * step).
+  // np.arange(0, 5, 1.5, dtype=np.int32)
+  expect_array_near(arange(0.0, 5.0, 1.5, int32), {0, 1, 2, 3}, {4});
+  // np.arange(-2.5, 3, 1.5, dtype=np.int32)
+  expect_array_near(arange(-2.5, 3.0, 1.5, int32), {-2, -1, 0, 1}, {4});
+  // np.arange(0, 5, 0.5, dtype=np.int32): ten zeros
+  expect_array_near(
+      arange(0.0, 5.0, 0.5, int32), std::vector<double>(10, 0.0), {10});
+  // np.arange(5, 0, -1.5, dtype=np.uint8) (the last value wraps)
+  expect_array_near(arange(5.0, 0.0, -1.5, uint8), {5, 3, 1, 255}, {4});
+  // np.arange(0, 3, 0.7, dtype=np.int64)
+  expect_array_near(arange(0.0, 3.0, 0.7, int64), {0, 0, 0, 0, 0}, {5});
+  // Float dtypes are unchanged: np.arange(0, 5, 1.5, dtype=np.float32)
+  expect_array_near(arange(0.0, 5.0, 1.5, float32), {0, 1.5, 3, 4.5}, {4});
+}
+
+TEST(CreationTest, LinspaceSingleSampleKeepsFloat64) {
+  // np.linspace(0.1, 1, 1)[0] == 0.1 exactly (it used to go through float32).
+  auto l = linspace(0.1, 1.0, 1, float64);
+  EXPECT_EQ(l.dtype(), float64);
+  EXPECT_EQ(l.shape(), Shape{1});
+  EXPECT_EQ(l.item<double>(), 0.1);
+}
+
+TEST(CreationTest, TriExtremeDiagonals) {
+  // rows + k used to overflow int32. np.tri(2, 3, 2**31 - 1): all ones;
+  // np.tri(2, 3, -2**31): all zeros.
+  constexpr int kMax = std::numeric_limits<int>::max();
+  constexpr int kMin = std::numeric_limits<int>::min();
+  expect_array_near(tri(2, 3, kMax, float32), {1, 1, 1, 1, 1, 1}, {2, 3});
+  expect_array_near(tri(2, 3, kMin, float32), {0, 0, 0, 0, 0, 0}, {2, 3});
+  // np.triu(m, -2**31) and np.tril(m, 2**31 - 1) keep every element.
+  auto m = reshape(arange(1, 5), {2, 2});
+  expect_array_near(triu(m, kMin), {1, 2, 3, 4}, {2, 2});
+  expect_array_near(tril(m, kMax), {1, 2, 3, 4}, {2, 2});
+  // np.triu(m, 2**31 - 1) and np.tril(m, -2**31) keep nothing.
+  expect_array_near(triu(m, kMax), {0, 0, 0, 0}, {2, 2});
+  expect_array_near(tril(m, kMin), {0, 0, 0, 0}, {2, 2});
+}

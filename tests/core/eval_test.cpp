@@ -215,3 +215,35 @@ TEST(StreamTest, SetDefaultStreamRoutesOps) {
   mx::set_default_stream(previous);
   EXPECT_EQ(mx::default_stream(mx::Device::cpu), previous);
 }
+
+TEST(EvalTest, ThreadsEvaluatingOneGraphRunEachNodeOnce) {
+  // Several threads evaluate the same unevaluated chain at once. Each node
+  // must be scheduled by exactly one of them (it used to be run twice and
+  // crash on the detached primitive).
+  for (int iter = 0; iter < 300; ++iter) {
+    std::atomic<int> count{0};
+    auto x = mx::array(1.0f);
+    for (int i = 0; i < 20; ++i) {
+      x = probe(x, &count);
+    }
+    std::atomic<bool> go{false};
+    std::atomic<int> wrong{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&] {
+        auto y = x;
+        while (!go) {
+        }
+        if (y.item<float>() != 21.0f) {
+          ++wrong;
+        }
+      });
+    }
+    go = true;
+    for (auto& th : threads) {
+      th.join();
+    }
+    ASSERT_EQ(count, 20) << "iteration " << iter;
+    ASSERT_EQ(wrong, 0) << "iteration " << iter;
+  }
+}

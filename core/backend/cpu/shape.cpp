@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cstring>
 #include <sstream>
+#include <type_traits>
 
 #include "mlx/backend/cpu/copy.h"
 #include "mlx/backend/cpu/thread_pool.h"
@@ -124,9 +125,22 @@ void Arange::eval_cpu(const std::vector<array>&, array& out) {
   detail::dispatch_dtype(out.dtype(), [&](auto tag) {
     using T = decltype(tag);
     T* dst = out.data<T>();
-    for (size_t i = 0; i < out.size(); ++i) {
-      dst[i] =
-          detail::convert_scalar<T>(start_ + static_cast<double>(i) * step_);
+    if constexpr (std::is_integral_v<T>) {
+      // As NumPy and MLX: integer ranges start at T(start) and step by
+      // T(start + step) - T(start) (np.arange(0, 5, 1.5, int32) is 0 1 2 3).
+      // Wrapping uint64 arithmetic keeps overflow defined.
+      auto first = static_cast<uint64_t>(detail::convert_scalar<T>(start_));
+      auto delta =
+          static_cast<uint64_t>(detail::convert_scalar<T>(start_ + step_)) -
+          first;
+      for (size_t i = 0; i < out.size(); ++i) {
+        dst[i] = static_cast<T>(first + static_cast<uint64_t>(i) * delta);
+      }
+    } else {
+      for (size_t i = 0; i < out.size(); ++i) {
+        dst[i] =
+            detail::convert_scalar<T>(start_ + static_cast<double>(i) * step_);
+      }
     }
   });
 }
