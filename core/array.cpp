@@ -108,6 +108,46 @@ array::array(std::initializer_list<int> data, Dtype dtype)
   init(data.begin());
 }
 
+array::~array() {
+  // Outputs of one primitive hold each other in `siblings`: a cycle. When
+  // this handle is the last one from outside the group (this node is held
+  // by its n - 1 siblings and by us, each sibling by its n - 1 siblings
+  // only), the group is garbage: break the cycle so it can be freed.
+  if (!desc_ || desc_->siblings.empty()) {
+    return;
+  }
+  long n = static_cast<long>(desc_->siblings.size()) + 1;
+  if (desc_.use_count() != n) {
+    return;
+  }
+  for (auto& s : desc_->siblings) {
+    if (s.desc_.use_count() != n - 1) {
+      return;
+    }
+  }
+  std::vector<array> group = std::move(desc_->siblings);
+  desc_->siblings.clear();
+  for (auto& s : group) {
+    s.desc_->siblings.clear();
+  }
+}
+
+array& array::operator=(const array& other) & {
+  if (this != &other) {
+    array previous = std::move(*this);
+    desc_ = other.desc_;
+  }
+  return *this;
+}
+
+array& array::operator=(array&& other) & {
+  if (this != &other) {
+    array previous = std::move(*this);
+    desc_ = std::move(other.desc_);
+  }
+  return *this;
+}
+
 std::vector<array> array::make_arrays(
     std::vector<Shape> shapes,
     const std::vector<Dtype>& dtypes,

@@ -82,8 +82,9 @@ public:
 
   array(const array&) = default;
   array(array&&) = default;
-  array& operator=(const array&) & = default;
-  array& operator=(array&&) & = default;
+  // Assignment releases the old node like the destructor does.
+  array& operator=(const array& other) &;
+  array& operator=(array&& other) &;
 
   size_t itemsize() const { return size_of(dtype()); }
   size_t size() const { return desc_->size; }
@@ -195,7 +196,8 @@ public:
   /** Take over `other`'s buffer (donation). */
   void move_shared_buffer(array other);
 
-  ~array() = default;
+  /** Frees a group of sibling outputs that only refer to each other. */
+  ~array();
 
 private:
   struct ArrayDesc {

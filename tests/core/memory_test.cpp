@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "mlx/mlx.h"
+#include "mlx/primitives/primitive.h"
 
 namespace mx = mlx::core;
 
@@ -94,4 +95,63 @@ TEST(MemoryTest, LongChainHoldsBoundedMemory) {
   // 10,000 live intermediates would be 2.5 GB; a few are allowed.
   EXPECT_LE(mx::get_peak_memory(), base + 4 * kSmall * sizeof(float));
   EXPECT_EQ(x.data<float>()[kSmall - 1], 10000.0f);
+}
+
+namespace {
+
+// Two outputs (a copy of the input and its negation) from one primitive.
+class CopyAndNegate : public mx::Primitive {
+public:
+  explicit CopyAndNegate(mx::Stream s) : mx::Primitive(s) {}
+  void eval_cpu(
+      const std::vector<mx::array>& inputs,
+      std::vector<mx::array>& outputs) override {
+    const auto& in = inputs[0];
+    for (int k = 0; k < 2; ++k) {
+      outputs[k].set_data(mx::allocator::malloc(in.nbytes()));
+      for (size_t i = 0; i < in.size(); ++i) {
+        outputs[k].data<float>()[i] =
+            (k == 0 ? 1.0f : -1.0f) * in.data<float>()[i];
+      }
+    }
+  }
+  void
+  eval_gpu(const std::vector<mx::array>&, std::vector<mx::array>&) override {
+    throw std::runtime_error("[CopyAndNegate] no gpu");
+  }
+  const char* name() const override { return "CopyAndNegate"; }
+};
+
+std::vector<mx::array> copy_and_negate(const mx::array& x) {
+  return mx::array::make_arrays(
+      {x.shape(), x.shape()},
+      {mx::float32, mx::float32},
+      std::make_shared<CopyAndNegate>(mx::default_stream(mx::Device::cpu)),
+      {x});
+}
+
+} // namespace
+
+TEST(MemoryTest, UnevaluatedSiblingOutputsAreFreed) {
+  mx::clear_cache();
+  size_t base = mx::get_active_memory();
+  {
+    auto x = mx::full({kN}, 2.0f);
+    mx::eval(x);
+    auto outs = copy_and_negate(x);
+    EXPECT_EQ(outs[0].siblings().size(), 1u);
+  } // both outputs dropped unevaluated: the group and x are freed
+  EXPECT_LE(mx::get_active_memory(), base + 1024);
+  {
+    auto x = mx::full({kN}, 2.0f);
+    mx::eval(x);
+    auto outs = copy_and_negate(x);
+    x = mx::array(0.0f); // assignment drops the caller's handle to x
+    mx::array kept = outs[1];
+    outs.clear(); // one output still held: the input must stay alive
+    EXPECT_GE(mx::get_active_memory(), base + kBytes);
+    EXPECT_EQ(kept.data<float>() == nullptr, true);
+    EXPECT_FLOAT_EQ(mx::sum(kept).item<float>(), -2.0f * kN);
+  }
+  EXPECT_LE(mx::get_active_memory(), base + 1024);
 }
