@@ -427,9 +427,7 @@ array roll(
     const std::vector<int>& axes,
     StreamOrDevice s) {
   // NumPy broadcasting of shift against axes; repeated axes add up.
-  size_t count = std::max(shift.size(), axes.size());
-  if ((shift.size() != count && shift.size() != 1) ||
-      (axes.size() != count && axes.size() != 1)) {
+  if (shift.size() != 1 && axes.size() != 1 && shift.size() != axes.size()) {
     throw_error(
         "[roll] Got ",
         shift.size(),
@@ -437,6 +435,8 @@ array roll(
         axes.size(),
         " axes; they must match or one of them must have size 1.");
   }
+  // A size-1 side broadcasts to the other, even to size 0 (no roll).
+  size_t count = shift.size() == 1 ? axes.size() : shift.size();
   std::map<int, int64_t> per_axis;
   for (size_t i = 0; i < count; ++i) {
     int ax = axes[axes.size() == 1 ? 0 : i];

@@ -387,3 +387,21 @@ TEST(JoinTest, LargeConcatenateAndPadRunInParallel) {
   EXPECT_EQ(pv[300], 0);
   EXPECT_EQ(pv[513 * 300 + 5], -1);
 }
+
+TEST(JoinTest, RollWithNoAxesLeavesTheArray) {
+  // np.roll(a, 1, axis=()) and np.roll(a, (), axis=0) return a unchanged.
+  auto a = mx::reshape(mx::arange(6), {2, 3});
+  expect_array_values(
+      mx::roll(a, mx::Shape{1}, std::vector<int>{}),
+      {2, 3},
+      {0, 1, 2, 3, 4, 5});
+  expect_array_values(
+      mx::roll(a, mx::Shape{}, std::vector<int>{0}),
+      {2, 3},
+      {0, 1, 2, 3, 4, 5});
+  expect_throws_with_prefix(
+      [&] {
+        mx::roll(a, mx::Shape{1, 2}, std::vector<int>{0, 1, 0});
+      },
+      "[roll]");
+}
