@@ -335,3 +335,45 @@ TEST(SortTest, InvalidArgumentsThrow) {
   expect_throws_with_prefix([&] { mx::topk(a, -1); }, "[topk]");
   expect_throws_with_prefix([&] { mx::topk(a, 1, 2); }, "[topk]");
 }
+
+TEST(SortTest, LongFlattenedSortUsesAllThreadsAndStaysStable) {
+  // 300,007 values with many duplicates and some NaNs: long enough for the
+  // parallel chunked sort + merge path.
+  constexpr int n = 300007;
+  std::vector<float> v(n);
+  for (int i = 0; i < n; ++i) {
+    v[i] = (i % 97 == 0) ? NAN : static_cast<float>((i * 7919) % 1013);
+  }
+  mx::array a(v, {n});
+  auto sorted = mx::sort(a);
+  auto order = mx::argsort(a);
+  mx::eval(sorted, order);
+  const float* s = sorted.data<float>();
+  const uint32_t* idx = order.data<uint32_t>();
+  int nans = (n + 96) / 97;
+  for (int i = 1; i < n - nans; ++i) {
+    ASSERT_LE(s[i - 1], s[i]) << i;
+  }
+  for (int i = n - nans; i < n; ++i) {
+    ASSERT_TRUE(std::isnan(s[i])) << i;
+  }
+  // argsort: values in order, equal values by increasing index (stable).
+  for (int i = 1; i < n; ++i) {
+    float x = v[idx[i - 1]], y = v[idx[i]];
+    if (std::isnan(x) || std::isnan(y)) {
+      ASSERT_TRUE(std::isnan(y)) << i;
+      if (std::isnan(x)) {
+        ASSERT_LT(idx[i - 1], idx[i]) << i;
+      }
+    } else {
+      ASSERT_TRUE(x < y || (x == y && idx[i - 1] < idx[i])) << i;
+    }
+  }
+  // Same multiset: sums of the non-NaN values agree (exact in double).
+  double total = 0, sorted_total = 0;
+  for (int i = 0; i < n; ++i) {
+    total += std::isnan(v[i]) ? 0.0 : v[i];
+    sorted_total += std::isnan(s[i]) ? 0.0 : s[i];
+  }
+  EXPECT_EQ(total, sorted_total);
+}

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <memory>
 #include <utility>
+#include <vector>
 
 #include "mlx/backend/cpu/strided.h"
 #include "mlx/primitives/sort.h"
@@ -51,6 +52,49 @@ struct SortParams {
   int kth;
 };
 
+// Rows at least this long are sorted by all threads together when there
+// are fewer rows than threads (a flattened sort is one row).
+constexpr int64_t kParallelSortMin = 1 << 16;
+
+// Stable sort of [first, first + n) on the pool: chunks sorted in parallel,
+// then merged pairwise in parallel rounds (std::merge keeps equal elements
+// of the left run first, so the result stays stable).
+template <typename V, typename Less>
+void parallel_stable_sort(V* first, int64_t n, Less less) {
+  int64_t chunks = cpu::num_threads();
+  if (chunks <= 1 || n < kParallelSortMin) {
+    std::stable_sort(first, first + n, less);
+    return;
+  }
+  std::vector<int64_t> bound(chunks + 1);
+  for (int64_t c = 0; c <= chunks; ++c) {
+    bound[c] = n * c / chunks;
+  }
+  cpu::parallel_for(chunks, 1, [&](size_t b, size_t e) {
+    for (size_t c = b; c < e; ++c) {
+      std::stable_sort(first + bound[c], first + bound[c + 1], less);
+    }
+  });
+  std::unique_ptr<V[]> scratch(new V[n]);
+  V* src = first;
+  V* dst = scratch.get();
+  for (int64_t width = 1; width < chunks; width *= 2) {
+    int64_t pairs = (chunks + 2 * width - 1) / (2 * width);
+    cpu::parallel_for(pairs, 1, [&](size_t b, size_t e) {
+      for (size_t q = b; q < e; ++q) {
+        int64_t lo = bound[std::min<int64_t>(2 * width * q, chunks)];
+        int64_t mid = bound[std::min<int64_t>(2 * width * q + width, chunks)];
+        int64_t hi = bound[std::min<int64_t>(2 * width * (q + 1), chunks)];
+        std::merge(src + lo, src + mid, src + mid, src + hi, dst + lo, less);
+      }
+    });
+    std::swap(src, dst);
+  }
+  if (src != first) {
+    std::copy(src, src + n, first);
+  }
+}
+
 template <typename T>
 void sort_rows(const array& in, array& out, const SortParams& p) {
   int64_t n = in.shape(p.axis);
@@ -68,6 +112,12 @@ void sort_rows(const array& in, array& out, const SortParams& p) {
   int64_t row_work =
       n * std::max<int64_t>(1, static_cast<int64_t>(std::log2(n + 1.0)));
   size_t grain = std::max<int64_t>(1, cpu::kElementwiseGrain / row_work);
+  // Few long rows: one row at a time, each sorted by all threads.
+  bool shared_rows = !p.partition && n >= kParallelSortMin &&
+                     rows < static_cast<size_t>(cpu::num_threads());
+  if (shared_rows) {
+    grain = rows;
+  }
 
   cpu::parallel_for(rows, grain, [&](size_t begin, size_t end) {
     if (p.indices) {
@@ -85,6 +135,8 @@ void sort_rows(const array& in, array& out, const SortParams& p) {
         };
         if (p.partition) {
           std::nth_element(first, first + p.kth, first + n, less);
+        } else if (shared_rows) {
+          parallel_stable_sort(first, n, less);
         } else {
           std::sort(first, first + n, less);
         }
@@ -107,6 +159,8 @@ void sort_rows(const array& in, array& out, const SortParams& p) {
         auto less = [](T a, T b) { return nan_last_less(a, b); };
         if (p.partition) {
           std::nth_element(work, work + p.kth, work + n, less);
+        } else if (shared_rows) {
+          parallel_stable_sort(work, n, less);
         } else {
           std::stable_sort(work, work + n, less);
         }
