@@ -24,6 +24,21 @@ void copy_to_row_contiguous(const array& src, array& dst);
  * keeping src's layout when it is contiguous (or donating src). */
 void copy_convert(const array& src, array& dst);
 
+/** Calls f(U{}) with U the unsigned type of the given item size: kernels
+ * that only move elements (fill, gather) dispatch on size, not dtype. */
+template <typename F> decltype(auto) dispatch_bits(size_t itemsize, F&& f) {
+  switch (itemsize) {
+  case 1:
+    return f(uint8_t{});
+  case 2:
+    return f(uint16_t{});
+  case 4:
+    return f(uint32_t{});
+  default:
+    return f(uint64_t{});
+  }
+}
+
 /** A row-contiguous version of `a`: `a` itself when it already is one. */
 array ensure_row_contiguous(const array& a);
 

@@ -63,20 +63,6 @@ template <typename F> void dispatch_index(Dtype dtype, const char* op, F&& f) {
   });
 }
 
-/** Calls f(U{}) with U an unsigned type of the given item size. */
-template <typename F> void dispatch_bits(size_t itemsize, F&& f) {
-  switch (itemsize) {
-  case 1:
-    return f(uint8_t{});
-  case 2:
-    return f(uint16_t{});
-  case 4:
-    return f(uint32_t{});
-  default:
-    return f(uint64_t{});
-  }
-}
-
 /** The indices, wrapped and checked, in row-major order. */
 std::vector<int64_t>
 wrapped_indices(const array& idx, int64_t n, int axis, const char* op) {
@@ -149,7 +135,7 @@ void Take::eval_cpu(const std::vector<array>& inputs, array& out) {
   const char* src = a.data<char>();
   char* dst = out.data<char>();
   size_t grain = std::max<size_t>(1, cpu::kElementwiseGrain / inner);
-  dispatch_bits(itemsize, [&](auto tag) {
+  cpu::dispatch_bits(itemsize, [&](auto tag) {
     using U = decltype(tag);
     cpu::parallel_for(rows, grain, [&](size_t begin, size_t end) {
       for (size_t r = begin; r < end; ++r) {
@@ -188,7 +174,7 @@ void TakeAlongAxis::eval_cpu(const std::vector<array>& inputs, array& out) {
   int axis = axis_;
   dispatch_index(idx.dtype(), "take_along_axis", [&](auto itag) {
     using I = decltype(itag);
-    dispatch_bits(a.itemsize(), [&](auto tag) {
+    cpu::dispatch_bits(a.itemsize(), [&](auto tag) {
       using U = decltype(tag);
       const U* src = reinterpret_cast<const U*>(a.data<char>());
       const I* ind = idx.data<I>();
@@ -238,7 +224,7 @@ void PutAlongAxis::eval_cpu(const std::vector<array>& inputs, array& out) {
   int axis = axis_;
   dispatch_index(idx.dtype(), "put_along_axis", [&](auto itag) {
     using I = decltype(itag);
-    dispatch_bits(out.itemsize(), [&](auto tag) {
+    cpu::dispatch_bits(out.itemsize(), [&](auto tag) {
       using U = decltype(tag);
       const U* vals = reinterpret_cast<const U*>(values.data<char>());
       const I* ind = idx.data<I>();

@@ -108,16 +108,7 @@ void Full::eval_cpu(const std::vector<array>& inputs, array& out) {
           std::fill(dst + b, dst + e, value);
         });
   };
-  switch (out.itemsize()) {
-  case 1:
-    return fill(uint8_t{});
-  case 2:
-    return fill(uint16_t{});
-  case 4:
-    return fill(uint32_t{});
-  default:
-    return fill(uint64_t{});
-  }
+  cpu::dispatch_bits(out.itemsize(), fill);
 }
 
 void Arange::eval_cpu(const std::vector<array>&, array& out) {
