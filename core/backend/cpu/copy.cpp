@@ -1,5 +1,7 @@
 #include "mlx/backend/cpu/copy.h"
 
+#include <algorithm>
+#include <climits>
 #include <cstring>
 
 #include "mlx/backend/cpu/strided.h"
@@ -79,9 +81,14 @@ void copy_convert(const array& src, array& dst) {
         src.strides(),
         src.flags());
   }
-  // Contiguous: the data_size elements are consecutive in both buffers.
-  Shape flat{static_cast<int32_t>(src.data_size())};
-  copy_strided(src, dst, flat, {1}, {1});
+  // Contiguous: the data_size elements are consecutive in both buffers;
+  // copied as 1-d pieces that fit an int32 dimension.
+  size_t n = src.data_size();
+  for (size_t offset = 0; offset < n; offset += INT32_MAX) {
+    Shape piece{static_cast<int32_t>(std::min<size_t>(n - offset, INT32_MAX))};
+    int64_t at = static_cast<int64_t>(offset);
+    copy_strided(src, dst, piece, {1}, {1}, at, at);
+  }
 }
 
 array ensure_row_contiguous(const array& a) {
