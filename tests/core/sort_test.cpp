@@ -342,7 +342,7 @@ TEST(SortTest, LongFlattenedSortUsesAllThreadsAndStaysStable) {
   constexpr int n = 300007;
   std::vector<float> v(n);
   for (int i = 0; i < n; ++i) {
-    v[i] = (i % 97 == 0) ? NAN : static_cast<float>((i * 7919) % 1013);
+    v[i] = (i % 97 == 0) ? NAN : static_cast<float>((int64_t(i) * 7919) % 1013);
   }
   mx::array a(v, {n});
   auto sorted = mx::sort(a);
