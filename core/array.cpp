@@ -84,8 +84,6 @@ array::ArrayDesc::~ArrayDesc() {
     auto desc = std::move(pending.back());
     pending.pop_back();
     collect(desc->inputs);
-    // Siblings refer to each other; break the cycle before desc goes.
-    desc->siblings.clear();
   }
 }
 

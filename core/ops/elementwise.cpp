@@ -519,60 +519,31 @@ array array_equal(
   return all(binary(a, b, op, t, bool_, "array_equal", s), false, s);
 }
 
-array operator+(const array& a, const array& b) {
-  return add(a, b);
-}
-array operator-(const array& a, const array& b) {
-  return subtract(a, b);
-}
-array operator*(const array& a, const array& b) {
-  return multiply(a, b);
-}
-array operator/(const array& a, const array& b) {
-  return divide(a, b);
-}
-array operator%(const array& a, const array& b) {
-  return remainder(a, b);
-}
-array operator==(const array& a, const array& b) {
-  return equal(a, b);
-}
-array operator!=(const array& a, const array& b) {
-  return not_equal(a, b);
-}
-array operator<(const array& a, const array& b) {
-  return less(a, b);
-}
-array operator<=(const array& a, const array& b) {
-  return less_equal(a, b);
-}
-array operator>(const array& a, const array& b) {
-  return greater(a, b);
-}
-array operator>=(const array& a, const array& b) {
-  return greater_equal(a, b);
-}
-array operator&&(const array& a, const array& b) {
-  return logical_and(a, b);
-}
-array operator||(const array& a, const array& b) {
-  return logical_or(a, b);
-}
-array operator&(const array& a, const array& b) {
-  return bitwise_and(a, b);
-}
-array operator|(const array& a, const array& b) {
-  return bitwise_or(a, b);
-}
-array operator^(const array& a, const array& b) {
-  return bitwise_xor(a, b);
-}
-array operator<<(const array& a, const array& b) {
-  return left_shift(a, b);
-}
-array operator>>(const array& a, const array& b) {
-  return right_shift(a, b);
-}
+// The binary operators declared in elementwise.h forward to their ops.
+#define MLX_DEFINE_OPERATOR(op, fn)                                            \
+  array operator op(const array& a, const array& b) {                          \
+    return fn(a, b);                                                           \
+  }
+MLX_DEFINE_OPERATOR(+, add)
+MLX_DEFINE_OPERATOR(-, subtract)
+MLX_DEFINE_OPERATOR(*, multiply)
+MLX_DEFINE_OPERATOR(/, divide)
+MLX_DEFINE_OPERATOR(%, remainder)
+MLX_DEFINE_OPERATOR(==, equal)
+MLX_DEFINE_OPERATOR(!=, not_equal)
+MLX_DEFINE_OPERATOR(<, less)
+MLX_DEFINE_OPERATOR(<=, less_equal)
+MLX_DEFINE_OPERATOR(>, greater)
+MLX_DEFINE_OPERATOR(>=, greater_equal)
+MLX_DEFINE_OPERATOR(&&, logical_and)
+MLX_DEFINE_OPERATOR(||, logical_or)
+MLX_DEFINE_OPERATOR(&, bitwise_and)
+MLX_DEFINE_OPERATOR(|, bitwise_or)
+MLX_DEFINE_OPERATOR(^, bitwise_xor)
+MLX_DEFINE_OPERATOR(<<, left_shift)
+MLX_DEFINE_OPERATOR(>>, right_shift)
+#undef MLX_DEFINE_OPERATOR
+
 array operator!(const array& a) {
   return logical_not(a);
 }
