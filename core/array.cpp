@@ -65,7 +65,11 @@ array::ArrayDesc::ArrayDesc(
     : shape(std::move(shape_)), strides(row_major_strides(shape)),
       size(checked_size(shape, dtype_)), dtype(dtype_),
       primitive(std::move(primitive_)), status(Status::unscheduled),
-      inputs(std::move(inputs_)) {}
+      inputs(std::move(inputs_)) {
+  for (auto& in : inputs) {
+    is_tracer |= in.desc_->is_tracer;
+  }
+}
 
 array::ArrayDesc::~ArrayDesc() {
   // Releasing a long unevaluated chain recursively would overflow the stack:
@@ -231,6 +235,10 @@ void array::detach() {
   desc_->inputs.clear();
   desc_->siblings.clear();
   desc_->position = 0;
+}
+
+bool array::is_tracer() const {
+  return desc_->is_tracer && detail::in_tracing();
 }
 
 size_t array::buffer_size() const {

@@ -196,6 +196,11 @@ public:
   /** Take over `other`'s buffer (donation). */
   void move_shared_buffer(array other);
 
+  /** Part of a function transform's trace while that transform runs:
+   * evaluating it keeps its graph, which the transform still walks. */
+  bool is_tracer() const;
+  void set_tracer(bool is_tracer) { desc_->is_tracer = is_tracer; }
+
   /** Frees a group of sibling outputs that only refer to each other. */
   ~array();
 
@@ -218,6 +223,9 @@ private:
     std::vector<array> inputs;
     std::vector<array> siblings;
     uint32_t position{0};
+    // Set on a transform's inputs and inherited by everything computed
+    // from them.
+    bool is_tracer{false};
 
     ArrayDesc(Shape shape, Dtype dtype);
     ArrayDesc(

@@ -48,7 +48,7 @@ std::vector<array> build_tape(const std::vector<array>& outputs) {
   return tape;
 }
 
-void run_primitive(array arr) {
+void run_primitive(array arr, bool keep_graph) {
   auto outputs = arr.outputs();
   auto& inputs = arr.inputs();
   auto& primitive = arr.primitive();
@@ -76,7 +76,9 @@ void run_primitive(array arr) {
     }
   }
   auto event = arr.event();
-  arr.detach();
+  if (!keep_graph) {
+    arr.detach();
+  }
   for (auto& o : outputs) {
     o.set_status(array::Status::available);
   }
@@ -87,7 +89,25 @@ void run_primitive(array arr) {
   event->signal(error);
 }
 
+thread_local int tracing_depth = 0;
+
 } // namespace
+
+namespace detail {
+
+bool in_tracing() {
+  return tracing_depth > 0;
+}
+
+InTracing::InTracing() {
+  ++tracing_depth;
+}
+
+InTracing::~InTracing() {
+  --tracing_depth;
+}
+
+} // namespace detail
 
 void async_eval(std::vector<array> outputs) {
   // Threads evaluating a shared graph must not both see an array unscheduled
@@ -104,9 +124,11 @@ void async_eval(std::vector<array> outputs) {
     }
     arr.set_status(array::Status::scheduled);
     Stream stream = arr.primitive().stream();
+    // A transform still walks the graph of a tracer after evaluating it.
+    bool keep_graph = arr.is_tracer();
     // The task owns the only tape reference from here on.
-    scheduler::enqueue(stream, [a = std::move(arr)]() mutable {
-      run_primitive(std::move(a));
+    scheduler::enqueue(stream, [a = std::move(arr), keep_graph]() mutable {
+      run_primitive(std::move(a), keep_graph);
     });
   }
 }

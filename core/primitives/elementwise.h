@@ -50,6 +50,7 @@ public:
 
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   void eval_gpu(const std::vector<array>& inputs, array& out) override;
+  MLX_DECLARE_TRANSFORMS()
 
   const char* name() const override;
   bool is_equivalent(const Primitive& other) const override;
@@ -96,6 +97,7 @@ public:
 
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   void eval_gpu(const std::vector<array>& inputs, array& out) override;
+  MLX_DECLARE_TRANSFORMS()
 
   const char* name() const override;
   bool is_equivalent(const Primitive& other) const override;
@@ -112,6 +114,7 @@ public:
 
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   void eval_gpu(const std::vector<array>& inputs, array& out) override;
+  MLX_DECLARE_TRANSFORMS()
 
   const char* name() const override { return "Select"; }
   bool is_equivalent(const Primitive&) const override { return true; }
@@ -124,6 +127,7 @@ public:
 
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   void eval_gpu(const std::vector<array>& inputs, array& out) override;
+  MLX_DECLARE_TRANSFORMS()
 
   const char* name() const override { return "AsType"; }
   bool is_equivalent(const Primitive& other) const override;

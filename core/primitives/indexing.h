@@ -14,6 +14,7 @@ public:
   Take(Stream stream, int axis) : UnaryPrimitive(stream), axis_(axis) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   void eval_gpu(const std::vector<array>& inputs, array& out) override;
+  MLX_DECLARE_TRANSFORMS()
   const char* name() const override { return "Take"; }
   bool is_equivalent(const Primitive& other) const override;
 
@@ -29,6 +30,7 @@ public:
       : UnaryPrimitive(stream), axis_(axis) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   void eval_gpu(const std::vector<array>& inputs, array& out) override;
+  MLX_DECLARE_TRANSFORMS()
   const char* name() const override { return "TakeAlongAxis"; }
   bool is_equivalent(const Primitive& other) const override;
 
@@ -44,6 +46,7 @@ public:
   PutAlongAxis(Stream stream, int axis) : UnaryPrimitive(stream), axis_(axis) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   void eval_gpu(const std::vector<array>& inputs, array& out) override;
+  MLX_DECLARE_TRANSFORMS()
   const char* name() const override { return "PutAlongAxis"; }
   bool is_equivalent(const Primitive& other) const override;
 
@@ -61,6 +64,7 @@ public:
         strides_(std::move(strides)) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   void eval_gpu(const std::vector<array>& inputs, array& out) override;
+  MLX_DECLARE_TRANSFORMS()
   const char* name() const override { return "SliceUpdate"; }
   bool is_equivalent(const Primitive& other) const override;
 
@@ -77,6 +81,7 @@ public:
       : UnaryPrimitive(stream), offset_(offset), axis1_(axis1), axis2_(axis2) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   void eval_gpu(const std::vector<array>& inputs, array& out) override;
+  MLX_DECLARE_TRANSFORMS()
   const char* name() const override { return "Diagonal"; }
   bool is_equivalent(const Primitive& other) const override;
 

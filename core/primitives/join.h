@@ -12,6 +12,7 @@ public:
   Concatenate(Stream stream, int axis) : UnaryPrimitive(stream), axis_(axis) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   void eval_gpu(const std::vector<array>& inputs, array& out) override;
+  MLX_DECLARE_TRANSFORMS()
   const char* name() const override { return "Concatenate"; }
   bool is_equivalent(const Primitive& other) const override;
 

@@ -14,6 +14,7 @@ public:
 
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   void eval_gpu(const std::vector<array>& inputs, array& out) override;
+  MLX_DECLARE_TRANSFORMS()
 
   const char* name() const override { return "Matmul"; }
   bool is_equivalent(const Primitive& other) const override;
@@ -28,6 +29,7 @@ public:
 
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   void eval_gpu(const std::vector<array>& inputs, array& out) override;
+  MLX_DECLARE_TRANSFORMS()
 
   const char* name() const override { return "AddMM"; }
   bool is_equivalent(const Primitive& other) const override;

@@ -79,4 +79,20 @@ public:
   }
 };
 
+/** Declares a primitive's own jvp, vjp and vmap rules (defined in
+ * core/primitives/<family>_transforms.cpp). */
+#define MLX_DECLARE_TRANSFORMS()                                               \
+  std::vector<array> jvp(                                                      \
+      const std::vector<array>& primals,                                       \
+      const std::vector<array>& tangents,                                      \
+      const std::vector<int>& argnums) override;                               \
+  std::vector<array> vjp(                                                      \
+      const std::vector<array>& primals,                                       \
+      const std::vector<array>& cotangents,                                    \
+      const std::vector<int>& argnums,                                         \
+      const std::vector<array>& outputs) override;                             \
+  std::pair<std::vector<array>, std::vector<int>> vmap(                        \
+      const std::vector<array>& inputs, const std::vector<int>& axes)          \
+      override;
+
 } // namespace mlx::core

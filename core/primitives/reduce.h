@@ -15,6 +15,7 @@ public:
 
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   void eval_gpu(const std::vector<array>& inputs, array& out) override;
+  MLX_DECLARE_TRANSFORMS()
 
   const char* name() const override;
   bool is_equivalent(const Primitive& other) const override;
@@ -36,6 +37,7 @@ public:
 
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   void eval_gpu(const std::vector<array>& inputs, array& out) override;
+  MLX_DECLARE_TRANSFORMS()
 
   const char* name() const override {
     return op_ == ArgReduceOp::ArgMin ? "ArgMin" : "ArgMax";

@@ -20,6 +20,7 @@ public:
   Reshape(Stream stream, Shape shape)
       : UnaryPrimitive(stream), shape_(std::move(shape)) {}
   MLX_DECLARE_EVAL
+  MLX_DECLARE_TRANSFORMS()
   const char* name() const override { return "Reshape"; }
   bool is_equivalent(const Primitive& other) const override;
 
@@ -32,6 +33,7 @@ public:
   Transpose(Stream stream, std::vector<int> axes)
       : UnaryPrimitive(stream), axes_(std::move(axes)) {}
   MLX_DECLARE_EVAL
+  MLX_DECLARE_TRANSFORMS()
   const char* name() const override { return "Transpose"; }
   bool is_equivalent(const Primitive& other) const override;
 
@@ -44,6 +46,7 @@ public:
   Broadcast(Stream stream, Shape shape)
       : UnaryPrimitive(stream), shape_(std::move(shape)) {}
   MLX_DECLARE_EVAL
+  MLX_DECLARE_TRANSFORMS()
   const char* name() const override { return "Broadcast"; }
   bool is_equivalent(const Primitive& other) const override;
 
@@ -58,6 +61,7 @@ public:
       : UnaryPrimitive(stream), start_(std::move(start)),
         stop_(std::move(stop)), strides_(std::move(strides)) {}
   MLX_DECLARE_EVAL
+  MLX_DECLARE_TRANSFORMS()
   const char* name() const override { return "Slice"; }
   bool is_equivalent(const Primitive& other) const override;
 
@@ -75,6 +79,7 @@ public:
       : UnaryPrimitive(stream), shape_(std::move(shape)),
         strides_(std::move(strides)), offset_(offset) {}
   MLX_DECLARE_EVAL
+  MLX_DECLARE_TRANSFORMS()
   const char* name() const override { return "AsStrided"; }
   bool is_equivalent(const Primitive& other) const override;
 
@@ -89,6 +94,7 @@ class View : public UnaryPrimitive {
 public:
   View(Stream stream, Dtype dtype) : UnaryPrimitive(stream), dtype_(dtype) {}
   MLX_DECLARE_EVAL
+  MLX_DECLARE_TRANSFORMS()
   const char* name() const override { return "View"; }
   bool is_equivalent(const Primitive& other) const override;
 
@@ -102,6 +108,7 @@ public:
   Contiguous(Stream stream, bool allow_col_major)
       : UnaryPrimitive(stream), allow_col_major_(allow_col_major) {}
   MLX_DECLARE_EVAL
+  MLX_DECLARE_TRANSFORMS()
   const char* name() const override { return "Contiguous"; }
   bool is_equivalent(const Primitive& other) const override;
 
@@ -114,6 +121,7 @@ class StopGradient : public UnaryPrimitive {
 public:
   explicit StopGradient(Stream stream) : UnaryPrimitive(stream) {}
   MLX_DECLARE_EVAL
+  MLX_DECLARE_TRANSFORMS()
   const char* name() const override { return "StopGradient"; }
   bool is_equivalent(const Primitive&) const override { return true; }
 };
@@ -123,6 +131,7 @@ class Full : public UnaryPrimitive {
 public:
   explicit Full(Stream stream) : UnaryPrimitive(stream) {}
   MLX_DECLARE_EVAL
+  MLX_DECLARE_TRANSFORMS()
   const char* name() const override { return "Full"; }
   bool is_equivalent(const Primitive&) const override { return true; }
 };

@@ -14,6 +14,7 @@ public:
 
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   void eval_gpu(const std::vector<array>& inputs, array& out) override;
+  MLX_DECLARE_TRANSFORMS()
 
   const char* name() const override { return "Sort"; }
   bool is_equivalent(const Primitive& other) const override;
@@ -30,6 +31,7 @@ public:
 
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   void eval_gpu(const std::vector<array>& inputs, array& out) override;
+  MLX_DECLARE_TRANSFORMS()
 
   const char* name() const override { return "ArgSort"; }
   bool is_equivalent(const Primitive& other) const override;
@@ -48,6 +50,7 @@ public:
 
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   void eval_gpu(const std::vector<array>& inputs, array& out) override;
+  MLX_DECLARE_TRANSFORMS()
 
   const char* name() const override { return "Partition"; }
   bool is_equivalent(const Primitive& other) const override;
@@ -67,6 +70,7 @@ public:
 
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   void eval_gpu(const std::vector<array>& inputs, array& out) override;
+  MLX_DECLARE_TRANSFORMS()
 
   const char* name() const override { return "ArgPartition"; }
   bool is_equivalent(const Primitive& other) const override;
