@@ -157,11 +157,16 @@ vjp(const VectorFn& fun,
     if (!any || !inexact_output) {
       continue;
     }
+    // Integer and boolean inputs get no cotangent.
     std::vector<int> input_argnums;
     for (size_t i = 0; i < a.inputs().size(); ++i) {
-      if (dependent.count(a.inputs()[i].id())) {
+      auto& in = a.inputs()[i];
+      if (dependent.count(in.id()) && issubdtype(in.dtype(), inexact)) {
         input_argnums.push_back(static_cast<int>(i));
       }
+    }
+    if (input_argnums.empty()) {
+      continue;
     }
     auto input_cotangents = a.primitive().vjp(
         a.inputs(), node_cotangents, input_argnums, node_outputs);
@@ -267,7 +272,7 @@ jvp(const VectorFn& fun,
         node_outputs.begin(), node_outputs.end(), [](const array& o) {
           return issubdtype(o.dtype(), inexact);
         });
-    if (!inexact_output) {
+    if (!inexact_output || input_argnums.empty()) {
       continue; // integer and boolean values carry no tangent
     }
     auto output_tangents =

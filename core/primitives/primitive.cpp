@@ -7,11 +7,10 @@ namespace mlx::core {
 
 namespace {
 
-[[noreturn]] void not_implemented(const Primitive& p, const char* what) {
+[[noreturn]] void no_rule(const Primitive& p, const char* what) {
   std::ostringstream msg;
-  msg << "[" << p.name() << "] " << what
-      << " is not implemented yet (it arrives with the function transforms).";
-  throw std::runtime_error(msg.str());
+  msg << "[" << p.name() << "] This primitive has no " << what << " rule.";
+  throw std::invalid_argument(msg.str());
 }
 
 } // namespace
@@ -20,7 +19,7 @@ std::vector<array> Primitive::jvp(
     const std::vector<array>&,
     const std::vector<array>&,
     const std::vector<int>&) {
-  not_implemented(*this, "jvp");
+  no_rule(*this, "jvp");
 }
 
 std::vector<array> Primitive::vjp(
@@ -28,12 +27,12 @@ std::vector<array> Primitive::vjp(
     const std::vector<array>&,
     const std::vector<int>&,
     const std::vector<array>&) {
-  not_implemented(*this, "vjp");
+  no_rule(*this, "vjp");
 }
 
 std::pair<std::vector<array>, std::vector<int>>
 Primitive::vmap(const std::vector<array>&, const std::vector<int>&) {
-  not_implemented(*this, "vmap");
+  no_rule(*this, "vmap");
 }
 
 } // namespace mlx::core
