@@ -23,8 +23,8 @@ std::vector<array> RandomBits::vjp(
       "[RandomBits] Random bits are integers and not differentiable.");
 }
 
-std::pair<std::vector<array>, std::vector<int>>
-RandomBits::vmap(const std::vector<array>& inputs, const std::vector<int>& axes) {
+std::pair<std::vector<array>, std::vector<int>> RandomBits::vmap(
+    const std::vector<array>& inputs, const std::vector<int>& axes) {
   // The kernel already draws one block per key of a (..., 2) key array:
   // put the vmapped axis first and the batch comes out as axis 0.
   array keys = inputs[0];
