@@ -14,8 +14,10 @@ namespace mlx::core {
 
 namespace detail {
 
-std::vector<array>
-dependent_tape(const std::vector<array>& outputs, const IdSet& roots) {
+std::vector<array> dependent_tape(
+    const std::vector<array>& outputs,
+    const IdSet& roots,
+    bool through_stop_gradient) {
   std::vector<array> tape;
   IdSet visited;
   IdSet dependent = roots;
@@ -43,7 +45,8 @@ dependent_tape(const std::vector<array>& outputs, const IdSet& roots) {
           a.inputs().begin(), a.inputs().end(), [&](const array& in) {
             return dependent.count(in.id()) > 0;
           });
-      if (depends && !dynamic_cast<StopGradient*>(&a.primitive())) {
+      if (depends && (through_stop_gradient ||
+                      !dynamic_cast<StopGradient*>(&a.primitive()))) {
         for (auto& o : a.outputs()) {
           dependent.insert(o.id());
         }

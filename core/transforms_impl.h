@@ -13,10 +13,12 @@ using IdSet = std::unordered_set<std::uintptr_t>;
 
 /** The nodes of the graph of `outputs` that depend on the arrays in
  * `roots`, inputs before users, each multi-output primitive once (through
- * one of its outputs). The search does not enter the roots or go past
- * stop_gradient. */
-std::vector<array>
-dependent_tape(const std::vector<array>& outputs, const IdSet& roots);
+ * one of its outputs). The search does not enter the roots, and stops at
+ * stop_gradient unless `through_stop_gradient` (vmap must batch it). */
+std::vector<array> dependent_tape(
+    const std::vector<array>& outputs,
+    const IdSet& roots,
+    bool through_stop_gradient = false);
 
 /** A new graph node standing for `a` (sharing its buffer once evaluated)
  * that the transforms can tell apart from every other use of `a`. */

@@ -88,8 +88,10 @@ Shape normalize_slice(
     int64_t b = norm(start[i]), e = norm(stop[i]);
     int64_t len = st > 0 ? (e - b + st - 1) / st : (b - e - st - 1) / -st;
     len = std::max<int64_t>(len, 0);
+    // An empty slice is stored as [0:0], so that slicing again with the
+    // normalized bounds (as the transform rules do) stays empty.
     start[i] = static_cast<int32_t>(len > 0 ? b : 0);
-    stop[i] = static_cast<int32_t>(e);
+    stop[i] = static_cast<int32_t>(len > 0 ? e : 0);
     shape[i] = static_cast<int32_t>(len);
   }
   return shape;

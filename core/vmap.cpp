@@ -130,7 +130,7 @@ std::function<std::vector<array>(const std::vector<array>&)> vmap(
           " outputs.");
     }
 
-    for (auto& node : detail::dependent_tape(outputs, roots)) {
+    for (auto& node : detail::dependent_tape(outputs, roots, true)) {
       std::vector<array> node_inputs;
       std::vector<int> node_axes;
       for (auto& in : node.inputs()) {

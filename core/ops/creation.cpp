@@ -117,11 +117,8 @@ array full(Shape shape, array vals, Dtype dtype, StreamOrDevice s) {
   if (vals.size() == 1) {
     // One value: fill without materializing a broadcast first.
     auto scalar = vals.ndim() == 0 ? vals : reshape(vals, {}, s);
-    return array(
-        std::move(shape),
-        dtype,
-        std::make_shared<Full>(to_stream(s)),
-        {scalar});
+    auto primitive = std::make_shared<Full>(to_stream(s), shape);
+    return array(std::move(shape), dtype, std::move(primitive), {scalar});
   }
   return copy(broadcast_to(vals, shape, s), s);
 }

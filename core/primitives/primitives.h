@@ -9,5 +9,6 @@
 #include "mlx/primitives/random.h"
 #include "mlx/primitives/reduce.h"
 #include "mlx/primitives/scan.h"
+#include "mlx/primitives/scatter.h"
 #include "mlx/primitives/shape.h"
 #include "mlx/primitives/sort.h"

@@ -126,14 +126,20 @@ public:
   bool is_equivalent(const Primitive&) const override { return true; }
 };
 
-/** Fills the output with a scalar input. */
+/** Fills an output of `shape` with a 0-d input. */
 class Full : public UnaryPrimitive {
 public:
-  explicit Full(Stream stream) : UnaryPrimitive(stream) {}
+  Full(Stream stream, Shape shape)
+      : UnaryPrimitive(stream), shape_(std::move(shape)) {}
   MLX_DECLARE_EVAL
   MLX_DECLARE_TRANSFORMS()
   const char* name() const override { return "Full"; }
-  bool is_equivalent(const Primitive&) const override { return true; }
+  bool is_equivalent(const Primitive& other) const override {
+    return shape_ == static_cast<const Full&>(other).shape_;
+  }
+
+private:
+  Shape shape_;
 };
 
 class Arange : public UnaryPrimitive {

@@ -1,0 +1,147 @@
+// CPU kernel of the scatter primitives: out = copy of a, then the values
+// are added at their (wrapped, bounds-checked) index positions.
+#include <numeric>
+#include <type_traits>
+
+#include "mlx/backend/cpu/copy.h"
+#include "mlx/backend/cpu/strided.h"
+#include "mlx/primitives/scatter.h"
+#include "mlx/utils.h"
+
+namespace mlx::core {
+
+namespace {
+
+/** The indices mapped into [0, n) the NumPy way, in row-major order;
+ * throws std::invalid_argument naming the first out-of-range one. */
+std::vector<int64_t>
+wrapped_positions(const array& idx, int64_t n, int axis, const char* op) {
+  std::vector<int64_t> pos(idx.size());
+  detail::dispatch_dtype(idx.dtype(), [&](auto tag) {
+    using I = decltype(tag);
+    if constexpr (std::is_integral_v<I> && !std::is_same_v<I, bool>) {
+      const I* src = idx.data<I>();
+      size_t next = 0;
+      Shape shape = idx.shape();
+      std::array<Strides, 1> strides{idx.strides()};
+      cpu::collapse_dims(shape, strides);
+      size_t rows = shape_size(shape) / shape.back();
+      // Serial: the first bad index is reported, deterministically.
+      cpu::for_each_row<1>(
+          shape,
+          strides,
+          0,
+          rows,
+          [&](const std::array<int64_t, 1>& off,
+              int32_t len,
+              const std::array<int64_t, 1>& inc) {
+            for (int32_t i = 0; i < len; ++i) {
+              I raw = src[off[0] + i * inc[0]];
+              int64_t w = static_cast<int64_t>(raw);
+              bool inside;
+              if constexpr (std::is_signed_v<I>) {
+                w = w < 0 ? w + n : w;
+                inside = w >= 0 && w < n;
+              } else {
+                inside = static_cast<uint64_t>(raw) < static_cast<uint64_t>(n);
+              }
+              if (!inside) {
+                throw_error(
+                    "[",
+                    op,
+                    "] The index ",
+                    +raw,
+                    " is out of bounds for axis ",
+                    axis,
+                    " with size ",
+                    n,
+                    ".");
+              }
+              pos[next++] = w;
+            }
+          });
+    } else {
+      throw_error(
+          "[", op, "] Indices must be integers, got ", idx.dtype(), ".");
+    }
+  });
+  return pos;
+}
+
+} // namespace
+
+void ScatterAddAxis::eval_cpu(const std::vector<array>& inputs, array& out) {
+  const array& a = inputs[0];
+  const array& idx = inputs[1];
+  const array& values = inputs[2];
+  if (a.is_donatable()) {
+    out.copy_shared_buffer(a);
+  } else {
+    cpu::copy_to_row_contiguous(a, out);
+  }
+  if (idx.size() == 0) {
+    return;
+  }
+  int64_t n = a.shape(axis_);
+  std::vector<int64_t> pos =
+      wrapped_positions(idx, n, axis_, "scatter_add_axis");
+
+  // Walk the update shape with the axis innermost. The output contributes
+  // its off-axis offset (0 along dims where `a` has size 1 and is
+  // broadcast), the index the position along the axis.
+  int nd = static_cast<int>(idx.ndim());
+  std::vector<int> order(nd);
+  std::iota(order.begin(), order.end(), 0);
+  order.erase(order.begin() + axis_);
+  order.push_back(axis_);
+  Strides pos_strides = row_major_strides(idx.shape());
+  bool broadcast = false;
+  Shape shape;
+  std::array<Strides, 3> strides; // out, values, positions
+  for (int d : order) {
+    int64_t out_stride = out.strides()[d];
+    if (d == axis_) {
+      out_stride = 0;
+    } else if (a.shape(d) == 1) {
+      out_stride = 0;
+      broadcast |= idx.shape(d) > 1;
+    }
+    shape.push_back(idx.shape(d));
+    strides[0].push_back(out_stride);
+    strides[1].push_back(values.strides()[d]);
+    strides[2].push_back(pos_strides[d]);
+  }
+  cpu::collapse_dims(shape, strides);
+  size_t inner = shape.back();
+  size_t rows = shape_size(shape) / inner;
+  int64_t axis_stride = out.strides()[axis_];
+
+  detail::dispatch_dtype(out.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    T* dst = out.data<T>();
+    const T* src = values.data<T>();
+    const int64_t* p = pos.data();
+    auto add_row = [&](const std::array<int64_t, 3>& off,
+                       int32_t len,
+                       const std::array<int64_t, 3>& inc) {
+      for (int32_t i = 0; i < len; ++i) {
+        T& target =
+            dst[off[0] + i * inc[0] + p[off[2] + i * inc[2]] * axis_stride];
+        target = static_cast<T>(target + src[off[1] + i * inc[1]]);
+      }
+    };
+    if (broadcast) {
+      // Several off-axis positions share an output element: stay serial.
+      cpu::for_each_row<3>(shape, strides, 0, rows, add_row);
+      return;
+    }
+    // Each row holds distinct off-axis positions, so rows never write the
+    // same element and can run in parallel.
+    size_t grain = std::max<size_t>(1, cpu::kElementwiseGrain / inner);
+    cpu::parallel_for(rows, grain, [&](size_t begin, size_t end) {
+      cpu::for_each_row<3>(shape, strides, begin, end, add_row);
+    });
+  });
+}
+
+} // namespace mlx::core
