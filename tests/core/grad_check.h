@@ -19,6 +19,30 @@ namespace mx = mlx::core;
 
 using Fn = std::function<std::vector<mx::array>(const std::vector<mx::array>&)>;
 
+/** Wraps a one-input, one-output function as an Fn. */
+inline Fn unary(std::function<mx::array(const mx::array&)> f) {
+  return [f](const std::vector<mx::array>& x) {
+    return std::vector<mx::array>{f(x[0])};
+  };
+}
+
+/** Wraps a two-input, one-output function as an Fn. */
+inline Fn
+binary(std::function<mx::array(const mx::array&, const mx::array&)> f) {
+  return [f](const std::vector<mx::array>& x) {
+    return std::vector<mx::array>{f(x[0], x[1])};
+  };
+}
+
+/** Wraps a three-input, one-output function as an Fn. */
+inline Fn
+ternary(std::function<
+        mx::array(const mx::array&, const mx::array&, const mx::array&)> f) {
+  return [f](const std::vector<mx::array>& x) {
+    return std::vector<mx::array>{f(x[0], x[1], x[2])};
+  };
+}
+
 inline std::vector<double> values_of(mx::array a) {
   a = mx::astype(a, mx::float64);
   a = mx::reshape(mx::contiguous(a), {static_cast<int>(a.size())});

@@ -13,26 +13,16 @@
 
 namespace {
 
+using mlx_test::binary;
 using mlx_test::check_vmap;
 using mlx_test::random_input;
+using mlx_test::unary;
 using UnaryFn = std::function<mx::array(const mx::array&)>;
 using BinaryFn = std::function<mx::array(const mx::array&, const mx::array&)>;
 
 // A float64 scalar (mx::array(double) is float32, as MLX).
 mx::array f64(double v) {
   return mx::array(v, mx::float64);
-}
-
-mlx_test::Fn wrap(UnaryFn f) {
-  return [f](const std::vector<mx::array>& x) {
-    return std::vector<mx::array>{f(x[0])};
-  };
-}
-
-mlx_test::Fn wrap(BinaryFn f) {
-  return [f](const std::vector<mx::array>& x) {
-    return std::vector<mx::array>{f(x[0], x[1])};
-  };
 }
 
 TEST(GradElementwiseRules, SecondDerivativesMatchClosedForms) {
@@ -239,8 +229,8 @@ TEST(GradElementwiseRules, IntegerOpsVmap) {
        }},
   };
   for (auto& [name, fn] : int_ops) {
-    check_vmap(name, wrap(fn), {ia, ib}, {1, 0}, {0});
-    check_vmap(name, wrap(fn), {ia, ib}, {0, -1}, {1});
+    check_vmap(name, binary(fn), {ia, ib}, {1, 0}, {0});
+    check_vmap(name, binary(fn), {ia, ib}, {0, -1}, {1});
   }
   std::vector<std::pair<std::string, BinaryFn>> bool_ops = {
       {"less", [](auto& a, auto& b) { return mx::less(a, b); }},
@@ -252,8 +242,8 @@ TEST(GradElementwiseRules, IntegerOpsVmap) {
       {"isclose", [](auto& a, auto& b) { return mx::isclose(a, b, 0.5); }},
   };
   for (auto& [name, fn] : bool_ops) {
-    check_vmap(name, wrap(fn), {fa, fb}, {0, 1}, {0});
-    check_vmap(name, wrap(fn), {fa, mx::array(0.1)}, {1, -1}, {1});
+    check_vmap(name, binary(fn), {fa, fb}, {0, 1}, {0});
+    check_vmap(name, binary(fn), {fa, mx::array(0.1)}, {1, -1}, {1});
   }
 }
 
@@ -285,14 +275,14 @@ TEST(GradElementwiseRules, EmptyAndScalarShapes) {
   auto sin_fn = [](const mx::array& a) { return mx::sin(a); };
   auto g = mx::vjp(sin_fn, x, mx::zeros({0, 3}, mx::float64)).second;
   EXPECT_EQ(g.shape(), (mx::Shape{0, 3}));
-  auto mul = wrap(BinaryFn([](const mx::array& a, const mx::array& b) {
+  auto mul = binary([](const mx::array& a, const mx::array& b) {
     return mx::multiply(a, b);
-  }));
+  });
   auto [outs, vjps] =
       mx::vjp(mul, {x, f64(2.0)}, {mx::zeros({0, 3}, mx::float64)});
   EXPECT_EQ(vjps[0].shape(), (mx::Shape{0, 3}));
   expect_array_near(vjps[1], {0.0}, {}); // sum over no elements
-  check_vmap("sin on [0, 3]", wrap(UnaryFn(sin_fn)), {x}, {1}, {0});
+  check_vmap("sin on [0, 3]", unary(sin_fn), {x}, {1}, {0});
 }
 
 } // namespace

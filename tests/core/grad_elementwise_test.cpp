@@ -13,23 +13,13 @@
 
 namespace {
 
+using mlx_test::binary;
 using mlx_test::check_grads;
 using mlx_test::check_vmap;
 using mlx_test::random_input;
+using mlx_test::unary;
 using UnaryFn = std::function<mx::array(const mx::array&)>;
 using BinaryFn = std::function<mx::array(const mx::array&, const mx::array&)>;
-
-mlx_test::Fn wrap(UnaryFn f) {
-  return [f](const std::vector<mx::array>& x) {
-    return std::vector<mx::array>{f(x[0])};
-  };
-}
-
-mlx_test::Fn wrap(BinaryFn f) {
-  return [f](const std::vector<mx::array>& x) {
-    return std::vector<mx::array>{f(x[0], x[1])};
-  };
-}
 
 struct UnaryCase {
   std::string name;
@@ -136,7 +126,7 @@ TEST(GradElementwise, UnaryOpsMatchFiniteDifferences) {
   uint32_t seed = 10;
   for (auto& c : unary_cases()) {
     for (auto& [layout, x] : unary_inputs(seed += 7, c.low, c.high)) {
-      check_grads(c.name + " " + layout, wrap(c.fn), {x});
+      check_grads(c.name + " " + layout, unary(c.fn), {x});
     }
   }
 }
@@ -144,7 +134,7 @@ TEST(GradElementwise, UnaryOpsMatchFiniteDifferences) {
 TEST(GradElementwise, UnaryOpsVmap) {
   uint32_t seed = 500;
   for (auto& c : unary_cases()) {
-    auto f = wrap(c.fn);
+    auto f = unary(c.fn);
     auto x = random_input({3, 4}, seed++, c.low, c.high);
     check_vmap(c.name, f, {x}, {0}, {0});
     check_vmap(c.name, f, {x}, {1}, {1});
@@ -204,7 +194,7 @@ std::vector<BinaryCase> binary_cases() {
 TEST(GradElementwise, BinaryOpsMatchFiniteDifferences) {
   uint32_t seed = 1000;
   for (auto& c : binary_cases()) {
-    auto f = wrap(c.fn);
+    auto f = binary(c.fn);
     auto a = [&](const mx::Shape& s) {
       return random_input(s, seed++, c.a_low, c.a_high);
     };
@@ -226,7 +216,7 @@ TEST(GradElementwise, BinaryOpsMatchFiniteDifferences) {
 TEST(GradElementwise, BinaryOpsVmap) {
   uint32_t seed = 2000;
   for (auto& c : binary_cases()) {
-    auto f = wrap(c.fn);
+    auto f = binary(c.fn);
     auto a = [&](const mx::Shape& s) {
       return random_input(s, seed++, c.a_low, c.a_high);
     };
@@ -316,9 +306,9 @@ TEST(GradElementwise, AsTypeRules) {
   auto x = random_input({2, 3}, 30, -2, 2);
   // float64 -> float32 -> float64: the cotangent is cast back (FD in
   // float32 precision, hence the larger step and tolerance).
-  auto through_f32 = wrap(UnaryFn([](const mx::array& a) {
+  auto through_f32 = unary([](const mx::array& a) {
     return mx::astype(mx::sin(mx::astype(a, mx::float32)), mx::float64);
-  }));
+  });
   check_grads("astype via float32", through_f32, {x}, 1e-4, 1e-3);
   auto [outs, vjps] =
       mx::vjp(through_f32, {x}, {mx::ones({2, 3}, mx::float64)});
@@ -340,8 +330,7 @@ TEST(GradElementwise, AsTypeRules) {
 
   check_vmap(
       "astype",
-      wrap(UnaryFn(
-          [](const mx::array& a) { return mx::astype(a, mx::float32); })),
+      unary([](const mx::array& a) { return mx::astype(a, mx::float32); }),
       {x},
       {1},
       {0},
@@ -371,13 +360,13 @@ TEST(GradElementwise, Float32AndHalfInputs) {
   auto y = mx::astype(random_input({3}, 51, -2, 2), mx::float32);
   check_grads(
       "sin float32",
-      wrap(UnaryFn([](const mx::array& a) { return mx::sin(a); })),
+      unary([](const mx::array& a) { return mx::sin(a); }),
       {x},
       1e-3,
       1e-2);
-  auto lae = wrap(BinaryFn([](const mx::array& a, const mx::array& b) {
+  auto lae = binary([](const mx::array& a, const mx::array& b) {
     return mx::logaddexp(a, b);
-  }));
+  });
   check_grads("logaddexp float32", lae, {x, y}, 1e-3, 1e-2);
   auto [o, vjps] = mx::vjp(lae, {x, y}, {mx::ones({2, 3}, mx::float32)});
   EXPECT_EQ(vjps[0].dtype(), mx::float32);

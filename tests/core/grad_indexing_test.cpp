@@ -125,9 +125,7 @@ std::vector<GradCase> indexing_cases() {
 } // namespace
 
 TEST(GradIndexingTest, IndexingOps) {
-  for (auto& c : indexing_cases()) {
-    mlx_test::check_case(c);
-  }
+  mlx_test::check_cases(indexing_cases());
 }
 
 TEST(GradIndexingTest, DuplicateIndicesAccumulateInTheVjp) {

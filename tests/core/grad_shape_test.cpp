@@ -265,21 +265,15 @@ std::vector<GradCase> creation_cases() {
 } // namespace
 
 TEST(GradShapeTest, ShapeOps) {
-  for (auto& c : shape_cases()) {
-    mlx_test::check_case(c);
-  }
+  mlx_test::check_cases(shape_cases());
 }
 
 TEST(GradShapeTest, JoinOps) {
-  for (auto& c : join_cases()) {
-    mlx_test::check_case(c);
-  }
+  mlx_test::check_cases(join_cases());
 }
 
 TEST(GradShapeTest, CreationOps) {
-  for (auto& c : creation_cases()) {
-    mlx_test::check_case(c);
-  }
+  mlx_test::check_cases(creation_cases());
 }
 
 TEST(GradShapeTest, AsStridedWindowsAddTheirCotangents) {

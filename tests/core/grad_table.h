@@ -1,7 +1,8 @@
-// The table-driven transform checks shared by grad_shape_test and
-// grad_indexing_test: each case is checked with vjp/jvp against finite
-// differences (on contiguous and on strided inputs) and with vmap against a
-// loop, over several in_axes/out_axes combinations.
+// The table-driven transform checks shared by the grad_*_test suites: each
+// case is checked with vjp/jvp against finite differences (on its inputs and
+// on strided copies of them) and with vmap against a loop, over given or
+// default in_axes/out_axes combinations. Also makers of non-contiguous and
+// zero-holding inputs for the cases.
 #pragma once
 
 #include <string>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "grad_check.h"
+#include "test_utils.h"
 
 namespace mlx_test {
 
@@ -24,6 +26,56 @@ struct GradCase {
   /** Empty: the default combinations (see default_vmap_axes). */
   std::vector<VmapAxes> vmaps = {};
 };
+
+/** The values of `x` with its first and last axes swapped in storage (a
+ * transposed view, the full transpose for 2-D and 3-D); `x` below 2 dims. */
+inline mx::array transposed_layout(const mx::array& x) {
+  if (x.ndim() < 2) {
+    return x;
+  }
+  auto out = mx::swapaxes(mx::contiguous(mx::swapaxes(x, 0, -1)), 0, -1);
+  out.eval();
+  return out;
+}
+
+/** The values of `x` at every other element of the last axis of a buffer
+ * twice as long (a view with step 2); `x` itself when 0-d or empty. */
+inline mx::array step2_layout(const mx::array& x) {
+  if (x.ndim() == 0 || x.size() == 0) {
+    return x;
+  }
+  int last = static_cast<int>(x.ndim()) - 1;
+  mx::Shape start(x.ndim(), 0);
+  mx::Shape stop = x.shape();
+  stop.back() *= 2;
+  mx::Shape steps(x.ndim(), 1);
+  steps.back() = 2;
+  auto out = mx::slice(mx::repeat(x, 2, last), start, stop, steps);
+  out.eval();
+  return out;
+}
+
+/** The same values as `x` in a strided (non-contiguous) layout: transposed
+ * storage for 2+ dims, step 2 for 1-D. */
+inline mx::array strided(const mx::array& x) {
+  return x.ndim() >= 2 ? transposed_layout(x) : step2_layout(x);
+}
+
+/** `a` (float64) with the elements at the flat `positions` set to zero. */
+inline mx::array
+with_zeros(const mx::array& a, const std::vector<int>& positions) {
+  auto v = values_of(a);
+  for (int p : positions) {
+    v[p] = 0;
+  }
+  return mx::array(v.begin(), a.shape(), mx::float64);
+}
+
+/** Same number of elements as `expected`, each within 1e-12 of it. */
+inline void
+expect_near(const mx::array& a, const std::vector<double>& expected) {
+  expect_array_near(a, expected, a.shape(), 1e-12, 1e-12);
+}
 
 /** Batched inputs of `batch` elements along `axis` (-1: `x` itself). Float
  * inputs are new random values; integer ones (indices) are the values of
@@ -43,20 +95,6 @@ batched_input(const mx::array& x, int axis, int batch, uint32_t seed) {
     parts.push_back(x.ndim() == 0 ? x : mx::roll(x, b));
   }
   return mx::contiguous(mx::stack(parts, axis));
-}
-
-/** The same values as `x` in a strided (non-contiguous) layout: transposed
- * storage for 2+ dims, every other element of a longer buffer for 1-D. */
-inline mx::array strided(const mx::array& x) {
-  mx::array out = x;
-  if (x.ndim() >= 2) {
-    out = mx::swapaxes(mx::contiguous(mx::swapaxes(x, 0, -1)), 0, -1);
-  } else if (x.ndim() == 1 && x.size() > 0) {
-    int n = x.shape(0);
-    out = mx::slice(mx::repeat(x, 2), {0}, {2 * n}, {2});
-  }
-  out.eval();
-  return out;
 }
 
 /** All inputs batched on axis 0 (outputs on 0); all on their last axis
@@ -128,19 +166,10 @@ inline void check_case(const GradCase& c, int batch = 3) {
   }
 }
 
-/** Wraps a one-input, one-output function. */
-inline Fn unary(std::function<mx::array(const mx::array&)> f) {
-  return [f](const std::vector<mx::array>& x) {
-    return std::vector<mx::array>{f(x[0])};
-  };
-}
-
-/** Wraps a two-input, one-output function. */
-inline Fn
-binary(std::function<mx::array(const mx::array&, const mx::array&)> f) {
-  return [f](const std::vector<mx::array>& x) {
-    return std::vector<mx::array>{f(x[0], x[1])};
-  };
+inline void check_cases(const std::vector<GradCase>& cases) {
+  for (const auto& c : cases) {
+    check_case(c);
+  }
 }
 
 } // namespace mlx_test
