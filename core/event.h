@@ -2,11 +2,31 @@
 // kernels on other streams. Carries the error a kernel raised.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <exception>
 #include <mutex>
+#include <thread>
 
 namespace mlx::core {
+
+/** How long a waiter polls before it sleeps: most waits on a small graph
+ * end within it, and a thread wake-up costs 5-20 us. */
+inline constexpr std::chrono::microseconds kSpinBeforeSleep{50};
+
+/** Polls `ready` (yielding the core to runnable threads) for up to
+ * kSpinBeforeSleep; true when it became true. */
+template <typename F> bool spin_until(F ready) {
+  auto deadline = std::chrono::steady_clock::now() + kSpinBeforeSleep;
+  while (!ready()) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      return false;
+    }
+    std::this_thread::yield();
+  }
+  return true;
+}
 
 class Event {
 public:
@@ -14,21 +34,21 @@ public:
     {
       std::lock_guard lock(mutex_);
       error_ = error;
-      done_ = true;
+      done_.store(true, std::memory_order_release);
     }
     cv_.notify_all();
   }
 
   /** Block until signalled. Does not throw. */
   void wait() {
+    if (spin_until([this] { return is_signaled(); })) {
+      return;
+    }
     std::unique_lock lock(mutex_);
-    cv_.wait(lock, [this] { return done_; });
+    cv_.wait(lock, [this] { return is_signaled(); });
   }
 
-  bool is_signaled() {
-    std::lock_guard lock(mutex_);
-    return done_;
-  }
+  bool is_signaled() const { return done_.load(std::memory_order_acquire); }
 
   /** The error of the producing kernel (after wait()), or nullptr. */
   std::exception_ptr error() {
@@ -39,7 +59,7 @@ public:
 private:
   std::mutex mutex_;
   std::condition_variable cv_;
-  bool done_{false};
+  std::atomic<bool> done_{false};
   std::exception_ptr error_;
 };
 

@@ -1,5 +1,8 @@
 #include "mlx/scheduler.h"
 
+#include "mlx/event.h"
+
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <future>
@@ -32,6 +35,7 @@ public:
       std::lock_guard lock(mutex_);
       tasks_.push_back(std::move(task));
       ++pending_;
+      queued_.fetch_add(1, std::memory_order_release);
     }
     cv_.notify_one();
   }
@@ -45,6 +49,10 @@ private:
   void run() {
     while (true) {
       std::function<void()> task;
+      // Poll briefly for the next task before sleeping: eval hands over
+      // one small graph after another.
+      spin_until(
+          [&] { return queued_.load(std::memory_order_acquire) != taken_; });
       {
         std::unique_lock lock(mutex_);
         cv_.wait(lock, [this] { return stop_ || !tasks_.empty(); });
@@ -53,6 +61,7 @@ private:
         }
         task = std::move(tasks_.front());
         tasks_.pop_front();
+        ++taken_;
       }
       task();
       // Release what the task captured before taking the next one, so the
@@ -68,6 +77,10 @@ private:
   std::deque<std::function<void()>> tasks_;
   int pending_{0};
   bool stop_{false};
+  // Tasks ever queued (readable without the lock) and ever taken (only
+  // by the worker).
+  std::atomic<size_t> queued_{0};
+  size_t taken_{0};
   std::thread thread_;
 };
 
