@@ -2,6 +2,7 @@
 #pragma once
 
 #include "mlx/array.h"
+#include "mlx/compile.h"
 #include "mlx/device.h"
 #include "mlx/dtype.h"
 #include "mlx/graph_utils.h"

@@ -6,6 +6,7 @@ packages=(
   build-essential cmake pkg-config
   libopenblas-dev liblapacke-dev
   libgtest-dev libbenchmark-dev
+  libopenmpi-dev openmpi-bin
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,6 +1,7 @@
 // All primitive families.
 #pragma once
 
+#include "mlx/primitives/compiled.h"
 #include "mlx/primitives/elementwise.h"
 #include "mlx/primitives/indexing.h"
 #include "mlx/primitives/join.h"

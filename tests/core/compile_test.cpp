@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <functional>
 #include <set>
 #include <sstream>
@@ -22,7 +23,7 @@ namespace {
 
 using Arrays = std::vector<mx::array>;
 
-mx::array scalar_like(float v, const mx::array& x) {
+mx::array scalar_like(double v, const mx::array& x) {
   return mx::array(v, x.dtype());
 }
 
@@ -44,8 +45,8 @@ Arrays chain10(const Arrays& xs) {
 
 Arrays gelu(const Arrays& xs) {
   const auto& x = xs[0];
-  auto c = [&](float v) { return scalar_like(v, x); };
-  return {x * c(0.5f) * (c(1.0f) + mx::erf(x / c(std::sqrt(2.0f))))};
+  auto c = [&](double v) { return scalar_like(v, x); };
+  return {x * c(0.5) * (c(1.0) + mx::erf(x / c(std::sqrt(2.0))))};
 }
 
 // Largest distance in units in the last place between the elements of a
@@ -107,6 +108,10 @@ std::multiset<std::string> graph_primitives(const Arrays& outputs) {
   return names;
 }
 
+mx::array f64(const std::vector<double>& v, const mx::Shape& shape) {
+  return mx::array(v.begin(), shape, mx::float64);
+}
+
 mx::array inputs_on(double low, double high, const mx::Shape& shape) {
   size_t n = mx::shape_size(shape);
   std::vector<double> v(n);
@@ -132,7 +137,7 @@ TEST(CompileTest, ChainOfTenOpsMatchesUncompiledForEveryFloatDtype) {
 TEST(CompileTest, ResultsMatchNumPy) {
   // NumPy (math.erf for erf), float64:
   //   x * 0.5 * (1 + erf(x / sqrt(2))) and the chain of chain10 above.
-  mx::array x({-3.0, -1.5, -0.5, 0.0, 0.25, 1.0, 2.5}, {7}, mx::float64);
+  auto x = f64({-3.0, -1.5, -0.5, 0.0, 0.25, 1.0, 2.5}, {7});
   expect_array_near(
       mx::compile(gelu)({x})[0],
       {-0.00404969409489031,
@@ -165,10 +170,14 @@ TEST(CompileTest, BroadcastAndScalarInputs) {
   };
   // x = arange(6).reshape(2, 1, 3) * 0.5 - 1, y = arange(12).reshape(4, 3)
   // * 0.25 - 1, in float64.
-  auto x =
-      mx::reshape(mx::arange(6.0) * mx::array(0.5) - mx::array(1.0), {2, 1, 3});
-  auto y =
-      mx::reshape(mx::arange(12.0) * mx::array(0.25) - mx::array(1.0), {4, 3});
+  auto x = mx::reshape(
+      mx::arange(6.0, mx::float64) * mx::array(0.5, mx::float64) -
+          mx::array(1.0, mx::float64),
+      {2, 1, 3});
+  auto y = mx::reshape(
+      mx::arange(12.0, mx::float64) * mx::array(0.25, mx::float64) -
+          mx::array(1.0, mx::float64),
+      {4, 3});
   auto s = mx::array(1.5, mx::float64);
   auto out = mx::compile(fun)({x, y, s})[0];
   EXPECT_EQ(max_ulps(out, fun({x, y, s})[0]), 0);
@@ -315,7 +324,7 @@ TEST(CompileTest, FunctionRunsOncePerSignature) {
       1e-6);
   compiled({mx::array({1.0f, 2.0f}), mx::array({1.0f, 2.0f})}); // new shape
   EXPECT_EQ(calls, 2);
-  compiled({mx::array({1.0, 2.0, 3.0}, mx::float64), y}); // new dtype
+  compiled({f64({1.0, 2.0, 3.0}, {3}), y}); // new dtype
   EXPECT_EQ(calls, 3);
   compiled({x, y, y}); // another number of inputs: traced again
   EXPECT_EQ(calls, 4);
@@ -348,6 +357,28 @@ TEST(CompileTest, ShapelessReusesTheTraceForNewShapes) {
   EXPECT_EQ(calls, 2);
   check({4, 6}, {4, 1});
   EXPECT_EQ(calls, 2);
+
+  // A constant broadcast read by two fused regions is copied into both.
+  int calls2 = 0;
+  auto two = mx::compile(
+      [&calls2](const Arrays& xs) {
+        ++calls2;
+        auto one = mx::array(1.0f);
+        return Arrays{mx::exp(xs[0]) + one, mx::sin(xs[0]) - one};
+      },
+      true);
+  for (int n : {5, 300}) {
+    auto x = mx::astype(inputs_on(-1, 1, {n}), mx::float32);
+    mx::eval(x);
+    auto outs = two({x});
+    auto names = graph_primitives(outs);
+    EXPECT_EQ(names.count("Compiled(Exp, Add)"), 1u);
+    EXPECT_EQ(names.count("Compiled(Sin, Subtract)"), 1u);
+    EXPECT_EQ(names.size(), 2u) << ::testing::PrintToString(names);
+    EXPECT_EQ(max_ulps(outs[0], mx::exp(x) + mx::array(1.0f)), 0);
+    EXPECT_EQ(max_ulps(outs[1], mx::sin(x) - mx::array(1.0f)), 0);
+  }
+  EXPECT_EQ(calls2, 1);
 }
 
 TEST(CompileTest, ShapelessRetracesWhenShapesCannotBeInferred) {
@@ -476,7 +507,7 @@ TEST(CompileTest, GradOfCompiledFunction) {
   auto f = [](const Arrays& xs) {
     return Arrays{mx::sum(mx::sin(xs[0]) * xs[0])};
   };
-  auto x = mx::array({0.5, -1.0, 2.0}, mx::float64);
+  auto x = f64({0.5, -1.0, 2.0}, {3});
   auto g =
       mx::grad([&](const Arrays& xs) { return mx::compile(f)(xs)[0]; })({x})[0];
   // NumPy: cos(x) * x + sin(x).
@@ -487,10 +518,10 @@ TEST(CompileTest, GradOfCompiledFunction) {
       1e-12);
   // Through a fused region (grad of its inputs: Compiled's vjp).
   auto h = [](const Arrays& xs) {
-    return Arrays{mx::exp(xs[0] * xs[1]) * mx::array(0.5)};
+    return Arrays{mx::exp(xs[0] * xs[1]) * mx::array(0.5, mx::float64)};
   };
   auto ch = mx::compile(h);
-  auto y = mx::array({1.5, 0.25, -2.0}, mx::float64);
+  auto y = f64({1.5, 0.25, -2.0}, {3});
   auto loss = [&](auto fun) {
     return [fun](const Arrays& xs) { return mx::sum(fun(xs)[0]); };
   };
@@ -520,9 +551,9 @@ TEST(CompileTest, CompiledGradient) {
     return mx::sum(mx::sin(xs[0]) * xs[0]);
   };
   auto compiled = mx::compile(mx::grad(f));
-  auto x = mx::array({0.5, -1.0, 2.0}, mx::float64);
+  auto x = f64({0.5, -1.0, 2.0}, {3});
   auto g = compiled({x})[0];
-  compiled({x * mx::array(2.0)});
+  compiled({x * mx::array(2.0, mx::float64)});
   EXPECT_EQ(calls, 1);
   expect_array_near(
       g,
@@ -536,14 +567,23 @@ TEST(CompileTest, VmapOfCompiledAndCompiledVmap) {
     return Arrays{mx::exp(xs[0]) * xs[1] - mx::sin(xs[1])};
   };
   auto x = mx::astype(inputs_on(-1, 1, {3, 4}), mx::float32);
-  auto y = mx::astype(inputs_on(-2, 2, {4}), mx::float32);
+  auto y3 = mx::astype(inputs_on(-2, 2, {3}), mx::float32);
+  auto y4 = mx::astype(inputs_on(-2, 2, {4}), mx::float32);
   // Batched over x's axis 1, y not batched: out[:, b] = f(x[:, b], y).
-  auto vm = mx::vmap(mx::compile(fun), {1, -1}, {1})({x, y})[0];
-  auto plain = mx::vmap(fun, {1, -1}, {1})({x, y})[0];
+  auto vm = mx::vmap(mx::compile(fun), {1, -1}, {1})({x, y3})[0];
+  auto plain = mx::vmap(fun, {1, -1}, {1})({x, y3})[0];
+  EXPECT_EQ(vm.shape(), (mx::Shape{3, 4}));
   EXPECT_LE(max_ulps(vm, plain), 1);
-  auto batched = mx::vmap(mx::compile(fun), {0, -1})({x, y})[0];
+  // Batched over axis 0 of both: the same as the function itself.
+  auto batched =
+      mx::vmap(mx::compile(fun))({x, mx::broadcast_to(y4, {3, 4})})[0];
   EXPECT_EQ(batched.shape(), (mx::Shape{3, 4}));
-  EXPECT_LE(max_ulps(batched, fun({x, y})[0]), 1);
+  EXPECT_LE(max_ulps(batched, fun({x, y4})[0]), 1);
+  // The fused kernel itself is batched (no re-expansion).
+  auto names =
+      graph_primitives({mx::vmap(mx::compile(fun), {0, -1})({x, y4})[0]});
+  EXPECT_EQ(names.count("Compiled(Exp, Multiply, Sin, Subtract)"), 1u);
+  auto y = y3;
   auto cv = mx::compile(mx::vmap(fun, {1, -1}, {1}))({x, y})[0];
   EXPECT_LE(max_ulps(cv, plain), 1);
 }
@@ -623,7 +663,7 @@ TEST(CompileTest, EnvironmentVariableDisables) {
     EXPECT_EQ(calls, 3);
     return;
   }
-  std::string self = "/proc/self/exe";
+  std::string self = std::filesystem::read_symlink("/proc/self/exe");
   std::string cmd =
       "MLX_DISABLE_COMPILE=1 MLX_COMPILE_TEST_CHILD=1 " + self +
       " --gtest_filter=CompileTest.EnvironmentVariableDisables > /dev/null";

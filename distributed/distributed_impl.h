@@ -1,0 +1,46 @@
+// Internals shared by the distributed front-end and its backends (not
+// installed): the size-1 group, the debug checker, the communication
+// deadline and the element-wise reduction kernels.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "mlx/distributed/backend.h"
+
+namespace mlx::core::distributed::detail {
+
+/** Default of MLX_DIST_TIMEOUT: how long a blocking communication may wait
+ * for its peers before it fails. Five minutes covers a slow peer still
+ * loading data; tests set the variable to a few seconds. */
+inline constexpr double kDefaultTimeoutSeconds = 300;
+
+/** MLX_DIST_TIMEOUT in seconds; throws std::invalid_argument when it is
+ * not a positive number. */
+double timeout_seconds();
+
+/** The user-facing op name of a reduction: "all_sum", "all_max", "all_min". */
+const char* all_reduce_name(ReduceOp op);
+
+/** inout[i] = op(inout[i], in[i]) for `count` elements of `dtype`, as the
+ * core reductions define it: bool sums are logical or, integers wrap,
+ * float16/bfloat16 accumulate in float, max/min propagate NaN and order
+ * complex numbers by (real, imag). Shared by the MPI user-defined ops and
+ * the ring's reduce steps. */
+void reduce_into(
+    ReduceOp op, Dtype dtype, const void* in, void* inout, size_t count);
+
+/** The group of this process alone (backend "none"). */
+std::shared_ptr<GroupImpl> make_local_group();
+
+/** `inner`, with every operation first checking that all ranks call the
+ * same operation with the same element count and dtype (MLX_DIST_DEBUG=1);
+ * a mismatch raises std::runtime_error naming the ranks and their calls. */
+std::shared_ptr<GroupImpl> make_checked_group(std::shared_ptr<GroupImpl> inner);
+
+/** Runs `fn` on the communication stream's worker, after the work already
+ * queued there, and waits for it; rethrows what it throws. Keeps
+ * operations on a group in one order on every rank. */
+void run_on_communication_stream(const std::function<void()>& fn);
+
+} // namespace mlx::core::distributed::detail

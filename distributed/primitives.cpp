@@ -1,0 +1,114 @@
+// Evaluation of the communication primitives. The backends see packed
+// (row-contiguous) buffers: a strided input is copied first, into the
+// output when the result is computed in place.
+#include "mlx/distributed/primitives.h"
+
+#include <stdexcept>
+#include <string>
+
+#include "mlx/allocator.h"
+#include "mlx/backend/cpu/copy.h"
+
+namespace mlx::core::distributed {
+
+namespace {
+
+bool is_packed(const array& a) {
+  return a.flags().row_contiguous && a.data_size() == a.size();
+}
+
+// Gives `out` a row-contiguous buffer holding x's elements, reusing x's
+// buffer when x may be donated: the result is then computed in place.
+void prepare_in_place(const array& x, array& out) {
+  if (x.is_donatable()) {
+    out.copy_shared_buffer(x);
+  } else {
+    cpu::copy_to_row_contiguous(x, out);
+  }
+}
+
+} // namespace
+
+void DistPrimitive::eval_gpu(const std::vector<array>&, std::vector<array>&) {
+  throw std::runtime_error(
+      std::string("[") + name() +
+      "] Not implemented on the GPU: run communication on a CPU stream.");
+}
+
+const char* AllReduce::name() const {
+  switch (op_) {
+  case detail::ReduceOp::Sum:
+    return "AllSum";
+  case detail::ReduceOp::Max:
+    return "AllMax";
+  case detail::ReduceOp::Min:
+    return "AllMin";
+  }
+  return "AllReduce";
+}
+
+void AllReduce::eval_cpu(
+    const std::vector<array>& inputs, std::vector<array>& outputs) {
+  const array& x = inputs[0];
+  array& out = outputs[0];
+  if (is_packed(x) && !x.is_donatable()) {
+    // Out of place: the backend reads x and writes a fresh buffer, which
+    // saves the copy an in-place reduction would need.
+    out.set_data(allocator::malloc(out.nbytes()));
+    backend().all_reduce(
+        x.data<void>(), out.data<void>(), out.size(), out.dtype(), op_);
+    return;
+  }
+  prepare_in_place(x, out);
+  backend().all_reduce(
+      out.data<void>(), out.data<void>(), out.size(), out.dtype(), op_);
+}
+
+void AllGather::eval_cpu(
+    const std::vector<array>& inputs, std::vector<array>& outputs) {
+  array x = cpu::ensure_row_contiguous(inputs[0]);
+  array& out = outputs[0];
+  out.set_data(allocator::malloc(out.nbytes()));
+  backend().all_gather(x.data<void>(), out.data<void>(), x.nbytes());
+}
+
+void SumScatter::eval_cpu(
+    const std::vector<array>& inputs, std::vector<array>& outputs) {
+  array x = cpu::ensure_row_contiguous(inputs[0]);
+  array& out = outputs[0];
+  out.set_data(allocator::malloc(out.nbytes()));
+  backend().reduce_scatter(
+      x.data<void>(),
+      out.data<void>(),
+      out.size(),
+      out.dtype(),
+      detail::ReduceOp::Sum);
+}
+
+void Send::eval_cpu(
+    const std::vector<array>& inputs, std::vector<array>& outputs) {
+  array x = cpu::ensure_row_contiguous(inputs[0]);
+  backend().send(x.data<void>(), x.nbytes(), dst_);
+  outputs[0].copy_shared_buffer(x);
+}
+
+void Recv::eval_cpu(const std::vector<array>&, std::vector<array>& outputs) {
+  array& out = outputs[0];
+  out.set_data(allocator::malloc(out.nbytes()));
+  backend().recv(out.data<void>(), out.nbytes(), src_);
+}
+
+void Broadcast::eval_cpu(
+    const std::vector<array>& inputs, std::vector<array>& outputs) {
+  const array& x = inputs[0];
+  array& out = outputs[0];
+  if (backend().rank() == root_) {
+    prepare_in_place(x, out);
+  } else {
+    // The root's data replaces whatever this rank holds.
+    out.set_data(allocator::malloc(out.nbytes()));
+  }
+  backend().broadcast(out.data<void>(), out.nbytes(), root_);
+}
+
+} // namespace mlx::core::distributed

@@ -1,0 +1,81 @@
+// The element-wise reductions the backends combine buffers with (MPI's
+// user-defined ops, the ring's reduce steps).
+#include <cmath>
+#include <type_traits>
+
+#include "mlx/array.h"
+#include "mlx/distributed/distributed_impl.h"
+
+namespace mlx::core::distributed::detail {
+
+namespace {
+
+template <typename T> bool is_nan(T v) {
+  if constexpr (std::is_same_v<T, complex64_t>) {
+    return std::isnan(v.real()) || std::isnan(v.imag());
+  } else if constexpr (std::is_floating_point_v<T>) {
+    return std::isnan(v);
+  } else {
+    return false;
+  }
+}
+
+// NumPy's order for complex numbers: by real part, then imaginary part.
+template <typename T> bool less(T a, T b) {
+  if constexpr (std::is_same_v<T, complex64_t>) {
+    return a.real() < b.real() || (a.real() == b.real() && a.imag() < b.imag());
+  } else {
+    return a < b;
+  }
+}
+
+// T is the computation type (float for the half types).
+template <ReduceOp Op, typename T> T combine(T acc, T v) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return Op == ReduceOp::Min ? (acc && v) : (acc || v);
+  } else if constexpr (Op == ReduceOp::Sum && std::is_integral_v<T>) {
+    // Wraps like the unsigned type (signed overflow is undefined).
+    using U = std::make_unsigned_t<T>;
+    return static_cast<T>(static_cast<U>(acc) + static_cast<U>(v));
+  } else if constexpr (Op == ReduceOp::Sum) {
+    return acc + v;
+  } else if constexpr (Op == ReduceOp::Max) {
+    return (is_nan(v) || less(acc, v)) && !is_nan(acc) ? v : acc;
+  } else {
+    return (is_nan(v) || less(v, acc)) && !is_nan(acc) ? v : acc;
+  }
+}
+
+template <ReduceOp Op, typename T>
+void reduce_typed(const T* in, T* inout, size_t count) {
+  if constexpr (is_half_v<T>) {
+    for (size_t i = 0; i < count; ++i) {
+      inout[i] = T(combine<Op>(float(inout[i]), float(in[i])));
+    }
+  } else {
+    for (size_t i = 0; i < count; ++i) {
+      inout[i] = combine<Op>(inout[i], in[i]);
+    }
+  }
+}
+
+} // namespace
+
+void reduce_into(
+    ReduceOp op, Dtype dtype, const void* in, void* inout, size_t count) {
+  mlx::core::detail::dispatch_dtype(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    auto src = static_cast<const T*>(in);
+    auto dst = static_cast<T*>(inout);
+    switch (op) {
+    case ReduceOp::Sum:
+      return reduce_typed<ReduceOp::Sum>(src, dst, count);
+    case ReduceOp::Max:
+      return reduce_typed<ReduceOp::Max>(src, dst, count);
+    case ReduceOp::Min:
+      return reduce_typed<ReduceOp::Min>(src, dst, count);
+    }
+  });
+}
+
+} // namespace mlx::core::distributed::detail

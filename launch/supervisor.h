@@ -1,0 +1,42 @@
+// Runs the ranks of a ring job as child processes and watches them: relays
+// their output line by line with a rank prefix, forwards SIGINT/SIGTERM/SIGHUP
+// to them, and stops every rank as soon as one fails. Waits on events only
+// (poll over the output pipes and a signalfd), never by polling in a loop.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace mlx::launch {
+
+/** How long stopped ranks get to exit after SIGTERM (or a forwarded signal)
+ * before SIGKILL: enough to flush output and close sockets, short enough
+ * that a failed job ends promptly. */
+inline constexpr std::chrono::milliseconds kStopGracePeriod{3000};
+
+/** One rank's process. */
+struct ProcessSpec {
+  /** argv[0] is looked up on PATH when it has no '/'. */
+  std::vector<std::string> argv;
+  /** Variables set on top of the launcher's environment. */
+  std::vector<std::pair<std::string, std::string>> env;
+  /** Working directory; empty keeps the launcher's. */
+  std::string cwd;
+  /** Give the process a pipe as stdin that the launcher holds open while
+   * the rank runs (an ssh rank's remote side stops the program when that
+   * pipe closes); otherwise stdin is /dev/null. */
+  bool stdin_pipe = false;
+};
+
+/** Starts processes[r] as rank r (each in its own process group), relays
+ * its stdout/stderr to the launcher's with a "[r] " prefix, and returns the
+ * job's exit code: 0 when every rank exits with 0, else the first failing
+ * rank's code (128+N for signal N), or 128+N when the launcher itself got
+ * signal N first. */
+int supervise_ranks(
+    const std::vector<ProcessSpec>& processes,
+    std::chrono::milliseconds grace = kStopGracePeriod);
+
+} // namespace mlx::launch
