@@ -103,6 +103,8 @@ private:
   /** Scratch for `lanes` lanes combining in place, kChunkBytes each. */
   char* lane_scratch(size_t lanes);
 
+  /** The ring all-gather behind all_gather, barrier, split and small
+   * all-reduces; `op` names the caller's operation in errors. */
   void gather_ring(const void* in, void* out, size_t bytes, const char* op);
 
   std::shared_ptr<Endpoint> endpoint_;

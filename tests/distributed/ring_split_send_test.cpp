@@ -1,6 +1,6 @@
 // Ring backend sub-groups (split into sub-rings, with collectives inside,
 // nested, and of size one) and point-to-point messages between ranks that
-// are not ring neighbours.
+// are not ring neighbours, and addresses given as IPv6 or host names.
 #include <gtest/gtest.h>
 
 #include <numeric>
@@ -140,4 +140,37 @@ TEST(RingSendRecvTest, BadPeersAreInvalidArguments) {
       "[ring] send: rank 0 cannot send to itself|"
       "[ring] send: rank 2 is out of range for a group of 2|"
       "[ring] send: rank -1 is out of range for a group of 2|");
+}
+
+TEST(RingAddressTest, Ipv6AndHostnameAddressesConnect) {
+  // Skipped where the machine has no IPv6 loopback (some containers).
+  int fd = socket(AF_INET6, SOCK_STREAM, 0);
+  sockaddr_in6 addr{};
+  addr.sin6_family = AF_INET6;
+  addr.sin6_addr = in6addr_loopback;
+  bool has_ipv6 =
+      fd >= 0 &&
+      bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  close(fd);
+  if (!has_ipv6) {
+    GTEST_SKIP() << "no IPv6 loopback here";
+  }
+  ring_test::Job job;
+  job.ranks = 3;
+  job.hosts = {"[::1]", "localhost", "127.0.0.1"};
+  auto reports = ring_test::run(job, [](ring_test::GroupImpl& g, int r) {
+    std::string e = sum_of_ranks(g, r, 1 + 2 + 3);
+    // Point-to-point from the 127.0.0.1 rank to the "localhost" one.
+    int64_t v = 7;
+    if (r == 2) {
+      g.send(&v, sizeof(v), 1);
+    } else if (r == 1) {
+      v = 0;
+      g.recv(&v, sizeof(v), 2);
+    }
+    return e.empty() && v == 7 ? std::string("ok") : e + "bad message";
+  });
+  for (size_t r = 0; r < reports.size(); ++r) {
+    EXPECT_EQ(reports[r], "ok") << "rank " << r;
+  }
 }

@@ -1,5 +1,5 @@
 // Runs a ring job inside a test: forks one process per rank, each joins a
-// ring over 127.0.0.1 (a temporary hostfile with free ports) and runs a
+// ring over loopback (a temporary hostfile with free ports) and runs a
 // body; the body's report string comes back to the test through a pipe.
 #pragma once
 
@@ -31,6 +31,9 @@ struct Job {
   /** MLX_RING_CONNECTIONS; 0: one per address. */
   int connections = 0;
   double timeout_s = 10;
+  /** Host part of rank r's addresses: hosts[r % size], "127.0.0.1" when
+   * empty ("[::1]" and names such as "localhost" work too). */
+  std::vector<std::string> hosts;
   /** Runs in each rank before it joins the ring. */
   std::function<void(int rank, const ring::Config&)> before_init;
   /** Descriptors the test process closes once the ranks are forked (write
@@ -68,8 +71,10 @@ inline std::string write_hostfile(const Job& job) {
   std::string text = "[";
   for (int r = 0; r < job.ranks; ++r) {
     text += r ? ",\n [" : "[";
+    std::string host =
+        job.hosts.empty() ? "127.0.0.1" : job.hosts[r % job.hosts.size()];
     for (int a = 0; a < job.addresses_per_rank; ++a) {
-      text += (a ? ", \"127.0.0.1:" : "\"127.0.0.1:") +
+      text += std::string(a ? ", " : "") + "\"" + host + ":" +
               std::to_string(free_port()) + "\"";
     }
     text += "]";
