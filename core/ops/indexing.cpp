@@ -7,6 +7,7 @@
 #include "mlx/ops/reduce.h"
 #include "mlx/ops/shape.h"
 #include "mlx/primitives/indexing.h"
+#include "mlx/primitives/scatter.h"
 #include "mlx/utils.h"
 
 namespace mlx::core {
@@ -35,6 +36,36 @@ void check_same_ndim(const array& a, const array& indices, const char* op) {
         a.shape(),
         ".");
   }
+}
+
+// The inputs of an update along an axis (put_along_axis, scatter_add_axis):
+// off the axis, `a` and the indices broadcast against each other, and the
+// values (in a's dtype) broadcast to that update shape.
+std::vector<array> along_axis_update_inputs(
+    const array& a,
+    const array& indices,
+    const array& values,
+    int ax,
+    const char* op,
+    StreamOrDevice s) {
+  check_same_ndim(a, indices, op);
+  Shape off_axis = a.shape();
+  off_axis[ax] = 1;
+  Shape shape = broadcast_shapes(off_axis, indices.shape(), op);
+  if (broadcast_shapes(values.shape(), shape, op) != shape) {
+    throw_error(
+        "[",
+        op,
+        "] Values of shape ",
+        values.shape(),
+        " cannot be broadcast to the indices' shape ",
+        shape,
+        ".");
+  }
+  return {
+      a,
+      broadcast_to(indices, shape, s),
+      broadcast_to(astype(values, a.dtype(), s), shape, s)};
 }
 
 } // namespace
@@ -106,25 +137,26 @@ array put_along_axis(
     StreamOrDevice s) {
   check_indices_dtype(indices, "put_along_axis");
   int ax = normalize_axis(axis, static_cast<int>(a.ndim()), "put_along_axis");
-  check_same_ndim(a, indices, "put_along_axis");
-  Shape off_axis = a.shape();
-  off_axis[ax] = 1;
-  Shape shape = broadcast_shapes(off_axis, indices.shape(), "put_along_axis");
-  if (broadcast_shapes(values.shape(), shape, "put_along_axis") != shape) {
-    throw_error(
-        "[put_along_axis] Values of shape ",
-        values.shape(),
-        " cannot be broadcast to the indices' shape ",
-        shape,
-        ".");
-  }
   return array(
       a.shape(),
       a.dtype(),
       std::make_shared<PutAlongAxis>(to_stream(s), ax),
-      {a,
-       broadcast_to(indices, shape, s),
-       broadcast_to(astype(values, a.dtype(), s), shape, s)});
+      along_axis_update_inputs(a, indices, values, ax, "put_along_axis", s));
+}
+
+array scatter_add_axis(
+    const array& a,
+    const array& indices,
+    const array& values,
+    int axis,
+    StreamOrDevice s) {
+  check_indices_dtype(indices, "scatter_add_axis");
+  int ax = normalize_axis(axis, static_cast<int>(a.ndim()), "scatter_add_axis");
+  return array(
+      a.shape(),
+      a.dtype(),
+      std::make_shared<ScatterAddAxis>(to_stream(s), ax),
+      along_axis_update_inputs(a, indices, values, ax, "scatter_add_axis", s));
 }
 
 array slice_update(

@@ -13,20 +13,6 @@
 
 namespace mx = mlx::core;
 
-namespace {
-
-void expect_throws_with_prefix(
-    const std::function<void()>& f, const std::string& prefix) {
-  try {
-    f();
-    ADD_FAILURE() << "expected std::invalid_argument starting with " << prefix;
-  } catch (const std::invalid_argument& e) {
-    EXPECT_EQ(std::string(e.what()).rfind(prefix, 0), 0u) << e.what();
-  }
-}
-
-} // namespace
-
 TEST(ScatterTest, DuplicateAndNegativeIndicesAccumulate) {
   auto a = mx::reshape(mx::arange(12, mx::float32), {3, 4});
   auto idx = mx::array({0, 0, 3, 1, -1, 1, 2, 2, 2}, {3, 3});

@@ -67,6 +67,14 @@ void copy_to_row_contiguous(const array& src, array& dst) {
       src, dst, src.shape(), src.strides(), row_major_strides(src.shape()));
 }
 
+void donate_or_copy(const array& src, array& dst) {
+  if (src.is_donatable()) {
+    dst.copy_shared_buffer(src);
+  } else {
+    copy_to_row_contiguous(src, dst);
+  }
+}
+
 void copy_convert(const array& src, array& dst) {
   if (!src.flags().contiguous) {
     copy_to_row_contiguous(src, dst);

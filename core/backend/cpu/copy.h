@@ -20,6 +20,11 @@ void copy_strided(
 /** Give dst a fresh row-contiguous buffer holding src's elements. */
 void copy_to_row_contiguous(const array& src, array& dst);
 
+/** Give dst src's buffer when nothing else can see it (donation implies a
+ * row-contiguous layout), else a row-contiguous copy: the start of the
+ * kernels that update a copy of their first input in place. */
+void donate_or_copy(const array& src, array& dst);
+
 /** Give dst a buffer holding src's elements converted to dst's dtype,
  * keeping src's layout when it is contiguous (or donating src). */
 void copy_convert(const array& src, array& dst);

@@ -5,6 +5,7 @@
 #include <type_traits>
 
 #include "mlx/backend/cpu/copy.h"
+#include "mlx/backend/cpu/indices.h"
 #include "mlx/backend/cpu/strided.h"
 #include "mlx/primitives/indexing.h"
 #include "mlx/primitives/shape.h"
@@ -63,7 +64,20 @@ template <typename F> void dispatch_index(Dtype dtype, const char* op, F&& f) {
   });
 }
 
-/** The indices, wrapped and checked, in row-major order. */
+/** Offsets (in elements) of the row-major positions of shape/strides. */
+std::vector<int64_t>
+element_offsets(const Shape& shape, const Strides& strides) {
+  std::vector<int64_t> offsets(shape_size(shape));
+  for (size_t i = 0; i < offsets.size(); ++i) {
+    offsets[i] = cpu::elem_to_loc(i, shape, strides);
+  }
+  return offsets;
+}
+
+} // namespace
+
+namespace cpu {
+
 std::vector<int64_t>
 wrapped_indices(const array& idx, int64_t n, int axis, const char* op) {
   std::vector<int64_t> pos(idx.size());
@@ -89,17 +103,7 @@ wrapped_indices(const array& idx, int64_t n, int axis, const char* op) {
   return pos;
 }
 
-/** Offsets (in elements) of the row-major positions of shape/strides. */
-std::vector<int64_t>
-element_offsets(const Shape& shape, const Strides& strides) {
-  std::vector<int64_t> offsets(shape_size(shape));
-  for (size_t i = 0; i < offsets.size(); ++i) {
-    offsets[i] = cpu::elem_to_loc(i, shape, strides);
-  }
-  return offsets;
-}
-
-} // namespace
+} // namespace cpu
 
 void Take::eval_cpu(const std::vector<array>& inputs, array& out) {
   const array& a = inputs[0];
@@ -108,7 +112,7 @@ void Take::eval_cpu(const std::vector<array>& inputs, array& out) {
     return;
   }
   int64_t n = a.shape(axis_);
-  std::vector<int64_t> pos = wrapped_indices(inputs[1], n, axis_, "take");
+  std::vector<int64_t> pos = cpu::wrapped_indices(inputs[1], n, axis_, "take");
 
   // a = [pre dims] x [axis] x [post dims]; out = [pre] x [indices] x [post].
   Shape pre_shape(a.shape().begin(), a.shape().begin() + axis_);
@@ -200,11 +204,7 @@ void PutAlongAxis::eval_cpu(const std::vector<array>& inputs, array& out) {
   const array& a = inputs[0];
   const array& idx = inputs[1];
   const array& values = inputs[2];
-  if (a.is_donatable()) {
-    out.copy_shared_buffer(a);
-  } else {
-    cpu::copy_to_row_contiguous(a, out);
-  }
+  cpu::donate_or_copy(a, out);
   if (idx.size() == 0) {
     return;
   }
@@ -252,13 +252,7 @@ void PutAlongAxis::eval_cpu(const std::vector<array>& inputs, array& out) {
 void SliceUpdate::eval_cpu(const std::vector<array>& inputs, array& out) {
   const array& src = inputs[0];
   const array& update = inputs[1];
-  // Reuse src's buffer when nothing else can see it (is_donatable implies
-  // a row-contiguous layout); otherwise start from a row-major copy.
-  if (src.is_donatable()) {
-    out.copy_shared_buffer(src);
-  } else {
-    cpu::copy_to_row_contiguous(src, out);
-  }
+  cpu::donate_or_copy(src, out);
   if (update.size() == 0) {
     return;
   }

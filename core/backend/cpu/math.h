@@ -51,9 +51,50 @@ inline float fast_sigmoid(float x) {
   return 1.0f / (1.0f + fast_expf(-x));
 }
 
-/** Inverse error function: Giles' single-precision approximation
- * ("Approximating the erfinv function", GPU Computing Gems, 2011) refined by
- * Newton steps on erf, which brings it to the precision of T. */
+/** erfinv outside (-1, 1): +-inf at +-1, NaN elsewhere. */
+template <typename T> T erfinv_out_of_domain(T y) {
+  if (y == 1) {
+    return std::numeric_limits<T>::infinity();
+  }
+  if (y == -1) {
+    return -std::numeric_limits<T>::infinity();
+  }
+  return std::numeric_limits<T>::quiet_NaN();
+}
+
+/** Giles' single-precision approximation of erfinv(y), |y| < 1 ("Approximating
+ * the erfinv function", GPU Computing Gems, 2011), evaluated in C. */
+template <typename C> C erfinv_estimate(C y) {
+  C w = -std::log((C(1) - y) * (C(1) + y));
+  C p;
+  if (w < C(5)) {
+    w = w - C(2.5);
+    p = C(2.81022636e-08);
+    p = C(3.43273939e-07) + p * w;
+    p = C(-3.5233877e-06) + p * w;
+    p = C(-4.39150654e-06) + p * w;
+    p = C(0.00021858087) + p * w;
+    p = C(-0.00125372503) + p * w;
+    p = C(-0.00417768164) + p * w;
+    p = C(0.246640727) + p * w;
+    p = C(1.50140941) + p * w;
+  } else {
+    w = std::sqrt(w) - C(3);
+    p = C(-0.000200214257);
+    p = C(0.000100950558) + p * w;
+    p = C(0.00134934322) + p * w;
+    p = C(-0.00367342844) + p * w;
+    p = C(0.00573950773) + p * w;
+    p = C(-0.0076224613) + p * w;
+    p = C(0.00943887047) + p * w;
+    p = C(1.00167406) + p * w;
+    p = C(2.83297682) + p * w;
+  }
+  return p * y;
+}
+
+/** Inverse error function: Giles' approximation refined by Newton steps on
+ * erf, which brings it to the precision of T. */
 template <typename T> T erfinv(T y);
 
 /** float: the approximation evaluated in float plus one Newton step, which
@@ -61,40 +102,9 @@ template <typename T> T erfinv(T y);
  * under random::normal). */
 template <> inline float erfinv(float y) {
   if (!(y > -1.0f && y < 1.0f)) {
-    if (y == 1.0f) {
-      return std::numeric_limits<float>::infinity();
-    }
-    if (y == -1.0f) {
-      return -std::numeric_limits<float>::infinity();
-    }
-    return std::numeric_limits<float>::quiet_NaN();
+    return erfinv_out_of_domain(y);
   }
-  float w = -std::log((1.0f - y) * (1.0f + y));
-  float p;
-  if (w < 5.0f) {
-    w = w - 2.5f;
-    p = 2.81022636e-08f;
-    p = 3.43273939e-07f + p * w;
-    p = -3.5233877e-06f + p * w;
-    p = -4.39150654e-06f + p * w;
-    p = 0.00021858087f + p * w;
-    p = -0.00125372503f + p * w;
-    p = -0.00417768164f + p * w;
-    p = 0.246640727f + p * w;
-    p = 1.50140941f + p * w;
-  } else {
-    w = std::sqrt(w) - 3.0f;
-    p = -0.000200214257f;
-    p = 0.000100950558f + p * w;
-    p = 0.00134934322f + p * w;
-    p = -0.00367342844f + p * w;
-    p = 0.00573950773f + p * w;
-    p = -0.0076224613f + p * w;
-    p = 0.00943887047f + p * w;
-    p = 1.00167406f + p * w;
-    p = 2.83297682f + p * w;
-  }
-  float x = p * y;
+  float x = erfinv_estimate(y);
   constexpr float kTwoOverSqrtPi = 1.12837917f;
   float err = std::erf(x) - y;
   return x - err / (kTwoOverSqrtPi * fast_expf(-x * x));
@@ -102,41 +112,9 @@ template <> inline float erfinv(float y) {
 
 template <typename T> T erfinv(T y) {
   if (!(y > -1 && y < 1)) {
-    if (y == 1) {
-      return std::numeric_limits<T>::infinity();
-    }
-    if (y == -1) {
-      return -std::numeric_limits<T>::infinity();
-    }
-    return std::numeric_limits<T>::quiet_NaN();
+    return erfinv_out_of_domain(y);
   }
-  double w = -std::log((1.0 - y) * (1.0 + y));
-  double x;
-  if (w < 5.0) {
-    w = w - 2.5;
-    double p = 2.81022636e-08;
-    p = 3.43273939e-07 + p * w;
-    p = -3.5233877e-06 + p * w;
-    p = -4.39150654e-06 + p * w;
-    p = 0.00021858087 + p * w;
-    p = -0.00125372503 + p * w;
-    p = -0.00417768164 + p * w;
-    p = 0.246640727 + p * w;
-    p = 1.50140941 + p * w;
-    x = p * y;
-  } else {
-    w = std::sqrt(w) - 3.0;
-    double p = -0.000200214257;
-    p = 0.000100950558 + p * w;
-    p = 0.00134934322 + p * w;
-    p = -0.00367342844 + p * w;
-    p = 0.00573950773 + p * w;
-    p = -0.0076224613 + p * w;
-    p = 0.00943887047 + p * w;
-    p = 1.00167406 + p * w;
-    p = 2.83297682 + p * w;
-    x = p * y;
-  }
+  double x = erfinv_estimate(static_cast<double>(y));
   // Newton on f(x) = erf(x) - y; f'(x) = 2/sqrt(pi) exp(-x^2).
   constexpr double kTwoOverSqrtPi = 1.1283791670955126;
   for (int i = 0; i < 2; ++i) {

@@ -4,87 +4,24 @@
 #include <type_traits>
 
 #include "mlx/backend/cpu/copy.h"
+#include "mlx/backend/cpu/indices.h"
 #include "mlx/backend/cpu/strided.h"
 #include "mlx/primitives/scatter.h"
 #include "mlx/utils.h"
 
 namespace mlx::core {
 
-namespace {
-
-/** The indices mapped into [0, n) the NumPy way, in row-major order;
- * throws std::invalid_argument naming the first out-of-range one. */
-std::vector<int64_t>
-wrapped_positions(const array& idx, int64_t n, int axis, const char* op) {
-  std::vector<int64_t> pos(idx.size());
-  detail::dispatch_dtype(idx.dtype(), [&](auto tag) {
-    using I = decltype(tag);
-    if constexpr (std::is_integral_v<I> && !std::is_same_v<I, bool>) {
-      const I* src = idx.data<I>();
-      size_t next = 0;
-      Shape shape = idx.shape();
-      std::array<Strides, 1> strides{idx.strides()};
-      cpu::collapse_dims(shape, strides);
-      size_t rows = shape_size(shape) / shape.back();
-      // Serial: the first bad index is reported, deterministically.
-      cpu::for_each_row<1>(
-          shape,
-          strides,
-          0,
-          rows,
-          [&](const std::array<int64_t, 1>& off,
-              int32_t len,
-              const std::array<int64_t, 1>& inc) {
-            for (int32_t i = 0; i < len; ++i) {
-              I raw = src[off[0] + i * inc[0]];
-              int64_t w = static_cast<int64_t>(raw);
-              bool inside;
-              if constexpr (std::is_signed_v<I>) {
-                w = w < 0 ? w + n : w;
-                inside = w >= 0 && w < n;
-              } else {
-                inside = static_cast<uint64_t>(raw) < static_cast<uint64_t>(n);
-              }
-              if (!inside) {
-                throw_error(
-                    "[",
-                    op,
-                    "] The index ",
-                    +raw,
-                    " is out of bounds for axis ",
-                    axis,
-                    " with size ",
-                    n,
-                    ".");
-              }
-              pos[next++] = w;
-            }
-          });
-    } else {
-      throw_error(
-          "[", op, "] Indices must be integers, got ", idx.dtype(), ".");
-    }
-  });
-  return pos;
-}
-
-} // namespace
-
 void ScatterAddAxis::eval_cpu(const std::vector<array>& inputs, array& out) {
   const array& a = inputs[0];
   const array& idx = inputs[1];
   const array& values = inputs[2];
-  if (a.is_donatable()) {
-    out.copy_shared_buffer(a);
-  } else {
-    cpu::copy_to_row_contiguous(a, out);
-  }
+  cpu::donate_or_copy(a, out);
   if (idx.size() == 0) {
     return;
   }
   int64_t n = a.shape(axis_);
   std::vector<int64_t> pos =
-      wrapped_positions(idx, n, axis_, "scatter_add_axis");
+      cpu::wrapped_indices(idx, n, axis_, "scatter_add_axis");
 
   // Walk the update shape with the axis innermost. The output contributes
   // its off-axis offset (0 along dims where `a` has size 1 and is
