@@ -1,4 +1,20 @@
 // The nn layer: `#include "mlx/nn.h"`, namespace mlx::nn.
 #pragma once
 
+#include "mlx/nn/activations.h"
+#include "mlx/nn/distributed.h"
+#include "mlx/nn/init.h"
+#include "mlx/nn/layers/activations.h"
+#include "mlx/nn/layers/containers.h"
+#include "mlx/nn/layers/convolution.h"
+#include "mlx/nn/layers/dropout.h"
+#include "mlx/nn/layers/embedding.h"
+#include "mlx/nn/layers/linear.h"
+#include "mlx/nn/layers/normalization.h"
+#include "mlx/nn/layers/pooling.h"
+#include "mlx/nn/layers/positional_encoding.h"
+#include "mlx/nn/layers/recurrent.h"
+#include "mlx/nn/layers/transformer.h"
+#include "mlx/nn/layers/upsample.h"
+#include "mlx/nn/losses.h"
 #include "mlx/nn/module.h"

@@ -7,6 +7,7 @@ packages=(
   libopenblas-dev liblapacke-dev
   libgtest-dev libbenchmark-dev
   libopenmpi-dev openmpi-bin
+  zlib1g-dev python3-numpy
 )
 missing=()
 for p in "${packages[@]}"; do

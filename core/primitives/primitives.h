@@ -2,7 +2,9 @@
 #pragma once
 
 #include "mlx/primitives/compiled.h"
+#include "mlx/primitives/conv.h"
 #include "mlx/primitives/elementwise.h"
+#include "mlx/primitives/fast.h"
 #include "mlx/primitives/indexing.h"
 #include "mlx/primitives/join.h"
 #include "mlx/primitives/linalg.h"

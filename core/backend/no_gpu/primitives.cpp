@@ -63,7 +63,12 @@ NO_GPU(Partition)
 NO_GPU(ArgPartition)
 NO_GPU(Matmul)
 NO_GPU(AddMM)
+NO_GPU(Convolution)
 NO_GPU(RandomBits)
+NO_GPU(fast::RMSNorm)
+NO_GPU(fast::LayerNorm)
+NO_GPU(fast::RoPE)
+NO_GPU(fast::ScaledDotProductAttention)
 NO_GPU_MULTI(Eigh)
 
 } // namespace mlx::core

@@ -1,0 +1,309 @@
+// A small byte-level transformer language model trained on the text of
+// Debian's `fortunes` package (/usr/share/games/fortunes). One process:
+//   ./train_lm --steps 1000
+// data-parallel (each rank samples its batches from its own shard of the
+// corpus; gradients averaged with nn::average_gradients):
+//   mlx.launch -n 2 ./train_lm --steps 1000
+// Rank 0 prints the loss, tokens/s and a validation loss every --log-every
+// steps and writes checkpoints (--checkpoint DIR; --resume continues).
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "mlx/distributed/distributed.h"
+#include "mlx/distributed/ops.h"
+#include "mlx/io.h"
+#include "mlx/mlx.h"
+#include "mlx/nn.h"
+#include "mlx/optimizers.h"
+
+namespace mx = mlx::core;
+namespace nn = mlx::nn;
+namespace optim = mlx::optimizers;
+namespace dist = mlx::core::distributed;
+namespace mu = mlx::utils;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Options {
+  int steps = 1000;
+  int batch_size = 32; // global: sequences per step over all ranks
+  int context = 128;
+  int dims = 128;
+  int heads = 4;
+  int layers = 4;
+  float lr = 1e-3f;
+  int seed = 0;
+  int log_every = 50;
+  std::string corpus = "/usr/share/games/fortunes";
+  std::string checkpoint;
+  bool resume = false;
+};
+
+[[noreturn]] void usage(const std::string& error) {
+  std::fprintf(
+      stderr,
+      "%s\nusage: train_lm [--steps N] [--epochs N] [--batch-size N] "
+      "[--context N] [--dims N] [--heads N] [--layers N] [--lr X] [--seed N] "
+      "[--log-every N] [--corpus DIR] [--checkpoint DIR] [--resume]\n",
+      error.c_str());
+  std::exit(2);
+}
+
+Options parse(int argc, char** argv, int& epochs) {
+  Options o;
+  epochs = 0;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto next = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        usage("missing value for " + arg);
+      }
+      return argv[++i];
+    };
+    if (arg == "--steps") {
+      o.steps = std::stoi(next());
+    } else if (arg == "--epochs") {
+      epochs = std::stoi(next());
+    } else if (arg == "--batch-size") {
+      o.batch_size = std::stoi(next());
+    } else if (arg == "--context") {
+      o.context = std::stoi(next());
+    } else if (arg == "--dims") {
+      o.dims = std::stoi(next());
+    } else if (arg == "--heads") {
+      o.heads = std::stoi(next());
+    } else if (arg == "--layers") {
+      o.layers = std::stoi(next());
+    } else if (arg == "--lr") {
+      o.lr = std::stof(next());
+    } else if (arg == "--seed") {
+      o.seed = std::stoi(next());
+    } else if (arg == "--log-every") {
+      o.log_every = std::stoi(next());
+    } else if (arg == "--corpus") {
+      o.corpus = next();
+    } else if (arg == "--checkpoint") {
+      o.checkpoint = next();
+    } else if (arg == "--resume") {
+      o.resume = true;
+    } else {
+      usage("unknown argument " + arg);
+    }
+  }
+  return o;
+}
+
+// Every regular file of the corpus directory (the fortune files; their
+// .dat indexes and .u8 links are skipped), in name order.
+std::string read_corpus(const std::string& dir) {
+  std::vector<fs::path> files;
+  for (auto& entry : fs::directory_iterator(dir)) {
+    auto ext = entry.path().extension();
+    if (entry.is_regular_file() && !entry.is_symlink() && ext != ".dat") {
+      files.push_back(entry.path());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  std::string text;
+  for (auto& f : files) {
+    std::ifstream in(f, std::ios::binary);
+    text.append(std::istreambuf_iterator<char>(in), {});
+  }
+  if (text.empty()) {
+    throw std::runtime_error(
+        "[train_lm] No text in " + dir + " (apt-get install fortunes).");
+  }
+  return text;
+}
+
+// Token and position embeddings, a causal transformer encoder, and a
+// linear read-out over the 256 byte values.
+class LanguageModel : public nn::Module {
+public:
+  LanguageModel(int context, int dims, int heads, int layers) {
+    tokens_ =
+        register_module("tokens", std::make_shared<nn::Embedding>(256, dims));
+    positions_ = register_module(
+        "positions", std::make_shared<nn::Embedding>(context, dims));
+    transformer_ = register_module(
+        "transformer",
+        std::make_shared<nn::TransformerEncoder>(
+            layers, dims, heads, 4 * dims));
+    out_ = register_module("out", std::make_shared<nn::Linear>(dims, 256));
+  }
+  std::string name() const override { return "LanguageModel"; }
+  // (batch, length) bytes -> (batch, length, 256) logits of the next byte.
+  mx::array operator()(const mx::array& x) override {
+    int length = x.shape(1);
+    auto h = mx::add((*tokens_)(x), (*positions_)(mx::arange(length)));
+    auto mask = nn::MultiHeadAttention::create_additive_causal_mask(length);
+    return (*out_)((*transformer_)(h, mask));
+  }
+
+private:
+  std::shared_ptr<nn::Embedding> tokens_, positions_;
+  std::shared_ptr<nn::TransformerEncoder> transformer_;
+  std::shared_ptr<nn::Linear> out_;
+};
+
+// `count` random windows of context + 1 bytes from text[lo, hi).
+mx::array sample_windows(
+    const mx::array& text,
+    int64_t lo,
+    int64_t hi,
+    int count,
+    int context,
+    const mx::array& key) {
+  auto starts = mx::random::randint(
+      int(lo), int(hi - context - 1), {count, 1}, mx::int32, key);
+  auto offsets = mx::reshape(mx::arange(context + 1), {1, context + 1});
+  return mx::take(text, mx::add(starts, offsets));
+}
+
+void eval_trees(const std::vector<mu::Tree>& trees) {
+  std::vector<mx::array> leaves;
+  for (auto& tree : trees) {
+    for (auto& [path, leaf] : mu::tree_flatten(tree)) {
+      leaves.push_back(leaf);
+    }
+  }
+  mx::eval(leaves);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  int epochs = 0;
+  Options opt = parse(argc, argv, epochs);
+  auto world = dist::init();
+  int rank = world.rank();
+  int ranks = world.size();
+  if (opt.batch_size % ranks != 0) {
+    usage("--batch-size must be a multiple of the number of ranks");
+  }
+  int local_batch = opt.batch_size / ranks;
+
+  std::string corpus = read_corpus(opt.corpus);
+  auto text = mx::array(
+      reinterpret_cast<const uint8_t*>(corpus.data()),
+      {int(corpus.size())},
+      mx::uint8);
+  text = mx::astype(text, mx::int32);
+  mx::eval(text);
+  // The last 5% is held out; each rank trains on its own slice of the rest.
+  int64_t train_bytes = int64_t(corpus.size()) * 95 / 100;
+  int64_t shard_lo = train_bytes * rank / ranks;
+  int64_t shard_hi = train_bytes * (rank + 1) / ranks;
+  if (epochs > 0) {
+    // An epoch: as many tokens as the training text holds.
+    opt.steps =
+        int(epochs * train_bytes / (int64_t(opt.batch_size) * opt.context));
+  }
+
+  mx::random::seed(opt.seed);
+  LanguageModel model(opt.context, opt.dims, opt.heads, opt.layers);
+  eval_trees({model.parameters()});
+  optim::AdamW optimizer(opt.lr);
+  int first_step = 0;
+  if (opt.resume) {
+    model.load_weights(opt.checkpoint + "/model.safetensors");
+    auto [arrays, meta] =
+        mx::load_safetensors(opt.checkpoint + "/optimizer.safetensors");
+    optimizer.set_state(
+        mu::tree_unflatten(mu::FlatTree(arrays.begin(), arrays.end())));
+    first_step = std::stoi(meta.at("step"));
+  }
+
+  auto loss_fn = [&](const mx::array& windows) {
+    int n = windows.shape(0);
+    auto inputs = mx::slice(windows, {0, 0}, {n, opt.context});
+    auto targets = mx::slice(windows, {0, 1}, {n, opt.context + 1});
+    return nn::losses::cross_entropy(
+        model(inputs), targets, std::nullopt, -1, 0.0f, "mean");
+  };
+  auto step_fn = nn::value_and_grad(model, loss_fn);
+
+  auto validation_loss = [&]() {
+    auto key = mx::random::key(uint64_t(opt.seed) + 7919);
+    auto windows = sample_windows(
+        text, train_bytes, int64_t(corpus.size()), 64, opt.context, key);
+    model.eval();
+    auto loss = loss_fn(windows);
+    model.train();
+    return loss.item<float>();
+  };
+
+  if (rank == 0) {
+    size_t params = 0;
+    for (auto& [path, p] : mu::tree_flatten(model.parameters())) {
+      params += p.size();
+    }
+    std::printf(
+        "train_lm: %zu parameters, %d rank(s), %lld training bytes, global "
+        "batch %d x %d tokens, AdamW lr %g\n",
+        params,
+        ranks,
+        (long long)train_bytes,
+        opt.batch_size,
+        opt.context,
+        opt.lr);
+  }
+  auto start = std::chrono::steady_clock::now();
+  mx::array loss_sum(0.0f);
+  int logged_steps = 0;
+  for (int step = first_step; step < opt.steps; ++step) {
+    // A different stream of windows per rank and step.
+    auto key = mx::random::key(
+        (uint64_t(opt.seed) << 40) + uint64_t(step) * ranks + rank);
+    auto windows =
+        sample_windows(text, shard_lo, shard_hi, local_batch, opt.context, key);
+    auto [loss, grads] = step_fn(windows);
+    grads = nn::average_gradients(grads, world);
+    optimizer.update(model, grads);
+    loss_sum = mx::add(loss_sum, loss);
+    eval_trees({model.parameters(), optimizer.state(), mu::Tree(loss_sum)});
+    ++logged_steps;
+    bool last = step + 1 == opt.steps;
+    if ((step + 1) % opt.log_every == 0 || last) {
+      double seconds = std::chrono::duration<double>(
+                           std::chrono::steady_clock::now() - start)
+                           .count();
+      float mean =
+          dist::all_sum(loss_sum, world).item<float>() / (logged_steps * ranks);
+      float val = validation_loss();
+      if (rank == 0) {
+        std::printf(
+            "step %5d  loss %.3f  val loss %.3f (%.2f bits/byte)  %.0f "
+            "tokens/s\n",
+            step + 1,
+            mean,
+            val,
+            val / std::log(2.0f),
+            logged_steps * double(opt.batch_size) * opt.context / seconds);
+        std::fflush(stdout);
+      }
+      if (rank == 0 && !opt.checkpoint.empty()) {
+        fs::create_directories(opt.checkpoint);
+        model.save_weights(opt.checkpoint + "/model.safetensors");
+        std::unordered_map<std::string, mx::array> state;
+        for (auto& [path, value] : mu::tree_flatten(optimizer.state())) {
+          state.emplace(path, value);
+        }
+        mx::save_safetensors(
+            opt.checkpoint + "/optimizer.safetensors",
+            state,
+            {{"step", std::to_string(step + 1)}});
+      }
+      loss_sum = mx::array(0.0f);
+      logged_steps = 0;
+      start = std::chrono::steady_clock::now();
+    }
+  }
+  return 0;
+}
