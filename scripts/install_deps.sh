@@ -8,6 +8,7 @@ packages=(
   libgtest-dev libbenchmark-dev
   libopenmpi-dev openmpi-bin
   zlib1g-dev python3-numpy
+  dataset-fashion-mnist fortunes
 )
 missing=()
 for p in "${packages[@]}"; do

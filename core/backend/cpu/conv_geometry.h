@@ -25,7 +25,8 @@ struct ConvDim {
   int64_t in_stride;
 };
 
-// Everything the loops need, in elements of the input (any layout).
+// Everything the loops need, in elements of the input (any layout, but
+// its channels contiguous: the kernels copy an input whose aren't).
 struct ConvGeometry {
   int spatial;
   int in_channels;
@@ -37,7 +38,6 @@ struct ConvGeometry {
   int64_t rows; // N * prod(out spatial): output positions
   int64_t taps; // prod(kernel spatial)
   int64_t batch_stride;
-  int64_t channel_stride;
   std::vector<ConvDim> dims;
 };
 
@@ -55,7 +55,6 @@ inline ConvGeometry make_geometry(
   g.rows = out.shape(0);
   g.taps = 1;
   g.batch_stride = in.strides()[0];
-  g.channel_stride = in.strides()[nd - 1];
   for (int i = 0; i < g.spatial; ++i) {
     g.dims.push_back(
         {in.shape(i + 1),
