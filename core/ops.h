@@ -1,6 +1,7 @@
 // All ops of mlx::core.
 #pragma once
 
+#include "mlx/ops/conv.h"
 #include "mlx/ops/creation.h"
 #include "mlx/ops/elementwise.h"
 #include "mlx/ops/indexing.h"

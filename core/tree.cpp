@@ -256,6 +256,10 @@ bool Tree::contains(const std::string& key) const {
 }
 
 Tree& Tree::operator[](size_t index) {
+  return at(index);
+}
+
+Tree& Tree::at(size_t index) {
   return const_cast<Tree&>(std::as_const(*this).at(index));
 }
 

@@ -53,6 +53,7 @@ public:
   bool contains(const std::string& key) const;
   // List access, bounds-checked.
   Tree& operator[](size_t index);
+  Tree& at(size_t index);
   const Tree& at(size_t index) const;
 
   // Number of children of a dict or list; 1 for a leaf, 0 when empty.

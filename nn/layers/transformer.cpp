@@ -277,7 +277,9 @@ array TransformerEncoder::operator()(
       x = (*layer)(x, mask);
       continue;
     }
-    std::vector<array> inputs = {x};
+    std::vector<array> inputs;
+    inputs.reserve(2);
+    inputs.push_back(x);
     append_present(inputs, {&mask});
     // The backward pass calls this again after we return: capture by value.
     x = checkpointed(

@@ -13,9 +13,9 @@
 #include <algorithm>
 #include <climits>
 #include <cstdlib>
-#include <mutex>
 #include <numeric>
 
+#include "mlx/backend/cpu/blas.h"
 #include "mlx/backend/cpu/conv_geometry.h"
 #include "mlx/backend/cpu/copy.h"
 #include "mlx/backend/cpu/thread_pool.h"
@@ -26,8 +26,10 @@ namespace mlx::core {
 
 namespace {
 
+using cpu::configure_blas_threads;
 using cpu::ConvGeometry;
 using cpu::for_each_tap;
+using cpu::kSmallGemmWork;
 using cpu::make_geometry;
 using cpu::TapScratch;
 
@@ -40,23 +42,6 @@ constexpr size_t kScratchBytes = size_t(8) << 20;
 // Up to this many output channels per group the direct loop beats
 // im2col + gemm (a gemm this narrow is a matrix-vector product).
 constexpr int kFewOutputs = 4;
-
-// Per-group gemms with fewer multiply-adds than this run in parallel over
-// the pool; larger ones one after the other, threaded by OpenBLAS (the same
-// threshold as the matmul kernel uses).
-constexpr size_t kSmallGemmWork = size_t(64) * 64 * 64;
-
-// As in the matmul kernel: OpenBLAS gets as many threads as our pool unless
-// the user chose its count through its own environment variables.
-void configure_blas_threads() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    if (!std::getenv("OPENBLAS_NUM_THREADS") &&
-        !std::getenv("GOTO_NUM_THREADS") && !std::getenv("OMP_NUM_THREADS")) {
-      openblas_set_num_threads(cpu::num_threads());
-    }
-  });
-}
 
 // c (m x n, ldc) = a (m x k, lda) @ b^T, b being n x k (ldb); row-major.
 template <typename C>

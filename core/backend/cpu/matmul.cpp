@@ -7,9 +7,9 @@
 
 #include <climits>
 #include <cstdlib>
-#include <mutex>
 #include <optional>
 
+#include "mlx/backend/cpu/blas.h"
 #include "mlx/backend/cpu/copy.h"
 #include "mlx/backend/cpu/strided.h"
 #include "mlx/primitives/matmul.h"
@@ -19,27 +19,8 @@ namespace mlx::core {
 
 namespace {
 
-// Batch elements whose gemm does fewer multiply-adds than this run in
-// parallel over the pool (each single-threaded inside OpenBLAS, which does
-// not thread gemms this small); larger ones run one after the other, each
-// threaded by OpenBLAS. 64^3 is about where a gemm takes tens of
-// microseconds, well above the cost of waking a pool thread.
-constexpr size_t kSmallGemmWork = size_t(64) * 64 * 64;
-
-// OpenBLAS (Debian's pthread build) keeps its own threads. A stream worker
-// that calls gemm waits inside it, and our pool's threads sleep unless some
-// kernel calls parallel_for, so the two pools do not compete: give OpenBLAS
-// as many threads as our pool has (which honours MLX_NUM_THREADS), unless the
-// user chose OpenBLAS's count through its own environment variables.
-void configure_blas_threads() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    if (!std::getenv("OPENBLAS_NUM_THREADS") &&
-        !std::getenv("GOTO_NUM_THREADS") && !std::getenv("OMP_NUM_THREADS")) {
-      openblas_set_num_threads(cpu::num_threads());
-    }
-  });
-}
+using cpu::configure_blas_threads;
+using cpu::kSmallGemmWork;
 
 template <typename T>
 void gemm(
