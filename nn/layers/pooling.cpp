@@ -48,6 +48,13 @@ Pool::Pool(
       stride_(stride.empty() ? kernel_size_ : std::move(stride)),
       padding_(
           padding.empty() ? std::vector<int>(dims, 0) : std::move(padding)) {
+  // One value stands for every axis, so that MaxPool2d{2} (brace
+  // initialization picks the list constructor) means MaxPool2d(2).
+  for (auto* v : {&kernel_size_, &stride_, &padding_}) {
+    if (v->size() == 1 && dims > 1) {
+      v->assign(dims, v->front());
+    }
+  }
   auto check_length = [&](const char* key, const std::vector<int>& v) {
     if (static_cast<int>(v.size()) != dims) {
       throw_error(

@@ -284,10 +284,15 @@ TEST(PoolingTest, BadSettingsAndInputs) {
       "(2, 2, 2)");
   expect_throws_with_prefix(
       [] {
-        nn::AvgPool2d({2, 2}, {1});
+        nn::AvgPool2d({2, 2}, {1, 1, 1});
       },
       "[AvgPool2d]",
       "'stride'");
+  // One value in braces stands for every axis, as one int does.
+  auto x = mx::reshape(mx::arange(16.0f), {1, 4, 4, 1});
+  nn::MaxPool2d braced{2};
+  expect_array_eq(braced(x), nn::MaxPool2d(2)(x));
+  expect_array_eq(nn::AvgPool2d({2}, {1})(x), nn::AvgPool2d(2, 1)(x));
   nn::MaxPool2d pool(2);
   // (N, H, W, C) is required: no unbatched images.
   expect_throws_with_prefix(
