@@ -103,7 +103,29 @@ ProductOperands product_operands(
 
 } // namespace
 
+namespace {
+
+// a (..., M, K) @ b (K, N) runs as one (prod(...) M, K) @ (K, N) product, as
+// MLX does: one large gemm instead of a batch of small ones against a
+// broadcast b (whose gradient would then be summed over the batch).
+bool fold_batch_into_rows(const array& a, const array& b) {
+  return a.ndim() > 2 && b.ndim() == 2 && a.shape(-1) == b.shape(0) &&
+         a.size() > 0 && a.shape(-1) > 0;
+}
+
+Shape folded_result_shape(const array& a, const array& b) {
+  Shape shape = a.shape();
+  shape.back() = b.shape(1);
+  return shape;
+}
+
+} // namespace
+
 array matmul(const array& a, const array& b, StreamOrDevice s) {
+  if (fold_batch_into_rows(a, b)) {
+    array rows = matmul(reshape(a, {-1, a.shape(-1)}, s), b, s);
+    return reshape(rows, folded_result_shape(a, b), s);
+  }
   Dtype dtype = product_dtype(a.dtype(), b.dtype(), "matmul");
   auto ops = product_operands(a, b, dtype, "matmul", s);
   auto stream = to_stream(s);
@@ -119,6 +141,11 @@ array addmm(
     const float& alpha,
     const float& beta,
     StreamOrDevice s) {
+  // A bias-like c (at most 1-D) broadcasts the same way to the folded rows.
+  if (fold_batch_into_rows(a, b) && c.ndim() <= 1) {
+    array rows = addmm(c, reshape(a, {-1, a.shape(-1)}, s), b, alpha, beta, s);
+    return reshape(rows, folded_result_shape(a, b), s);
+  }
   Dtype dtype = product_dtype(
       c.dtype(), product_dtype(a.dtype(), b.dtype(), "addmm"), "addmm");
   auto ops = product_operands(a, b, dtype, "addmm", s);

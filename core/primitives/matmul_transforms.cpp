@@ -5,6 +5,7 @@
 #include "mlx/primitives/matmul.h"
 
 #include <optional>
+#include <string_view>
 
 #include "mlx/ops.h"
 #include "mlx/utils.h"
@@ -26,7 +27,15 @@ array matmul_vjp_a(const array& g, const array& b, Stream s) {
   return matmul(g, matrix_transpose(b, s), s);
 }
 
-array matmul_vjp_b(const array& a, const array& g, Stream s) {
+// When b is itself a transpose (a Linear layer's x @ w.T), the cotangent is
+// built transposed, (g^T a)^T: the Transpose rule turns it back into a
+// row-contiguous gradient of w, which the optimizer's element-wise updates
+// read much faster than a transposed view. Same values either way.
+array matmul_vjp_b(const array& a, const array& g, const array& b, Stream s) {
+  if (b.ndim() == 2 && b.has_primitive() &&
+      std::string_view(b.primitive().name()) == "Transpose") {
+    return matrix_transpose(matmul(matrix_transpose(g, s), a, s), s);
+  }
   return matmul(matrix_transpose(a, s), g, s);
 }
 
@@ -62,7 +71,7 @@ std::vector<array> Matmul::vjp(
   for (int arg : argnums) {
     vjps.push_back(
         arg == 0 ? matmul_vjp_a(g, primals[1], s)
-                 : matmul_vjp_b(primals[0], g, s));
+                 : matmul_vjp_b(primals[0], g, primals[1], s));
   }
   return vjps;
 }
@@ -114,7 +123,8 @@ std::vector<array> AddMM::vjp(
     } else if (arg == 1) {
       vjps.push_back(scaled(matmul_vjp_a(g, primals[2], s), alpha_, s));
     } else {
-      vjps.push_back(scaled(matmul_vjp_b(primals[1], g, s), alpha_, s));
+      vjps.push_back(
+          scaled(matmul_vjp_b(primals[1], g, primals[2], s), alpha_, s));
     }
   }
   return vjps;
