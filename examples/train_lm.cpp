@@ -20,6 +20,7 @@
 #include "mlx/mlx.h"
 #include "mlx/nn.h"
 #include "mlx/optimizers.h"
+#include "models.h"
 
 namespace mx = mlx::core;
 namespace nn = mlx::nn;
@@ -29,6 +30,9 @@ namespace mu = mlx::utils;
 namespace fs = std::filesystem;
 
 namespace {
+
+using examples::eval_trees;
+using examples::LanguageModel;
 
 struct Options {
   int steps = 1000;
@@ -122,36 +126,6 @@ std::string read_corpus(const std::string& dir) {
   return text;
 }
 
-// Token and position embeddings, a causal transformer encoder, and a
-// linear read-out over the 256 byte values.
-class LanguageModel : public nn::Module {
-public:
-  LanguageModel(int context, int dims, int heads, int layers) {
-    tokens_ =
-        register_module("tokens", std::make_shared<nn::Embedding>(256, dims));
-    positions_ = register_module(
-        "positions", std::make_shared<nn::Embedding>(context, dims));
-    transformer_ = register_module(
-        "transformer",
-        std::make_shared<nn::TransformerEncoder>(
-            layers, dims, heads, 4 * dims));
-    out_ = register_module("out", std::make_shared<nn::Linear>(dims, 256));
-  }
-  std::string name() const override { return "LanguageModel"; }
-  // (batch, length) bytes -> (batch, length, 256) logits of the next byte.
-  mx::array operator()(const mx::array& x) override {
-    int length = x.shape(1);
-    auto h = mx::add((*tokens_)(x), (*positions_)(mx::arange(length)));
-    auto mask = nn::MultiHeadAttention::create_additive_causal_mask(length);
-    return (*out_)((*transformer_)(h, mask));
-  }
-
-private:
-  std::shared_ptr<nn::Embedding> tokens_, positions_;
-  std::shared_ptr<nn::TransformerEncoder> transformer_;
-  std::shared_ptr<nn::Linear> out_;
-};
-
 // `count` random windows of context + 1 bytes from text[lo, hi).
 mx::array sample_windows(
     const mx::array& text,
@@ -164,16 +138,6 @@ mx::array sample_windows(
       int(lo), int(hi - context - 1), {count, 1}, mx::int32, key);
   auto offsets = mx::reshape(mx::arange(context + 1), {1, context + 1});
   return mx::take(text, mx::add(starts, offsets));
-}
-
-void eval_trees(const std::vector<mu::Tree>& trees) {
-  std::vector<mx::array> leaves;
-  for (auto& tree : trees) {
-    for (auto& [path, leaf] : mu::tree_flatten(tree)) {
-      leaves.push_back(leaf);
-    }
-  }
-  mx::eval(leaves);
 }
 
 } // namespace

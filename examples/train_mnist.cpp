@@ -19,6 +19,7 @@
 #include "mlx/mlx.h"
 #include "mlx/nn.h"
 #include "mlx/optimizers.h"
+#include "models.h"
 
 namespace mx = mlx::core;
 namespace nn = mlx::nn;
@@ -27,6 +28,9 @@ namespace dist = mlx::core::distributed;
 namespace mu = mlx::utils;
 
 namespace {
+
+using examples::eval_trees;
+using examples::Mlp;
 
 struct Options {
   std::string model = "mlp";
@@ -91,32 +95,6 @@ Options parse(int argc, char** argv) {
   return o;
 }
 
-// The reference's MLP: Linear + ReLU layers, then a linear classifier.
-class Mlp : public nn::Module {
-public:
-  Mlp(int num_layers, int input_dim, int hidden_dim, int output_dim) {
-    std::vector<std::shared_ptr<nn::Linear>> layers;
-    int in = input_dim;
-    for (int i = 0; i < num_layers; ++i) {
-      layers.push_back(std::make_shared<nn::Linear>(in, hidden_dim));
-      in = hidden_dim;
-    }
-    layers.push_back(std::make_shared<nn::Linear>(in, output_dim));
-    layers_ = register_modules("layers", layers);
-  }
-  std::string name() const override { return "Mlp"; }
-  mx::array operator()(const mx::array& images) override {
-    auto x = mx::reshape(images, {images.shape(0), -1});
-    for (size_t i = 0; i + 1 < layers_.size(); ++i) {
-      x = nn::relu((*layers_[i])(x));
-    }
-    return (*layers_.back())(x);
-  }
-
-private:
-  std::vector<std::shared_ptr<nn::Linear>> layers_;
-};
-
 // Two conv + max-pool stages (28 -> 14 -> 7) and two linear layers.
 class Cnn : public nn::Module {
 public:
@@ -168,17 +146,6 @@ int load_checkpoint(
   mu::FlatTree flat(arrays.begin(), arrays.end());
   optimizer.set_state(mu::tree_unflatten(flat));
   return std::stoi(metadata.at("epoch"));
-}
-
-// mx.eval(model.parameters(), optimizer.state) in MLX's Python.
-void eval_trees(const std::vector<mu::Tree>& trees) {
-  std::vector<mx::array> leaves;
-  for (auto& tree : trees) {
-    for (auto& [path, leaf] : mu::tree_flatten(tree)) {
-      leaves.push_back(leaf);
-    }
-  }
-  mx::eval(leaves);
 }
 
 } // namespace
