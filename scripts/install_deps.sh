@@ -9,6 +9,10 @@ packages=(
   libopenmpi-dev openmpi-bin
   zlib1g-dev python3-numpy
   dataset-fashion-mnist fortunes
+  # Vulkan backend: loader and headers, the build-time shader compiler and
+  # validator, and Mesa's lavapipe (a CPU Vulkan device the tests run on).
+  # vulkan-tools (vulkaninfo) is optional, for looking at the devices.
+  libvulkan-dev glslang-tools spirv-tools mesa-vulkan-drivers vulkan-tools
 )
 missing=()
 for p in "${packages[@]}"; do
