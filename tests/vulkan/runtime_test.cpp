@@ -46,7 +46,9 @@ void convert(vk::Encoder& enc, Buffer in, Buffer out, uint32_t n) {
   auto pipe = vk::pipeline("copy", {kInt32, kFloat32, /* contiguous */ 1});
   enc.dispatch(
       pipe,
-      {{in, 0, n * 4u, vk::Access::read}, {out, 0, n * 4u, vk::Access::write}},
+      {{in, 0, n * 4u, vk::Access::read},
+       {out, 0, n * 4u, vk::Access::write},
+       {in, 0, n * 4u, vk::Access::read}}, // binding 2: unused metadata
       &p,
       sizeof(p),
       (n + 255) / 256);
@@ -89,7 +91,6 @@ TEST(DeviceChoice, OutOfRangeEnvironmentMeansNoDevice) {
     GTEST_SKIP() << "runs with MLX_VULKAN_DEVICE=99";
   }
   EXPECT_FALSE(gpu::is_available());
-  EXPECT_FALSE(gpu::is_cpu_device());
   try {
     vk::device();
     FAIL() << "no exception";
@@ -105,7 +106,6 @@ TEST(Device, InfoDescribesTheChosenCpuDevice) {
   require_device();
   auto& d = vk::device();
   EXPECT_TRUE(d.is_cpu());
-  EXPECT_TRUE(gpu::is_cpu_device());
   ASSERT_GT(gpu::device_count(), d.index);
   auto& info = gpu::device_info(d.index);
   EXPECT_EQ(std::get<size_t>(info.at("is_cpu")), 1u);

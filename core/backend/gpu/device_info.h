@@ -12,11 +12,6 @@ namespace mlx::core::gpu {
 /** Whether a GPU backend was built and a device was found. */
 bool is_available();
 
-/** Whether the device the backend uses is a CPU-type device (such as Mesa's
- * lavapipe, chosen with MLX_VULKAN_DEVICE): the CPU then stays the default
- * device. False without a GPU; never throws. */
-bool is_cpu_device();
-
 /** Number of GPU devices the backend can use (0 without a backend). */
 int device_count();
 

@@ -430,8 +430,10 @@ bool is_available() {
   return vulkan::is_available();
 }
 
-bool is_cpu_device() {
-  return vulkan::is_available() && vulkan::device().is_cpu();
+// The GPU is the default device unless it is a CPU-type device (lavapipe,
+// chosen explicitly for tests): the CPU backend is faster there.
+bool is_default_device() {
+  return vulkan::is_available() && !vulkan::device().is_cpu();
 }
 
 int device_count() {

@@ -1,0 +1,46 @@
+// The scheduler's GPU hooks (core/backend/gpu/eval.h) on Vulkan: a GPU
+// stream records into its encoder; completion handlers run on the encoder's
+// completion thread.
+#include "mlx/backend/gpu/eval.h"
+
+#include "mlx/backend/vulkan/allocator.h"
+#include "mlx/backend/vulkan/encoder.h"
+#include "mlx/primitives/primitive.h"
+
+namespace mlx::core::gpu {
+
+allocator::Allocator& allocator() {
+  return vulkan::allocator();
+}
+
+void eval(array& arr, std::function<void(std::exception_ptr)> on_complete) {
+  auto& enc = vulkan::encoder(arr.primitive().stream().index);
+  auto outputs = arr.outputs();
+  try {
+    arr.primitive().eval_gpu(arr.inputs(), outputs);
+  } catch (...) {
+    // Commands recorded before the failure still run: the buffers they read
+    // and write stay alive until the batch completes. (Kernels check
+    // everything before recording, so this is rarely anything.)
+    try {
+      enc.add_completed_handler(
+          [inputs = arr.inputs(), outputs](std::exception_ptr) {});
+    } catch (...) {
+    }
+    throw;
+  }
+  enc.add_completed_handler(std::move(on_complete));
+  if (enc.needs_commit()) {
+    enc.commit();
+  }
+}
+
+void commit(const Stream& s) {
+  vulkan::encoder(s.index).commit();
+}
+
+void synchronize(const Stream& s) {
+  vulkan::encoder(s.index).synchronize();
+}
+
+} // namespace mlx::core::gpu
