@@ -4,6 +4,7 @@
 #include "mlx/backend/gpu/eval.h"
 
 #include "mlx/backend/vulkan/allocator.h"
+#include "mlx/backend/vulkan/device.h"
 #include "mlx/backend/vulkan/encoder.h"
 #include "mlx/primitives/primitive.h"
 
@@ -14,21 +15,28 @@ allocator::Allocator& allocator() {
 }
 
 void eval(array& arr, std::function<void(std::exception_ptr)> on_complete) {
-  auto& enc = vulkan::encoder(arr.primitive().stream().index);
+  int stream = arr.primitive().stream().index;
   auto outputs = arr.outputs();
   try {
     arr.primitive().eval_gpu(arr.inputs(), outputs);
   } catch (...) {
     // Commands recorded before the failure still run: the buffers they read
     // and write stay alive until the batch completes. (Kernels check
-    // everything before recording, so this is rarely anything.)
+    // everything before recording, so this is rarely anything.) Without a
+    // device nothing was recorded, and the primitive's error is the one
+    // to report.
     try {
-      enc.add_completed_handler(
-          [inputs = arr.inputs(), outputs](std::exception_ptr) {});
+      if (vulkan::is_available()) {
+        vulkan::encoder(stream).add_completed_handler(
+            [inputs = arr.inputs(), outputs](std::exception_ptr) {});
+      }
     } catch (...) {
     }
     throw;
   }
+  // The encoder after the kernel: a primitive without a kernel reports
+  // itself, not the missing device.
+  auto& enc = vulkan::encoder(stream);
   enc.add_completed_handler(std::move(on_complete));
   if (enc.needs_commit()) {
     enc.commit();

@@ -30,7 +30,9 @@ array ensure_row_contiguous(const Primitive& p, const array& a) {
 
 [[noreturn]] void not_implemented(const Primitive& p) {
   std::ostringstream msg;
-  msg << "[" << p.name() << "] Not implemented on the Vulkan backend yet.";
+  msg << "[" << p.name()
+      << "] Not implemented on GPU: eval_gpu is not implemented on the "
+         "Vulkan backend yet.";
   throw std::runtime_error(msg.str());
 }
 
