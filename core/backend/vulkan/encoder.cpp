@@ -382,21 +382,26 @@ void Encoder::fill(
 }
 
 allocator::Buffer Encoder::temporary(size_t bytes) {
+  return keep_until_done(allocator().malloc(bytes));
+}
+
+allocator::Buffer Encoder::upload(const void* data, size_t bytes) {
+  // Written before the batch knows it: a commit from another thread can
+  // never submit the batch ahead of the bytes.
   auto buffer = allocator().malloc(bytes);
+  if (bytes > 0) {
+    std::memcpy(allocator().host_ptr(buffer), data, bytes);
+  }
+  return keep_until_done(buffer);
+}
+
+allocator::Buffer Encoder::keep_until_done(allocator::Buffer buffer) {
   std::lock_guard lock(mutex_);
   try {
     batch().temporaries.push_back(buffer);
   } catch (...) {
     allocator().free(buffer);
     throw;
-  }
-  return buffer;
-}
-
-allocator::Buffer Encoder::upload(const void* data, size_t bytes) {
-  auto buffer = temporary(bytes);
-  if (bytes > 0) {
-    std::memcpy(allocator().host_ptr(buffer), data, bytes);
   }
   return buffer;
 }

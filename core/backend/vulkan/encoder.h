@@ -114,6 +114,7 @@ public:
 
 private:
   Batch& batch(); // the current batch, begun on demand; caller holds mutex_
+  allocator::Buffer keep_until_done(allocator::Buffer buffer);
   void track(const std::vector<Binding>& bindings); // barrier if needed
   void barrier();                                   // caller holds mutex_
   void completion_loop();
