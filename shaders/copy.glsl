@@ -190,8 +190,9 @@ void main() {
     return;
   }
   if (size == 8u) {
-    dst[2 * t] = uint(convert(input_index(t)));
-    dst[2 * t + 1] = uint(convert(input_index(t)) >> 32);
+    uint64_t v = convert(input_index(t));
+    dst[2 * t] = uint(v);
+    dst[2 * t + 1] = uint(v >> 32);
     return;
   }
   uint word = 0u;
