@@ -88,8 +88,7 @@ TEST(VulkanCopy, AsTypeEveryDtypePairMatchesTheCpu) {
     mx::array a = values(from, {3, 37}); // odd sizes: partial output words
     mx::eval(a);
     for (auto to : kAllDtypes) {
-      SCOPED_TRACE(
-          ::testing::Message() << "from " << from << " to " << to);
+      SCOPED_TRACE(::testing::Message() << "from " << from << " to " << to);
       expect_same(mx::astype(a, to, kGpu), mx::astype(a, to, kCpu));
     }
   }
@@ -98,14 +97,15 @@ TEST(VulkanCopy, AsTypeEveryDtypePairMatchesTheCpu) {
 TEST(VulkanCopy, AsTypeFloatRoundingAndSpecialValuesMatchTheCpu) {
   REQUIRE_GPU();
   float inf = std::numeric_limits<float>::infinity();
-  std::vector<float> v = {
-      0.0f,       -0.0f,      1.0f / 3,  65504.0f, 65519.0f,  65520.0f,
-      1e-5f,      6.1e-5f,    5.96e-8f,  2.98e-8f, 2.99e-8f,  1e-9f,
-      -1e-6f,     1.00048828125f, 1.0009765625f, 3.0e38f, inf, -inf,
-      std::nanf(""), -2.5f, 2.5f, 1e10f, -7.75f, 1.5e-45f};
+  std::vector<float> v = {0.0f,     -0.0f,          1.0f / 3,      65504.0f,
+                          65519.0f, 65520.0f,       1e-5f,         6.1e-5f,
+                          5.96e-8f, 2.98e-8f,       2.99e-8f,      1e-9f,
+                          -1e-6f,   1.00048828125f, 1.0009765625f, 3.0e38f,
+                          inf,      -inf,           std::nanf(""), -2.5f,
+                          2.5f,     1e10f,          -7.75f,        1.5e-45f};
   mx::array a(v.data(), {int(v.size())}, mx::float32);
-  for (auto to : {mx::float16, mx::bfloat16, mx::float64, mx::complex64,
-                  mx::bool_}) {
+  for (auto to :
+       {mx::float16, mx::bfloat16, mx::float64, mx::complex64, mx::bool_}) {
     SCOPED_TRACE(::testing::Message() << "to " << to);
     expect_same(mx::astype(a, to, kGpu), mx::astype(a, to, kCpu));
   }
@@ -127,7 +127,8 @@ TEST(VulkanCopy, ContiguousOfStridedViews) {
     expect_same(mx::contiguous(t, false, kGpu), mx::contiguous(t, false, kCpu));
     mx::array s = mx::slice(a, {1, 0, 1}, {4, 5, 6}, {2, 2, 3});
     expect_same(mx::contiguous(s, false, kGpu), mx::contiguous(s, false, kCpu));
-    mx::array b = mx::broadcast_to(mx::slice(a, {0, 0, 0}, {1, 5, 1}), {3, 5, 4});
+    mx::array b =
+        mx::broadcast_to(mx::slice(a, {0, 0, 0}, {1, 5, 1}), {3, 5, 4});
     expect_same(mx::contiguous(b, false, kGpu), mx::contiguous(b, false, kCpu));
   }
 }
@@ -185,12 +186,15 @@ TEST(VulkanCopy, MixedGraphChainsCpuAndGpuWork) {
   // CPU -> GPU -> CPU -> GPU, no copies by hand.
   mx::array a = values(mx::float32, {64, 33});
   mx::array b = mx::astype(mx::transpose(a), mx::float16, kGpu);
-  mx::array c = mx::add(mx::astype(b, mx::float32, kCpu), mx::array(1.0f), kCpu);
+  mx::array c =
+      mx::add(mx::astype(b, mx::float32, kCpu), mx::array(1.0f), kCpu);
   mx::array d = mx::astype(c, mx::bfloat16, kGpu);
   mx::array expected = mx::astype(
       mx::add(
-          mx::astype(mx::astype(mx::transpose(a), mx::float16, kCpu),
-                     mx::float32, kCpu),
+          mx::astype(
+              mx::astype(mx::transpose(a), mx::float16, kCpu),
+              mx::float32,
+              kCpu),
           mx::array(1.0f),
           kCpu),
       mx::bfloat16,
@@ -230,4 +234,14 @@ TEST(VulkanCopy, GpuMemoryIsCountedByTheGpuAllocator) {
   }
   mx::synchronize();
   EXPECT_EQ(alloc.get_active_memory(), before);
+}
+
+TEST(VulkanCopy, FullBroadcastsTheValue) {
+  REQUIRE_GPU();
+  for (auto dtype : {mx::float32, mx::int8, mx::float16, mx::complex64}) {
+    SCOPED_TRACE(::testing::Message() << dtype);
+    expect_same(
+        mx::full({3, 5}, mx::array(2.5f), dtype, kGpu),
+        mx::full({3, 5}, mx::array(2.5f), dtype, kCpu));
+  }
 }

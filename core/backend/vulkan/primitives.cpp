@@ -86,6 +86,14 @@ void View::eval_gpu(const std::vector<array>& inputs, array& out) {
   views::make_view(src, out, row_major_strides(out.shape()), 0);
 }
 
+void Full::eval_gpu(const std::vector<array>& inputs, array& out) {
+  // The input is a scalar (maybe broadcast): viewed with out's shape and
+  // stride 0, the strided copy reads it for every output element.
+  array value(out.shape(), inputs[0].dtype(), nullptr, {});
+  views::broadcast(inputs[0], value);
+  vulkan::copy_to_row_contiguous(encoder_of(*this), value, out, name());
+}
+
 void StopGradient::eval_gpu(const std::vector<array>& inputs, array& out) {
   views::share(inputs[0], out);
 }
@@ -103,7 +111,6 @@ NOT_IMPLEMENTED(Unary)
 NOT_IMPLEMENTED(Binary)
 NOT_IMPLEMENTED(Select)
 NOT_IMPLEMENTED(Compiled)
-NOT_IMPLEMENTED(Full)
 NOT_IMPLEMENTED(Arange)
 NOT_IMPLEMENTED(Reduce)
 NOT_IMPLEMENTED(ArgReduce)
