@@ -9,7 +9,7 @@
 #include <limits>
 #include <vector>
 
-#include "mlx/backend/gpu/device_info.h"
+#include "mlx/backend/gpu/eval.h"
 #include "mlx/backend/vulkan/allocator.h"
 #include "mlx/mlx.h"
 
