@@ -396,6 +396,13 @@ DeviceSlot& device_slot() {
         std::rethrow_exception(inst.error);
       }
       create_device(s->device, inst);
+    } catch (const std::exception& e) {
+      s->error = std::current_exception();
+      // A device asked for by name that cannot be had: say why once, since
+      // is_available() only answers false.
+      if (const char* env = std::getenv("MLX_VULKAN_DEVICE"); env && *env) {
+        std::cerr << e.what() << "\n";
+      }
     } catch (...) {
       s->error = std::current_exception();
     }
