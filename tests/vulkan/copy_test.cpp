@@ -4,9 +4,12 @@
 // Runs on lavapipe (MLX_VULKAN_DEVICE=cpu, set by tests/vulkan/CMakeLists.txt).
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <optional>
+#include <thread>
 #include <vector>
 
 #include "mlx/backend/gpu/eval.h"
@@ -244,4 +247,37 @@ TEST(VulkanCopy, FullBroadcastsTheValue) {
         mx::full({3, 5}, mx::array(2.5f), dtype, kGpu),
         mx::full({3, 5}, mx::array(2.5f), dtype, kCpu));
   }
+}
+
+TEST(VulkanCopy, TwoGpuStreamsAndManyThreads) {
+  REQUIRE_GPU();
+  // Two streams (two encoders, one queue), each fed by its own thread, with
+  // one result crossing over to the other stream.
+  mx::Stream s1 = mx::new_stream(kGpu), s2 = mx::new_stream(kGpu);
+  mx::array a = values(mx::int32, {50, 40});
+  std::optional<mx::array> on1, on2;
+  std::thread t1([&] { on1 = mx::astype(mx::transpose(a), mx::float32, s1); });
+  std::thread t2([&] { on2 = mx::astype(a, mx::float16, s2); });
+  t1.join();
+  t2.join();
+  mx::array crossed = mx::astype(*on1, mx::bfloat16, s2);
+  expect_same(crossed, mx::astype(mx::transpose(a), mx::bfloat16, kCpu));
+  expect_same(*on2, mx::astype(a, mx::float16, kCpu));
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      mx::array x = mx::astype(values(mx::int32, {100 + t}), mx::float32, kGpu);
+      mx::array y = mx::astype(values(mx::int32, {100 + t}), mx::float32, kCpu);
+      mx::eval(x);
+      mx::eval(y);
+      if (bytes_of(x) == bytes_of(y)) {
+        ++ok;
+      }
+    });
+  }
+  for (auto& th : threads) {
+    th.join();
+  }
+  EXPECT_EQ(ok, 4);
 }
