@@ -1,24 +1,38 @@
-// Device memory. Every array buffer comes from the allocator of its device,
-// which keeps freed buffers in a cache for reuse and accounts for the bytes
-// in use. Kernels call allocator::malloc for their outputs.
+// Device memory. Every array buffer comes from the allocator of its device
+// (one per device), which keeps freed buffers in a cache for reuse and
+// accounts for the bytes in use. A buffer remembers the allocator that made
+// it: its size and its release go back there, whichever device frees it.
 #pragma once
 
 #include <cstddef>
 
+namespace mlx::core {
+struct Device;
+} // namespace mlx::core
+
 namespace mlx::core::allocator {
 
+class Allocator;
+
+/** An opaque handle of the allocator that made it. Only that allocator
+ * knows what `ptr()` points to (host memory for the CPU allocator, a device
+ * buffer record for a GPU allocator). */
 class Buffer {
 public:
   Buffer() = default;
-  explicit Buffer(void* ptr) : ptr_(ptr) {}
+  Buffer(void* ptr, Allocator* allocator) : ptr_(ptr), allocator_(allocator) {}
 
-  /** Opaque handle owned by the allocator. */
+  /** The allocator's handle (nullptr for empty buffers). */
   void* ptr() const { return ptr_; }
-  /** Host address of the first byte (nullptr for empty buffers). */
-  void* raw_ptr() const { return ptr_; }
+  /** The allocator that made the buffer (nullptr for empty buffers). */
+  Allocator* allocator() const { return allocator_; }
+  /** Host address of the first byte, or nullptr when the buffer is empty
+   * or the host cannot address its memory. */
+  void* raw_ptr() const;
 
 private:
   void* ptr_{nullptr};
+  Allocator* allocator_{nullptr};
 };
 
 class Allocator {
@@ -28,6 +42,9 @@ public:
   virtual void free(Buffer buffer) = 0;
   /** Bytes reserved for the buffer (its size class, at least its request). */
   virtual size_t size(Buffer buffer) const = 0;
+  /** Host address of the buffer's first byte (mapped memory for a GPU
+   * allocator), or nullptr when the host cannot address it. */
+  virtual void* host_ptr(Buffer buffer) const = 0;
 
   virtual size_t get_active_memory() = 0;
   virtual size_t get_peak_memory() = 0;
@@ -39,14 +56,20 @@ public:
   virtual void clear_cache() = 0;
 };
 
+inline void* Buffer::raw_ptr() const {
+  return allocator_ ? allocator_->host_ptr(*this) : nullptr;
+}
+
 /** The allocator of the CPU device (host memory). */
 Allocator& cpu_allocator();
 
-/** The allocator kernels use for outputs (the host allocator until a GPU
- * backend with its own memory is built). */
-Allocator& allocator();
+/** The allocator of a device (the GPU's when a GPU backend is built). */
+Allocator& allocator(const Device& device);
 
+/** Host memory for CPU kernels' outputs and arrays made from host data. */
 Buffer malloc(size_t size);
+
+/** Returns the buffer to the allocator that made it. */
 void free(Buffer buffer);
 
 } // namespace mlx::core::allocator

@@ -103,10 +103,13 @@ public:
   /** The single element, converted to T; evaluates the array. */
   template <typename T> T item();
 
-  /** Pointer to the first element; the array must be evaluated. */
-  template <typename T> T* data() { return static_cast<T*>(desc_->data_ptr); }
+  /** Host address of the first element: the one door to an array's bytes
+   * from the host, whichever device made them. The array must be evaluated
+   * (`eval`, or a kernel's input): its event is signalled only once the
+   * producing device has finished, and device memory is mapped. */
+  template <typename T> T* data() { return static_cast<T*>(host_data()); }
   template <typename T> const T* data() const {
-    return static_cast<const T*>(desc_->data_ptr);
+    return static_cast<const T*>(host_data());
   }
 
   struct Flags {
@@ -119,8 +122,11 @@ public:
   struct Data {
     allocator::Buffer buffer;
     Deleter d;
+    // Host address of the buffer's first byte (mapped device memory for a
+    // GPU buffer; nullptr when empty), looked up once.
+    void* host;
     Data(allocator::Buffer buffer, Deleter d = allocator::free)
-        : buffer(buffer), d(std::move(d)) {}
+        : buffer(buffer), d(std::move(d)), host(buffer.raw_ptr()) {}
     Data(const Data&) = delete;
     Data& operator=(const Data&) = delete;
     ~Data() { d(buffer); }
@@ -137,6 +143,8 @@ public:
   size_t data_size() const { return desc_->data_size; }
   allocator::Buffer& buffer() { return desc_->data->buffer; }
   const allocator::Buffer& buffer() const { return desc_->data->buffer; }
+  /** Byte offset of this view's first element into buffer(). */
+  int64_t offset() const { return desc_->offset; }
   /** Shared ownership of the buffer, for views. */
   const std::shared_ptr<Data>& data_shared_ptr() const { return desc_->data; }
   size_t buffer_size() const;
@@ -185,7 +193,8 @@ public:
       Flags flags,
       Deleter d = allocator::free);
   /** Make this a view of `other`'s buffer with the given layout; `offset`
-   * is in elements of this array's dtype, relative to other's data(). */
+   * is in elements of this array's dtype, relative to other's first
+   * element. */
   void copy_shared_buffer(
       const array& other,
       const Strides& strides,
@@ -216,7 +225,8 @@ private:
     std::shared_ptr<Event> event;
 
     std::shared_ptr<Data> data;
-    void* data_ptr{nullptr};
+    // Bytes from the start of the buffer to this view's first element.
+    int64_t offset{0};
     size_t data_size{0};
     Flags flags{};
 
@@ -236,6 +246,10 @@ private:
     ~ArrayDesc();
   };
 
+  void* host_data() const {
+    auto* d = desc_->data.get();
+    return d && d->host ? static_cast<char*>(d->host) + desc_->offset : nullptr;
+  }
   void init_from_bytes(const void* src, size_t bytes);
   template <typename It> void init(It src);
 

@@ -1,6 +1,6 @@
 #include "mlx/device.h"
 
-#include "mlx/backend/gpu/available.h"
+#include "mlx/backend/gpu/eval.h"
 
 namespace mlx::core {
 

@@ -3,16 +3,9 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "mlx/backend/gpu/available.h"
 #include "mlx/primitives/primitives.h"
 
 namespace mlx::core {
-
-namespace gpu {
-bool is_available() {
-  return false;
-}
-} // namespace gpu
 
 namespace {
 [[noreturn]] void no_gpu(const Primitive& p) {
