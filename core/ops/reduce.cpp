@@ -364,4 +364,22 @@ array median(
   return med;
 }
 
+array number_of_elements(
+    const array& a,
+    std::vector<int> axes,
+    bool inverted,
+    Dtype dtype,
+    StreamOrDevice s) {
+  // Shapes are static here, so the count is a constant.
+  double n = 1;
+  for (int ax :
+       normalize_axes(axes, static_cast<int>(a.ndim()), "number_of_elements")) {
+    n *= a.shape(ax);
+  }
+  if (inverted) {
+    n = 1.0 / n;
+  }
+  return astype(array(n, float64), dtype, s);
+}
+
 } // namespace mlx::core

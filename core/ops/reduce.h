@@ -33,6 +33,15 @@ MLX_REDUCTION(mean)
 MLX_REDUCTION(logsumexp)
 #undef MLX_REDUCTION
 
+/** The number of elements of `a` over `axes` (its inverse when
+ * `inverted`), as a scalar of `dtype`. */
+array number_of_elements(
+    const array& a,
+    std::vector<int> axes,
+    bool inverted,
+    Dtype dtype = int32,
+    StreamOrDevice s = {});
+
 /** Number of non-zero (true) elements, as uint32. */
 array count_nonzero(
     const array& a, bool keepdims = false, StreamOrDevice s = {});

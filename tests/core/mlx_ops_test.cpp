@@ -249,3 +249,41 @@ TEST(GradMlxOpsTest, Transforms) {
   };
   mlx_test::check_cases(cases);
 }
+
+TEST(MlxOpsTest, SliceUpdateReductions) {
+  // b = np.arange(6.).reshape(2, 3); b[:, ::2] += [10, 20] -> [[10, 1, 22],
+  // [13, 4, 25]]; likewise *=, max=, min= with the same update.
+  auto b = mx::reshape(mx::arange(6.0f), {2, 3});
+  auto u = mx::array({10.0f, 20.0f});
+  for (auto a : layouts(b)) {
+    expect_array_values(
+        mx::slice_update_add(a, u, {0, 0}, {2, 3}, {1, 2}),
+        {2, 3},
+        {10, 1, 22, 13, 4, 25});
+    expect_array_values(
+        mx::slice_update_prod(a, u, {0, 0}, {2, 3}, {1, 2}),
+        {2, 3},
+        {0, 1, 40, 30, 4, 100});
+    expect_array_values(
+        mx::slice_update_max(a, mx::array(4.0f), {0, 0}, {2, 3}),
+        {2, 3},
+        {4, 4, 4, 4, 4, 5});
+    expect_array_values(
+        mx::slice_update_min(a, mx::array(1.0f), {1, 0}, {2, 2}),
+        {2, 3},
+        {0, 1, 2, 1, 1, 5});
+  }
+  expect_throws_with_prefix(
+      [&] {
+        mx::slice_update_add(b, mx::ones({3}), {0, 0}, {2, 2});
+      },
+      "[");
+  // np.prod(shape[axes]) and its inverse.
+  auto x = mx::ones({2, 3, 4});
+  EXPECT_EQ(mx::number_of_elements(x, {0, 2}, false).item<int>(), 8);
+  EXPECT_EQ(
+      mx::number_of_elements(x, {1}, true, mx::float32).item<float>(),
+      1.0f / 3.0f);
+  expect_throws_with_prefix(
+      [&] { mx::number_of_elements(x, {3}, false); }, "[number_of_elements]");
+}
