@@ -129,6 +129,11 @@ void ops() {
   (void)mx::slice(f, {0, 0}, {2, 2});
   (void)mx::slice(f, {0, 0}, {3, 4}, {2, 2});
   (void)mx::slice_update(f, mx::array(0.0f), {0, 0}, {1, 1});
+  (void)mx::slice_update_add(f, mx::array(1.0f), {0, 0}, {1, 1});
+  (void)mx::slice_update_prod(f, mx::array(1.0f), {0, 0}, {3, 4}, {1, 2});
+  (void)mx::slice_update_max(f, mx::array(1.0f), {0, 0}, {1, 1});
+  (void)mx::slice_update_min(f, mx::array(1.0f), {0, 0}, {1, 1});
+  (void)mx::number_of_elements(f, {0}, true, mx::float32);
   (void)mx::split(a, 2);
   (void)mx::split(f, {1, 2}, 1);
   (void)mx::concatenate({a, a});
@@ -173,6 +178,8 @@ void ops() {
   (void)mx::subtract(f, mx::array(1.0f));
   (void)mx::multiply(mx::array(2), f);
   (void)mx::divide(f, mx::array(2.0));
+  (void)(1.0 / f);
+  (void)(f / 2.0);
   (void)mx::divmod(f, f);
   (void)mx::floor_divide(f, f);
   (void)mx::remainder(f, f);
