@@ -64,12 +64,15 @@ std::vector<array> Scatter::jvp(
     const std::vector<array>& primals,
     const std::vector<array>& tangents,
     const std::vector<int>& argnums) {
-  if (reduce_ != None && reduce_ != Sum) {
-    throw_error("[", op_name(), "] JVP is not implemented.");
+  if (reduce_ == Prod) {
+    throw_error("[scatter_prod] JVP is not implemented.");
   }
-  // Linear in (a, updates): scatter the tangents the same way.
-  array ta = zeros_like(primals[0], stream());
-  array tu = zeros_like(primals[2], stream());
+  auto s = stream();
+  const array& a = primals[0];
+  const array& idx = primals[1];
+  const array& updates = primals[2];
+  array ta = zeros_like(a, s);
+  array tu = zeros_like(updates, s);
   for (size_t i = 0; i < argnums.size(); ++i) {
     if (argnums[i] == 0) {
       ta = tangents[i];
@@ -77,7 +80,17 @@ std::vector<array> Scatter::jvp(
       tu = tangents[i];
     }
   }
-  return {scatter_flat(ta, primals[1], tu, reduce_, stream())};
+  if (reduce_ == None || reduce_ == Sum) {
+    // Linear in (a, updates): scatter the tangents the same way.
+    return {scatter_flat(ta, idx, tu, reduce_, s)};
+  }
+  // Max/Min: the tangent of every value that equals the result (the
+  // transpose of the vjp below).
+  array out = scatter_flat(a, idx, updates, reduce_, s);
+  array from_a = where(equal(out, a, s), ta, zeros_like(ta, s), s);
+  array won = equal(take(out, idx, s), updates, s);
+  array from_u = where(won, tu, zeros_like(tu, s), s);
+  return {scatter_flat(from_a, idx, from_u, Sum, s)};
 }
 
 std::vector<array> Scatter::vjp(
