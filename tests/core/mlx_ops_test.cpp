@@ -39,6 +39,9 @@ TEST(MlxArrayTest, BracedFloatListsKeepTheirValues) {
   mx::array h({0.5f}, mx::float16);
   EXPECT_EQ(h.dtype(), mx::float16);
   EXPECT_EQ(h.item<float>(), 0.5f);
+  float v = 0.25f; // not a constant: no narrowing error would catch it
+  mx::array hv({v, 3 * v}, mx::float16);
+  expect_array_values(hv, {2}, {0.25, 0.75});
   mx::array d({0.25, 1.5}, mx::bfloat16);
   expect_array_values(d, {2}, {0.25, 1.5});
   // An explicit integer dtype converts as astype does (MLX: [1, 2]).

@@ -34,11 +34,6 @@ void check(bool ok, const char* what) {
   }
 }
 
-float at(mx::array a, int i = 0) {
-  return mx::astype(mx::reshape(a, {-1}), mx::float32).data<float>()[i] +
-         0.0f * (a.eval(), 0.0f);
-}
-
 float item(const mx::array& a) {
   auto b = mx::astype(a, mx::float32);
   return b.item<float>();
@@ -48,6 +43,9 @@ void dtypes_and_arrays() {
   // The float list keeps its values whatever the target dtype.
   mx::array h({0.5f}, mx::float16);
   check(item(h) == 0.5f, "array({0.5f}, float16)");
+  float v = 0.25f; // a non-constant float list keeps its values too
+  mx::array hv({v, 2 * v}, mx::float16);
+  check(item(mx::sum(hv)) == 0.75f, "array({v, 2 * v}, float16)");
   mx::array d({1.5, 2.5}, mx::float32);
   check(d.dtype() == mx::float32 && item(mx::sum(d)) == 4.0f, "double list");
   mx::array i({1.5, 2.5}, mx::int32); // explicit dtype: truncates as MLX
