@@ -16,7 +16,11 @@ if ! cmake --build "$work/build" --target "$program" > "$work/build.log" 2>&1; t
   cat "$work/build.log"
   exit 1
 fi
-out=$("$work/build/$program")
+if ! out=$("$work/build/$program" 2>&1); then
+  echo "$program failed:"
+  echo "$out"
+  exit 1
+fi
 if [ "$program" = example ]; then
   expected="array([2, 4, 6], dtype=int32)"
 else
