@@ -5,6 +5,7 @@
 // called at least once; docs/mlx_api.md lists them. The program prints a
 // few values that run_install_test.sh compares with mlx_compat.expected.
 #include <cmath>
+#include <filesystem>
 #include <iostream>
 #include <type_traits>
 
@@ -371,6 +372,13 @@ void random_and_rest() {
   auto q = mx::ones({1, 1, 2, 4});
   (void)mx::fast::scaled_dot_product_attention(q, q, q, 0.5f);
   (void)mx::fast::scaled_dot_product_attention(q, q, q, 0.5f, "causal");
+  // I/O.
+  std::string dir = std::filesystem::temp_directory_path().string();
+  mx::save(dir + "/mlx_compat.npy", x);
+  check(item(mx::sum(mx::load(dir + "/mlx_compat.npy"))) == 8.0f, "npy");
+  mx::save_safetensors(dir + "/mlx_compat.safetensors", {{"x", x}});
+  auto [weights, meta] = mx::load_safetensors(dir + "/mlx_compat.safetensors");
+  check(weights.count("x") == 1 && meta.empty(), "safetensors");
   // Memory, devices, streams.
   (void)mx::get_active_memory();
   (void)mx::get_peak_memory();
