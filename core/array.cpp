@@ -104,6 +104,18 @@ array::array(
     : desc_(std::make_shared<ArrayDesc>(
           std::move(shape), dtype, std::move(primitive), std::move(inputs))) {}
 
+array::array(
+    void* data,
+    Shape shape,
+    Dtype dtype,
+    const std::function<void(void*)>& deleter)
+    : desc_(std::make_shared<ArrayDesc>(std::move(shape), dtype)) {
+  init_from_bytes(data, size() * size_of(dtype));
+  if (deleter) {
+    deleter(data);
+  }
+}
+
 array::array(std::initializer_list<int> data, Dtype dtype)
     : desc_(std::make_shared<ArrayDesc>(
           Shape{static_cast<int32_t>(data.size())}, dtype)) {

@@ -36,13 +36,20 @@ public:
   /** A scalar (0-d) array. */
   template <typename T> explicit array(T val, Dtype dtype = TypeToDtype<T>());
 
-  /** A 1-d array; an int list gives int32, a float list float32. */
-  template <typename T> array(std::initializer_list<T> data);
+  /** A 1-d array; an int list gives int32, a float list float32. With a
+   * dtype the elements keep their type until converted to it, so
+   * `array({0.5f}, float16)` holds 0.5. */
+  template <typename T, typename = std::enable_if_t<!std::is_same_v<T, array>>>
+  array(std::initializer_list<T> data, Dtype dtype = TypeToDtype<T>());
 
   /** An array of the given shape from the list (size must match). */
-  template <typename T> array(std::initializer_list<T> data, Shape shape);
+  template <typename T>
+  array(
+      std::initializer_list<T> data,
+      Shape shape,
+      Dtype dtype = TypeToDtype<T>());
 
-  /** Special case so `array({1, 2}, float32)` converts ints to float32. */
+  /** Special case so `array({}, float32)` is an empty array. */
   array(std::initializer_list<int> data, Dtype dtype);
 
   /** From an iterator over shape-size elements. */
@@ -57,6 +64,14 @@ public:
   template <typename T> array(const std::vector<T>& data, Shape shape);
   template <typename T>
   array(const std::vector<T>& data, Shape shape, Dtype dtype);
+
+  /** A copy of `shape`-size elements of `dtype` at `data`; `deleter(data)`
+   * runs once they are copied (MLX's no-copy path is a copy here). */
+  array(
+      void* data,
+      Shape shape,
+      Dtype dtype,
+      const std::function<void(void*)>& deleter);
 
   /** Wraps an existing buffer; `deleter` releases it when the last view
    * goes away. */
@@ -265,16 +280,16 @@ array::array(T val, Dtype dtype)
   init(&val);
 }
 
-template <typename T>
-array::array(std::initializer_list<T> data)
+template <typename T, typename>
+array::array(std::initializer_list<T> data, Dtype dtype)
     : desc_(std::make_shared<ArrayDesc>(
-          Shape{static_cast<int32_t>(data.size())}, TypeToDtype<T>())) {
+          Shape{static_cast<int32_t>(data.size())}, dtype)) {
   init(data.begin());
 }
 
 template <typename T>
-array::array(std::initializer_list<T> data, Shape shape)
-    : desc_(std::make_shared<ArrayDesc>(std::move(shape), TypeToDtype<T>())) {
+array::array(std::initializer_list<T> data, Shape shape, Dtype dtype)
+    : desc_(std::make_shared<ArrayDesc>(std::move(shape), dtype)) {
   if (data.size() != size()) {
     throw std::invalid_argument(
         "[array] Data size and provided shape mismatch.");
@@ -327,7 +342,7 @@ template <typename Out, typename In> Out convert_scalar(In v) {
 
 // Calls f(T{}) with T the C++ type of the dtype.
 template <typename F> decltype(auto) dispatch_dtype(Dtype dtype, F&& f) {
-  switch (dtype.val) {
+  switch (dtype.val()) {
   case Dtype::Val::bool_:
     return f(bool{});
   case Dtype::Val::uint8:

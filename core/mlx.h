@@ -4,6 +4,8 @@
 #include "mlx/array.h"
 #include "mlx/compile.h"
 #include "mlx/device.h"
+#include "mlx/distributed/distributed.h"
+#include "mlx/distributed/ops.h"
 #include "mlx/dtype.h"
 #include "mlx/fast.h"
 #include "mlx/graph_utils.h"
