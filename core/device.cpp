@@ -7,7 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "mlx/backend/gpu/device_info.h"
+#include "mlx/backend/gpu/eval.h"
 
 namespace mlx::core {
 
@@ -64,7 +64,14 @@ const DeviceInfo& device_info(const Device& d) {
       throw std::invalid_argument(
           "[device_info] No GPU is available in this process.");
     }
-    return gpu::device_info(d.index);
+    if (d.index != 0) {
+      std::ostringstream msg;
+      msg << "[device_info] GPU device index " << d.index
+          << " does not exist: a process uses one GPU, index 0 "
+             "(MLX_VULKAN_DEVICE or the local rank chooses which).";
+      throw std::invalid_argument(msg.str());
+    }
+    return gpu::device_info(gpu::device_index());
   }
   if (d.index != 0) {
     std::ostringstream msg;

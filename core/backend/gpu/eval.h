@@ -17,6 +17,10 @@ namespace mlx::core::gpu {
  * explicitly). */
 bool is_default_device();
 
+/** The index (as gpu::device_info counts) of the device this process uses
+ * (throws when no GPU is available). */
+int device_index();
+
 /** The GPU's allocator (throws when no GPU is available). */
 allocator::Allocator& allocator();
 

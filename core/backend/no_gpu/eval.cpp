@@ -31,6 +31,10 @@ device_info(int) {
   no_gpu("gpu::device_info");
 }
 
+int device_index() {
+  no_gpu("gpu::device_index");
+}
+
 allocator::Allocator& allocator() {
   no_gpu("gpu::allocator");
 }

@@ -443,6 +443,10 @@ bool is_default_device() {
   return vulkan::is_available() && !vulkan::device().is_cpu();
 }
 
+int device_index() {
+  return vulkan::device().index;
+}
+
 int device_count() {
   try {
     return static_cast<int>(vulkan::instance().devices.size());
