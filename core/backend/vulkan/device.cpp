@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "mlx/backend/gpu/device_info.h"
+#include "mlx/backend/gpu/eval.h"
 
 namespace mlx::core::vulkan {
 
