@@ -11,6 +11,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "mlx/backend/gpu/eval.h"
+#include "mlx/device.h"
 #include "mlx/memory.h"
 
 namespace mlx::core::allocator {
@@ -57,7 +59,7 @@ public:
 
   Buffer malloc(size_t size) override {
     if (size == 0) {
-      return Buffer(nullptr);
+      return Buffer();
     }
     size_t block = size_class(size);
     std::unique_lock lock(mutex_);
@@ -84,7 +86,7 @@ public:
     }
     active_ += block;
     peak_ = std::max(peak_, active_);
-    return Buffer(static_cast<char*>(base) + kHeader);
+    return Buffer(static_cast<char*>(base) + kHeader, this);
   }
 
   void free(Buffer buffer) override {
@@ -113,6 +115,8 @@ public:
     return *reinterpret_cast<size_t*>(
         static_cast<char*>(buffer.ptr()) - kHeader);
   }
+
+  void* host_ptr(Buffer buffer) const override { return buffer.ptr(); }
 
   size_t get_active_memory() override {
     std::lock_guard lock(mutex_);
@@ -194,45 +198,55 @@ Allocator& cpu_allocator() {
   return *allocator;
 }
 
-Allocator& allocator() {
-  return cpu_allocator();
+Allocator& allocator(const Device& device) {
+  return device == Device::cpu ? cpu_allocator() : gpu::allocator();
 }
 
 Buffer malloc(size_t size) {
-  return allocator().malloc(size);
+  return cpu_allocator().malloc(size);
 }
 
 void free(Buffer buffer) {
-  allocator().free(buffer);
+  if (auto* owner = buffer.allocator()) {
+    owner->free(buffer);
+  }
 }
 
 } // namespace mlx::core::allocator
 
 namespace mlx::core {
 
+// The memory functions act on the allocator of the default device, as
+// MLX's act on the GPU's when it has one.
+namespace {
+allocator::Allocator& current() {
+  return allocator::allocator(default_device());
+}
+} // namespace
+
 size_t get_active_memory() {
-  return allocator::allocator().get_active_memory();
+  return current().get_active_memory();
 }
 size_t get_peak_memory() {
-  return allocator::allocator().get_peak_memory();
+  return current().get_peak_memory();
 }
 void reset_peak_memory() {
-  allocator::allocator().reset_peak_memory();
+  current().reset_peak_memory();
 }
 size_t get_cache_memory() {
-  return allocator::allocator().get_cache_memory();
+  return current().get_cache_memory();
 }
 size_t set_memory_limit(size_t limit) {
-  return allocator::allocator().set_memory_limit(limit);
+  return current().set_memory_limit(limit);
 }
 size_t get_memory_limit() {
-  return allocator::allocator().get_memory_limit();
+  return current().get_memory_limit();
 }
 size_t set_cache_limit(size_t limit) {
-  return allocator::allocator().set_cache_limit(limit);
+  return current().set_cache_limit(limit);
 }
 void clear_cache() {
-  allocator::allocator().clear_cache();
+  current().clear_cache();
 }
 
 size_t set_wired_limit(size_t limit) {

@@ -104,6 +104,18 @@ array::array(
     : desc_(std::make_shared<ArrayDesc>(
           std::move(shape), dtype, std::move(primitive), std::move(inputs))) {}
 
+array::array(
+    void* data,
+    Shape shape,
+    Dtype dtype,
+    const std::function<void(void*)>& deleter)
+    : desc_(std::make_shared<ArrayDesc>(std::move(shape), dtype)) {
+  init_from_bytes(data, size() * size_of(dtype));
+  if (deleter) {
+    deleter(data);
+  }
+}
+
 array::array(std::initializer_list<int> data, Dtype dtype)
     : desc_(std::make_shared<ArrayDesc>(
           Shape{static_cast<int32_t>(data.size())}, dtype)) {
@@ -242,7 +254,11 @@ bool array::is_tracer() const {
 }
 
 size_t array::buffer_size() const {
-  return desc_->data ? allocator::allocator().size(desc_->data->buffer) : 0;
+  if (!desc_->data) {
+    return 0;
+  }
+  auto& buffer = desc_->data->buffer;
+  return buffer.allocator() ? buffer.allocator()->size(buffer) : 0;
 }
 
 bool array::is_donatable() const {
@@ -256,7 +272,7 @@ bool array::is_donatable() const {
 
 void array::set_data(allocator::Buffer buffer, Deleter d) {
   desc_->data = std::make_shared<Data>(buffer, std::move(d));
-  desc_->data_ptr = buffer.raw_ptr();
+  desc_->offset = 0;
   desc_->data_size = size();
   desc_->strides = row_major_strides(shape());
   desc_->flags.contiguous = true;
@@ -275,7 +291,7 @@ void array::set_data(
     Flags flags,
     Deleter d) {
   desc_->data = std::make_shared<Data>(buffer, std::move(d));
-  desc_->data_ptr = buffer.raw_ptr();
+  desc_->offset = 0;
   desc_->data_size = data_size;
   desc_->strides = std::move(strides);
   desc_->flags = flags;
@@ -291,8 +307,8 @@ void array::copy_shared_buffer(
   desc_->strides = strides;
   desc_->flags = flags;
   desc_->data_size = data_size;
-  desc_->data_ptr =
-      static_cast<char*>(other.desc_->data_ptr) + offset * itemsize();
+  desc_->offset =
+      other.desc_->offset + offset * static_cast<int64_t>(itemsize());
 }
 
 void array::copy_shared_buffer(const array& other) {
@@ -304,7 +320,7 @@ void array::move_shared_buffer(array other) {
   desc_->strides = other.strides();
   desc_->flags = other.flags();
   desc_->data_size = other.data_size();
-  desc_->data_ptr = other.desc_->data_ptr;
+  desc_->offset = other.desc_->offset;
 }
 
 } // namespace mlx::core

@@ -36,13 +36,20 @@ public:
   /** A scalar (0-d) array. */
   template <typename T> explicit array(T val, Dtype dtype = TypeToDtype<T>());
 
-  /** A 1-d array; an int list gives int32, a float list float32. */
-  template <typename T> array(std::initializer_list<T> data);
+  /** A 1-d array; an int list gives int32, a float list float32. With a
+   * dtype the elements keep their type until converted to it, so
+   * `array({0.5f}, float16)` holds 0.5. */
+  template <typename T, typename = std::enable_if_t<!std::is_same_v<T, array>>>
+  array(std::initializer_list<T> data, Dtype dtype = TypeToDtype<T>());
 
   /** An array of the given shape from the list (size must match). */
-  template <typename T> array(std::initializer_list<T> data, Shape shape);
+  template <typename T>
+  array(
+      std::initializer_list<T> data,
+      Shape shape,
+      Dtype dtype = TypeToDtype<T>());
 
-  /** Special case so `array({1, 2}, float32)` converts ints to float32. */
+  /** Special case so `array({}, float32)` is an empty array. */
   array(std::initializer_list<int> data, Dtype dtype);
 
   /** From an iterator over shape-size elements. */
@@ -57,6 +64,14 @@ public:
   template <typename T> array(const std::vector<T>& data, Shape shape);
   template <typename T>
   array(const std::vector<T>& data, Shape shape, Dtype dtype);
+
+  /** A copy of `shape`-size elements of `dtype` at `data`; `deleter(data)`
+   * runs once they are copied (MLX's no-copy path is a copy here). */
+  array(
+      void* data,
+      Shape shape,
+      Dtype dtype,
+      const std::function<void(void*)>& deleter);
 
   /** Wraps an existing buffer; `deleter` releases it when the last view
    * goes away. */
@@ -103,10 +118,13 @@ public:
   /** The single element, converted to T; evaluates the array. */
   template <typename T> T item();
 
-  /** Pointer to the first element; the array must be evaluated. */
-  template <typename T> T* data() { return static_cast<T*>(desc_->data_ptr); }
+  /** Host address of the first element: the one door to an array's bytes
+   * from the host, whichever device made them. The array must be evaluated
+   * (`eval`, or a kernel's input): its event is signalled only once the
+   * producing device has finished, and device memory is mapped. */
+  template <typename T> T* data() { return static_cast<T*>(host_data()); }
   template <typename T> const T* data() const {
-    return static_cast<const T*>(desc_->data_ptr);
+    return static_cast<const T*>(host_data());
   }
 
   struct Flags {
@@ -119,8 +137,11 @@ public:
   struct Data {
     allocator::Buffer buffer;
     Deleter d;
+    // Host address of the buffer's first byte (mapped device memory for a
+    // GPU buffer; nullptr when empty), looked up once.
+    void* host;
     Data(allocator::Buffer buffer, Deleter d = allocator::free)
-        : buffer(buffer), d(std::move(d)) {}
+        : buffer(buffer), d(std::move(d)), host(buffer.raw_ptr()) {}
     Data(const Data&) = delete;
     Data& operator=(const Data&) = delete;
     ~Data() { d(buffer); }
@@ -137,6 +158,8 @@ public:
   size_t data_size() const { return desc_->data_size; }
   allocator::Buffer& buffer() { return desc_->data->buffer; }
   const allocator::Buffer& buffer() const { return desc_->data->buffer; }
+  /** Byte offset of this view's first element into buffer(). */
+  int64_t offset() const { return desc_->offset; }
   /** Shared ownership of the buffer, for views. */
   const std::shared_ptr<Data>& data_shared_ptr() const { return desc_->data; }
   size_t buffer_size() const;
@@ -185,7 +208,8 @@ public:
       Flags flags,
       Deleter d = allocator::free);
   /** Make this a view of `other`'s buffer with the given layout; `offset`
-   * is in elements of this array's dtype, relative to other's data(). */
+   * is in elements of this array's dtype, relative to other's first
+   * element. */
   void copy_shared_buffer(
       const array& other,
       const Strides& strides,
@@ -216,7 +240,8 @@ private:
     std::shared_ptr<Event> event;
 
     std::shared_ptr<Data> data;
-    void* data_ptr{nullptr};
+    // Bytes from the start of the buffer to this view's first element.
+    int64_t offset{0};
     size_t data_size{0};
     Flags flags{};
 
@@ -236,6 +261,10 @@ private:
     ~ArrayDesc();
   };
 
+  void* host_data() const {
+    auto* d = desc_->data.get();
+    return d && d->host ? static_cast<char*>(d->host) + desc_->offset : nullptr;
+  }
   void init_from_bytes(const void* src, size_t bytes);
   template <typename It> void init(It src);
 
@@ -251,16 +280,16 @@ array::array(T val, Dtype dtype)
   init(&val);
 }
 
-template <typename T>
-array::array(std::initializer_list<T> data)
+template <typename T, typename>
+array::array(std::initializer_list<T> data, Dtype dtype)
     : desc_(std::make_shared<ArrayDesc>(
-          Shape{static_cast<int32_t>(data.size())}, TypeToDtype<T>())) {
+          Shape{static_cast<int32_t>(data.size())}, dtype)) {
   init(data.begin());
 }
 
 template <typename T>
-array::array(std::initializer_list<T> data, Shape shape)
-    : desc_(std::make_shared<ArrayDesc>(std::move(shape), TypeToDtype<T>())) {
+array::array(std::initializer_list<T> data, Shape shape, Dtype dtype)
+    : desc_(std::make_shared<ArrayDesc>(std::move(shape), dtype)) {
   if (data.size() != size()) {
     throw std::invalid_argument(
         "[array] Data size and provided shape mismatch.");
@@ -313,7 +342,7 @@ template <typename Out, typename In> Out convert_scalar(In v) {
 
 // Calls f(T{}) with T the C++ type of the dtype.
 template <typename F> decltype(auto) dispatch_dtype(Dtype dtype, F&& f) {
-  switch (dtype.val) {
+  switch (dtype.val()) {
   case Dtype::Val::bool_:
     return f(bool{});
   case Dtype::Val::uint8:

@@ -90,7 +90,7 @@ std::optional<std::string> scalar_key(const array& a) {
       !a.data_shared_ptr()) {
     return std::nullopt;
   }
-  std::string key(1, static_cast<char>(a.dtype().val));
+  std::string key(1, static_cast<char>(a.dtype().val()));
   key.append(a.data<char>(), a.itemsize());
   return key;
 }

@@ -52,10 +52,10 @@ Dtype promote_types(const Dtype& a, const Dtype& b) {
       return float64;
     }
     // float16 and bfloat16 do not contain each other: meet in float32.
-    if (a.size == 2 && b.size == 2) {
+    if (a.size() == 2 && b.size() == 2) {
       return float32;
     }
-    return a.size > b.size ? a : b;
+    return a.size() > b.size() ? a : b;
   }
   if (fa) {
     return a;
@@ -65,18 +65,18 @@ Dtype promote_types(const Dtype& a, const Dtype& b) {
   }
   // Both integers.
   if (is_unsigned(a) == is_unsigned(b)) {
-    return a.size > b.size ? a : b;
+    return a.size() > b.size() ? a : b;
   }
   const Dtype& u = is_unsigned(a) ? a : b;
   const Dtype& s = is_unsigned(a) ? b : a;
-  if (s.size > u.size) {
+  if (s.size() > u.size()) {
     return s;
   }
   // No signed type holds uint64: MLX (unlike NumPy) falls back to float32.
   if (u == uint64) {
     return float32;
   }
-  return signed_of_size(2 * u.size);
+  return signed_of_size(2 * u.size());
 }
 
 Dtype::Kind kindof(const Dtype& t) {
@@ -148,7 +148,7 @@ bool issubdtype(const DtypeCategory& a, const DtypeCategory& b) {
 }
 
 std::string dtype_to_string(const Dtype& t) {
-  switch (t.val) {
+  switch (t.val()) {
   case Dtype::Val::bool_:
     return "bool";
   case Dtype::Val::uint8:
@@ -189,19 +189,62 @@ finfo::finfo(Dtype t) : dtype(t) {
   }
   if (t == float16) {
     max = 65504.0;
-    eps = 0.0009765625; // 2^-10
+    eps = 0.0009765625;                // 2^-10
+    smallest_normal = 6.103515625e-05; // 2^-14
   } else if (t == bfloat16) {
     max = 3.3895313892515355e38; // (2 - 2^-7) * 2^127
     eps = 0.0078125;             // 2^-7
+    smallest_normal = static_cast<double>(std::numeric_limits<float>::min());
   } else if (t == float64) {
     max = std::numeric_limits<double>::max();
     eps = std::numeric_limits<double>::epsilon();
+    smallest_normal = std::numeric_limits<double>::min();
   } else { // float32, and complex64 per component
     max = std::numeric_limits<float>::max();
     eps = std::numeric_limits<float>::epsilon();
+    smallest_normal = static_cast<double>(std::numeric_limits<float>::min());
     dtype = float32; // MLX reports complex64's component type
   }
   min = -max;
+  bits = dtype.size() * 8;
+}
+
+iinfo::iinfo(Dtype t) : dtype(t) {
+  auto set = [this](auto lo, auto hi) {
+    min = static_cast<int64_t>(lo);
+    max = static_cast<uint64_t>(hi);
+  };
+  switch (t.val()) {
+  case Dtype::Val::uint8:
+    set(0, UINT8_MAX);
+    break;
+  case Dtype::Val::uint16:
+    set(0, UINT16_MAX);
+    break;
+  case Dtype::Val::uint32:
+    set(0, UINT32_MAX);
+    break;
+  case Dtype::Val::uint64:
+    set(0, UINT64_MAX);
+    break;
+  case Dtype::Val::int8:
+    set(INT8_MIN, INT8_MAX);
+    break;
+  case Dtype::Val::int16:
+    set(INT16_MIN, INT16_MAX);
+    break;
+  case Dtype::Val::int32:
+    set(INT32_MIN, INT32_MAX);
+    break;
+  case Dtype::Val::int64:
+    set(INT64_MIN, INT64_MAX);
+    break;
+  default: {
+    std::ostringstream msg;
+    msg << "[iinfo] dtype " << t << " is not integral.";
+    throw std::invalid_argument(msg.str());
+  }
+  }
 }
 
 template <typename T> TypeToDtype<T>::operator Dtype() {

@@ -12,6 +12,17 @@ namespace mlx::core {
 
 using complex64_t = std::complex<float>;
 
+enum class DtypeCategory {
+  complexfloating,
+  floating,
+  inexact,
+  signedinteger,
+  unsignedinteger,
+  integer,
+  number,
+  generic,
+};
+
 struct Dtype {
   enum class Val : uint8_t {
     bool_,
@@ -34,11 +45,18 @@ struct Dtype {
   // V (opaque: bfloat16, which NumPy has no native type for), c(omplex).
   enum class Kind { b, u, i, f, c, V };
 
-  Val val;
-  uint8_t size;
+  // MLX spells the categories Dtype::Category.
+  using Category = DtypeCategory;
 
-  constexpr Dtype(Val v, uint8_t s) : val(v), size(s) {}
-  constexpr operator Val() const { return val; }
+  constexpr Dtype(Val v, uint8_t s) : val_(v), size_(s) {}
+  constexpr operator Val() const { return val_; }
+  constexpr Val val() const { return val_; }
+  /** Bytes per element. */
+  constexpr uint8_t size() const { return size_; }
+
+private:
+  Val val_;
+  uint8_t size_;
 };
 
 inline constexpr Dtype bool_{Dtype::Val::bool_, sizeof(bool)};
@@ -57,22 +75,12 @@ inline constexpr Dtype bfloat16{Dtype::Val::bfloat16, 2};
 inline constexpr Dtype complex64{Dtype::Val::complex64, 8};
 
 inline constexpr bool operator==(Dtype a, Dtype b) {
-  return a.val == b.val;
+  return a.val() == b.val();
 }
 inline constexpr bool operator!=(Dtype a, Dtype b) {
-  return a.val != b.val;
+  return a.val() != b.val();
 }
 
-enum class DtypeCategory {
-  complexfloating,
-  floating,
-  inexact,
-  signedinteger,
-  unsignedinteger,
-  integer,
-  number,
-  generic,
-};
 // MLX exposes the categories as plain names: mx::floating, mx::integer, ...
 inline constexpr DtypeCategory complexfloating = DtypeCategory::complexfloating;
 inline constexpr DtypeCategory floating = DtypeCategory::floating;
@@ -92,7 +100,7 @@ bool issubdtype(const DtypeCategory& a, const DtypeCategory& b);
 Dtype promote_types(const Dtype& a, const Dtype& b);
 
 inline uint8_t size_of(const Dtype& t) {
-  return t.size;
+  return t.size();
 }
 
 Dtype::Kind kindof(const Dtype& t);
@@ -107,6 +115,16 @@ struct finfo {
   double min;
   double max;
   double eps;
+  int bits;
+  double smallest_normal;
+};
+
+/** Integer limits, as NumPy's and MLX's `iinfo`. */
+struct iinfo {
+  explicit iinfo(Dtype dtype);
+  Dtype dtype;
+  int64_t min;
+  uint64_t max;
 };
 
 template <typename T> struct TypeToDtype { operator Dtype(); };

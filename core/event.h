@@ -30,6 +30,13 @@ template <typename F> bool spin_until(F ready) {
 
 class Event {
 public:
+  Event() = default;
+  /** An event signalled by the work of the stream with this index. */
+  explicit Event(int stream_index) : stream_index_(stream_index) {}
+
+  /** Index of the producing stream (-1 when none). */
+  int stream_index() const { return stream_index_; }
+
   void signal(std::exception_ptr error = nullptr) {
     {
       std::lock_guard lock(mutex_);
@@ -61,6 +68,7 @@ private:
   std::condition_variable cv_;
   std::atomic<bool> done_{false};
   std::exception_ptr error_;
+  int stream_index_{-1};
 };
 
 } // namespace mlx::core

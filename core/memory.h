@@ -1,4 +1,7 @@
-// Memory accounting, as MLX's memory functions.
+// Memory accounting, as MLX's memory functions. Each device has its own
+// allocator; these functions read and set the allocator of the default
+// device (the GPU's where the GPU is the default, as in MLX), so a limit
+// set while the CPU is the default applies to host memory only.
 #pragma once
 
 #include <cstddef>

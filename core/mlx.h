@@ -2,8 +2,11 @@
 #pragma once
 
 #include "mlx/array.h"
+#include "mlx/backend/gpu/device_info.h"
 #include "mlx/compile.h"
 #include "mlx/device.h"
+#include "mlx/distributed/distributed.h"
+#include "mlx/distributed/ops.h"
 #include "mlx/dtype.h"
 #include "mlx/fast.h"
 #include "mlx/graph_utils.h"

@@ -9,5 +9,6 @@
 #include "mlx/ops/linalg_ops.h"
 #include "mlx/ops/reduce.h"
 #include "mlx/ops/scan.h"
+#include "mlx/ops/scatter.h"
 #include "mlx/ops/shape.h"
 #include "mlx/ops/sort.h"

@@ -1,5 +1,6 @@
 #include "mlx/scheduler.h"
 
+#include "mlx/backend/gpu/eval.h"
 #include "mlx/event.h"
 
 #include <atomic>
@@ -87,7 +88,7 @@ private:
 class Scheduler {
 public:
   Scheduler()
-      : default_device_(Device::cpu),
+      : default_device_(gpu::is_default_device() ? Device::gpu : Device::cpu),
         default_streams_{{Device::cpu, Stream(0, Device::cpu)}},
         next_index_(1) {}
 
@@ -138,7 +139,8 @@ private:
     if (!is_available(d)) {
       std::ostringstream msg;
       msg << "[" << op << "] Device " << d
-          << " is not available: this build has no GPU backend.";
+          << " is not available: no GPU backend was built, or it found no "
+             "device (MLX_VULKAN_DEVICE chooses one explicitly).";
       throw std::invalid_argument(msg.str());
     }
   }
@@ -212,8 +214,18 @@ Stream new_stream(Device d) {
 void synchronize(Stream s) {
   std::promise<void> done;
   auto future = done.get_future();
-  scheduler::enqueue(s, [&done] { done.set_value(); });
-  future.wait();
+  // After the stream's queued tasks, the device's work they recorded.
+  scheduler::enqueue(s, [&done, s] {
+    try {
+      if (s.device == Device::gpu) {
+        gpu::synchronize(s);
+      }
+      done.set_value();
+    } catch (...) {
+      done.set_exception(std::current_exception());
+    }
+  });
+  future.get();
 }
 
 void synchronize() {

@@ -2,8 +2,10 @@
 
 #include <mutex>
 #include <stack>
+#include <unordered_map>
 #include <unordered_set>
 
+#include "mlx/backend/gpu/eval.h"
 #include "mlx/primitives/primitive.h"
 #include "mlx/scheduler.h"
 
@@ -48,33 +50,11 @@ std::vector<array> build_tape(const std::vector<array>& outputs) {
   return tape;
 }
 
-void run_primitive(array arr, bool keep_graph) {
+// Marks the outputs of `arr` available, releases the graph above them and
+// this task's references, then wakes the waiters: the last step of every
+// primitive, on whichever thread saw it finish.
+void finish_primitive(array arr, bool keep_graph, std::exception_ptr error) {
   auto outputs = arr.outputs();
-  auto& inputs = arr.inputs();
-  auto& primitive = arr.primitive();
-  std::exception_ptr error;
-  for (auto& in : inputs) {
-    // Inputs from other streams (or earlier async evaluations) may still be
-    // running: wait for them. Errors flow downstream instead of computing
-    // on missing data.
-    if (auto& e = in.event()) {
-      e->wait();
-      if (!error) {
-        error = e->error();
-      }
-    }
-  }
-  if (!error) {
-    try {
-      if (primitive.device() == Device::cpu) {
-        primitive.eval_cpu(inputs, outputs);
-      } else {
-        primitive.eval_gpu(inputs, outputs);
-      }
-    } catch (...) {
-      error = std::current_exception();
-    }
-  }
   auto event = arr.event();
   if (!keep_graph) {
     arr.detach();
@@ -87,6 +67,69 @@ void run_primitive(array arr, bool keep_graph) {
   outputs.clear();
   { array released = std::move(arr); }
   event->signal(error);
+}
+
+// Waits for the inputs that other streams (or earlier async evaluations)
+// are still producing; returns the first error among them, which then
+// flows downstream instead of computing on missing data. A GPU stream does
+// not wait for its own earlier work: the device runs it in order.
+std::exception_ptr wait_for_inputs(const array& arr, const Stream& stream) {
+  bool gpu = stream.device == Device::gpu;
+  std::exception_ptr error;
+  for (auto& in : arr.inputs()) {
+    auto& e = in.event();
+    if (!e) {
+      continue;
+    }
+    if (!e->is_signaled()) {
+      if (gpu && e->stream_index() == stream.index) {
+        continue;
+      }
+      if (gpu) {
+        // What this stream recorded may be what the other stream waits
+        // for: submit it before blocking.
+        gpu::commit(stream);
+      }
+      e->wait();
+    }
+    if (!error) {
+      error = e->error();
+    }
+  }
+  return error;
+}
+
+void run_primitive(array arr, bool keep_graph, bool last_on_stream) {
+  const Stream stream = arr.primitive().stream();
+  std::exception_ptr error = wait_for_inputs(arr, stream);
+  if (!error && stream.device == Device::gpu) {
+    try {
+      // The device reports completion later; the handler keeps the graph
+      // (inputs and outputs) alive until then.
+      gpu::eval(arr, [arr, keep_graph](std::exception_ptr e) mutable {
+        finish_primitive(std::move(arr), keep_graph, e);
+      });
+    } catch (...) {
+      error = std::current_exception();
+    }
+    if (!error) {
+      if (last_on_stream) {
+        gpu::commit(stream);
+      }
+      return;
+    }
+  } else if (!error) {
+    try {
+      auto outputs = arr.outputs();
+      arr.primitive().eval_cpu(arr.inputs(), outputs);
+    } catch (...) {
+      error = std::current_exception();
+    }
+  }
+  if (last_on_stream && stream.device == Device::gpu) {
+    gpu::commit(stream);
+  }
+  finish_primitive(std::move(arr), keep_graph, error);
 }
 
 thread_local int tracing_depth = 0;
@@ -115,21 +158,33 @@ void async_eval(std::vector<array> outputs) {
   static std::mutex scheduling_mutex;
   std::lock_guard lock(scheduling_mutex);
   auto tape = build_tape(outputs);
-  for (auto& arr : tape) {
-    auto event = std::make_shared<Event>();
+  // The last task of each GPU stream submits what the stream recorded.
+  std::unordered_map<int, size_t> last_on_stream;
+  for (size_t i = 0; i < tape.size(); ++i) {
+    const Stream& s = tape[i].primitive().stream();
+    if (s.device == Device::gpu) {
+      last_on_stream[s.index] = i;
+    }
+  }
+  for (size_t i = 0; i < tape.size(); ++i) {
+    array& arr = tape[i];
+    Stream stream = arr.primitive().stream();
+    auto event = std::make_shared<Event>(stream.index);
     arr.attach_event(event);
     for (auto& s : arr.siblings()) {
       s.attach_event(event);
       s.set_status(array::Status::scheduled);
     }
     arr.set_status(array::Status::scheduled);
-    Stream stream = arr.primitive().stream();
     // A transform still walks the graph of a tracer after evaluating it.
     bool keep_graph = arr.is_tracer();
+    auto last = last_on_stream.find(stream.index);
+    bool last_one = last != last_on_stream.end() && last->second == i;
     // The task owns the only tape reference from here on.
-    scheduler::enqueue(stream, [a = std::move(arr), keep_graph]() mutable {
-      run_primitive(std::move(a), keep_graph);
-    });
+    scheduler::enqueue(
+        stream, [a = std::move(arr), keep_graph, last_one]() mutable {
+          run_primitive(std::move(a), keep_graph, last_one);
+        });
   }
 }
 

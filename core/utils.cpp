@@ -204,4 +204,15 @@ std::ostream& operator<<(std::ostream& os, const std::vector<int64_t>& v) {
   return print_vector(os, v);
 }
 
+Dtype result_type(const std::vector<array>& arrays) {
+  if (arrays.empty()) {
+    throw_error("[result_type] Needs at least one array.");
+  }
+  Dtype t = arrays[0].dtype();
+  for (const auto& a : arrays) {
+    t = promote_types(t, a.dtype());
+  }
+  return t;
+}
+
 } // namespace mlx::core

@@ -34,6 +34,15 @@ Shape normalize_slice(
     const Shape& strides,
     const char* op);
 
+/** The type from promoting the arrays' types with one another. */
+inline Dtype result_type(const array& a, const array& b) {
+  return promote_types(a.dtype(), b.dtype());
+}
+inline Dtype result_type(const array& a, const array& b, const array& c) {
+  return promote_types(result_type(a, b), c.dtype());
+}
+Dtype result_type(const std::vector<array>& arrays);
+
 std::ostream& operator<<(std::ostream& os, const array& a);
 std::ostream& operator<<(std::ostream& os, const std::vector<int32_t>& v);
 std::ostream& operator<<(std::ostream& os, const std::vector<int64_t>& v);

@@ -92,7 +92,7 @@ std::string describe(const Signature& s) {
         bfloat16,
         complex64};
     for (auto& d : dtypes) {
-      if (static_cast<int32_t>(d.val) == s.dtype) {
+      if (static_cast<int32_t>(d.val()) == s.dtype) {
         os << d;
       }
     }
@@ -110,7 +110,7 @@ Signature signature(
 }
 
 int32_t dtype_code(Dtype d) {
-  return static_cast<int32_t>(d.val);
+  return static_cast<int32_t>(d.val());
 }
 
 class CheckedGroup : public GroupImpl {

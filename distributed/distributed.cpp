@@ -75,6 +75,17 @@ bool is_available() {
   return true;
 }
 
+bool is_available(const std::string& backend) {
+  if (backend == "any" || backend == "ring") {
+    return true;
+  }
+  if (backend == "mpi") {
+    return mpi::is_available();
+  }
+  // MLX's other backends (nccl, jaccl) are not built here.
+  return false;
+}
+
 int Group::rank() const {
   return group_->rank();
 }

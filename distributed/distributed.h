@@ -16,6 +16,9 @@ class GroupImpl;
 
 /** Whether a communication backend was built (MPI or the TCP ring). */
 bool is_available();
+/** Whether the named backend ("mpi", "ring", "any"; MLX's "nccl" and
+ * "jaccl" are never built here) is available. */
+bool is_available(const std::string& backend);
 
 /**
  * A group of processes that communicate. The world group comes from init();

@@ -7,6 +7,7 @@
 
 #include "mlx/distributed/distributed_impl.h"
 #include "mlx/distributed/primitives.h"
+#include "mlx/ops.h"
 #include "mlx/utils.h"
 
 namespace mlx::core::distributed {
@@ -25,6 +26,12 @@ Stream to_communication_stream(StreamOrDevice s) {
     return detail::communication_stream();
   }
   return to_stream(s);
+}
+
+// Collectives read and write packed (row-contiguous) buffers: a contiguous
+// op in the graph packs a strided input (and is a view when x is packed).
+array packed(const array& x, StreamOrDevice s) {
+  return contiguous(x, false, to_communication_stream(s));
 }
 
 void check_peer(const char* op, const char* role, int peer, const Group& g) {
@@ -65,7 +72,7 @@ array all_reduce(
       x.shape(),
       x.dtype(),
       std::make_shared<AllReduce>(to_communication_stream(s), group, op),
-      {x});
+      {packed(x, s)});
 }
 
 // Shape of a collective result whose axis 0 is the ranks' axes 0 joined.
@@ -111,7 +118,7 @@ array all_gather(
       gathered_shape(x, group.size()),
       x.dtype(),
       std::make_shared<AllGather>(to_communication_stream(s), group),
-      {x});
+      {packed(x, s)});
 }
 
 array sum_scatter(
@@ -137,7 +144,7 @@ array sum_scatter(
       std::move(shape),
       x.dtype(),
       std::make_shared<SumScatter>(to_communication_stream(s), group),
-      {x});
+      {packed(x, s)});
 }
 
 array send(
@@ -148,7 +155,7 @@ array send(
       x.shape(),
       x.dtype(),
       std::make_shared<Send>(to_communication_stream(s), group, dst),
-      {x});
+      {packed(x, s)});
 }
 
 array recv(
@@ -189,7 +196,7 @@ array broadcast(
       x.shape(),
       x.dtype(),
       std::make_shared<Broadcast>(to_communication_stream(s), group, root),
-      {x});
+      {packed(x, s)});
 }
 
 void barrier(std::optional<Group> group_in) {

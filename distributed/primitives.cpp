@@ -1,29 +1,26 @@
-// Evaluation of the communication primitives. The backends see packed
-// (row-contiguous) buffers: a strided input is copied first, into the
-// output when the result is computed in place.
+// Evaluation of the communication primitives. Their inputs are packed
+// (row-contiguous: the ops put a contiguous op in front) and may live on
+// any device: the backends reach them through data<T>(), the host door.
 #include "mlx/distributed/primitives.h"
 
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
 #include "mlx/allocator.h"
-#include "mlx/backend/cpu/copy.h"
 
 namespace mlx::core::distributed {
 
 namespace {
 
-bool is_packed(const array& a) {
-  return a.flags().row_contiguous && a.data_size() == a.size();
-}
-
-// Gives `out` a row-contiguous buffer holding x's elements, reusing x's
-// buffer when x may be donated: the result is then computed in place.
+// Gives `out` a buffer holding x's (packed) elements, reusing x's buffer
+// when x may be donated: the result is then computed in place.
 void prepare_in_place(const array& x, array& out) {
   if (x.is_donatable()) {
     out.copy_shared_buffer(x);
   } else {
-    cpu::copy_to_row_contiguous(x, out);
+    out.set_data(allocator::malloc(out.nbytes()));
+    std::memcpy(out.data<char>(), x.data<char>(), x.nbytes());
   }
 }
 
@@ -51,7 +48,7 @@ void AllReduce::eval_cpu(
     const std::vector<array>& inputs, std::vector<array>& outputs) {
   const array& x = inputs[0];
   array& out = outputs[0];
-  if (is_packed(x) && !x.is_donatable()) {
+  if (!x.is_donatable()) {
     // Out of place: the backend reads x and writes a fresh buffer, which
     // saves the copy an in-place reduction would need.
     out.set_data(allocator::malloc(out.nbytes()));
@@ -66,7 +63,7 @@ void AllReduce::eval_cpu(
 
 void AllGather::eval_cpu(
     const std::vector<array>& inputs, std::vector<array>& outputs) {
-  array x = cpu::ensure_row_contiguous(inputs[0]);
+  const array& x = inputs[0];
   array& out = outputs[0];
   out.set_data(allocator::malloc(out.nbytes()));
   backend().all_gather(x.data<void>(), out.data<void>(), x.nbytes());
@@ -74,7 +71,7 @@ void AllGather::eval_cpu(
 
 void SumScatter::eval_cpu(
     const std::vector<array>& inputs, std::vector<array>& outputs) {
-  array x = cpu::ensure_row_contiguous(inputs[0]);
+  const array& x = inputs[0];
   array& out = outputs[0];
   out.set_data(allocator::malloc(out.nbytes()));
   backend().reduce_scatter(
@@ -87,7 +84,7 @@ void SumScatter::eval_cpu(
 
 void Send::eval_cpu(
     const std::vector<array>& inputs, std::vector<array>& outputs) {
-  array x = cpu::ensure_row_contiguous(inputs[0]);
+  const array& x = inputs[0];
   backend().send(x.data<void>(), x.nbytes(), dst_);
   outputs[0].copy_shared_buffer(x);
 }

@@ -48,7 +48,7 @@ Tree average_gradients(
 
   int64_t item_size =
       (communication_type ? *communication_type : flat.front().second.dtype())
-          .size;
+          .size();
   FlatTree averaged;
   averaged.reserve(flat.size());
   size_t begin = 0;

@@ -17,7 +17,7 @@ constexpr size_t kMaxVersion1HeaderSize = 65535;
 
 // NumPy's type codes (kind character + item size) of the dtypes it has.
 const char* npy_type_code(Dtype dtype) {
-  switch (dtype.val) {
+  switch (dtype.val()) {
   case Dtype::Val::bool_:
     return "b1";
   case Dtype::Val::uint8:

@@ -236,4 +236,82 @@ std::vector<array> meshgrid(
   return out;
 }
 
+array linspace(
+    double start,
+    double stop,
+    int num,
+    bool endpoint,
+    Dtype dtype,
+    StreamOrDevice s) {
+  if (endpoint || num <= 0) {
+    return linspace(start, stop, num, dtype, s);
+  }
+  // [start, stop) in num steps is [start, stop - step] in num points.
+  return linspace(start, stop - (stop - start) / num, num, dtype, s);
+}
+
+array zeros_like(const array& a, Dtype dtype, StreamOrDevice s) {
+  return zeros(a.shape(), dtype, s);
+}
+
+array ones_like(const array& a, Dtype dtype, StreamOrDevice s) {
+  return ones(a.shape(), dtype, s);
+}
+
+array full_like(const array& a, array vals, Dtype dtype, StreamOrDevice s) {
+  return full(a.shape(), std::move(vals), dtype, s);
+}
+
+namespace {
+
+// NumPy's window functions as sums of cosines: sum_k c_k cos(k pi n / (M-1))
+// over n = 1-M, 3-M, ..., M-1 (float32). M < 1 gives an empty window.
+array cosine_window(
+    int M, std::initializer_list<double> coeffs, StreamOrDevice s) {
+  if (M < 1) {
+    return zeros({0}, float32, s);
+  }
+  if (M == 1) {
+    return ones({1}, float32, s);
+  }
+  array n = arange(1.0 - M, static_cast<double>(M), 2.0, float32, s);
+  array phase = multiply(n, array(static_cast<float>(M_PI / (M - 1))), s);
+  array out = zeros({M}, float32, s);
+  int k = 0;
+  for (double c : coeffs) {
+    array term = k == 0 ? array(static_cast<float>(c))
+                        : multiply(
+                              array(static_cast<float>(c)),
+                              cos(multiply(phase, array(float(k)), s), s),
+                              s);
+    out = add(out, term, s);
+    ++k;
+  }
+  return out;
+}
+
+} // namespace
+
+array hanning(int M, StreamOrDevice s) {
+  return cosine_window(M, {0.5, 0.5}, s);
+}
+
+array hamming(int M, StreamOrDevice s) {
+  return cosine_window(M, {0.54, 0.46}, s);
+}
+
+array blackman(int M, StreamOrDevice s) {
+  return cosine_window(M, {0.42, 0.5, 0.08}, s);
+}
+
+array bartlett(int M, StreamOrDevice s) {
+  if (M <= 1) {
+    return cosine_window(M, {}, s);
+  }
+  // 1 - |n| / (M - 1), n = 1-M, 3-M, ..., M-1.
+  array n = arange(1.0 - M, static_cast<double>(M), 2.0, float32, s);
+  return subtract(
+      array(1.0f), divide(abs(n, s), array(static_cast<float>(M - 1)), s), s);
+}
+
 } // namespace mlx::core

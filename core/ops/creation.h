@@ -18,7 +18,15 @@ array arange(int start, int stop, int step, StreamOrDevice s = {});
 array arange(int start, int stop, StreamOrDevice s = {});
 array arange(int stop, StreamOrDevice s = {});
 
-/** `num` evenly spaced numbers over [start, stop]. */
+/** `num` evenly spaced numbers over [start, stop], or over [start, stop)
+ * when `endpoint` is false. */
+array linspace(
+    double start,
+    double stop,
+    int num,
+    bool endpoint,
+    Dtype dtype = float32,
+    StreamOrDevice s = {});
 array linspace(
     double start,
     double stop,
@@ -48,15 +56,26 @@ inline array zeros(const Shape& shape, StreamOrDevice s = {}) {
   return zeros(shape, float32, s);
 }
 array zeros_like(const array& a, StreamOrDevice s = {});
+array zeros_like(const array& a, Dtype dtype, StreamOrDevice s = {});
 
 array ones(const Shape& shape, Dtype dtype, StreamOrDevice s = {});
 inline array ones(const Shape& shape, StreamOrDevice s = {}) {
   return ones(shape, float32, s);
 }
 array ones_like(const array& a, StreamOrDevice s = {});
+array ones_like(const array& a, Dtype dtype, StreamOrDevice s = {});
 
-/** Same shape as `a`, filled with `vals`; MLX's full_like. */
+/** Same shape as `a`, filled with `vals`, in `dtype` (default: a's). */
+array full_like(const array& a, array vals, Dtype dtype, StreamOrDevice s = {});
 array full_like(const array& a, array vals, StreamOrDevice s = {});
+template <typename T>
+array full_like(const array& a, T val, Dtype dtype, StreamOrDevice s = {}) {
+  return full_like(a, array(val, dtype), dtype, s);
+}
+template <typename T>
+array full_like(const array& a, T val, StreamOrDevice s = {}) {
+  return full_like(a, array(val, a.dtype()), a.dtype(), s);
+}
 
 /** Ones on diagonal k of an n x m matrix. */
 array eye(int n, int m, int k, Dtype dtype, StreamOrDevice s = {});
@@ -87,6 +106,13 @@ inline array tri(int n, Dtype type, StreamOrDevice s = {}) {
 /** Zero above (tril) or below (triu) diagonal k of the last two dims. */
 array tril(array x, int k = 0, StreamOrDevice s = {});
 array triu(array x, int k = 0, StreamOrDevice s = {});
+
+/** NumPy's window functions of length M (float32): Hann, Hamming,
+ * Blackman and Bartlett (triangular). */
+array hanning(int M, StreamOrDevice s = {});
+array hamming(int M, StreamOrDevice s = {});
+array blackman(int M, StreamOrDevice s = {});
+array bartlett(int M, StreamOrDevice s = {});
 
 /** Coordinate grids; indexing "xy" (Cartesian) or "ij" (matrix). */
 std::vector<array> meshgrid(

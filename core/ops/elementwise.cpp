@@ -551,4 +551,23 @@ array operator~(const array& a) {
   return bitwise_invert(a);
 }
 
+array logical_xor(const array& a, const array& b, StreamOrDevice s) {
+  // On bools, "not equal" is exclusive or.
+  return binary(a, b, BinaryOp::NotEqual, bool_, bool_, "logical_xor", s);
+}
+
+array trunc(const array& a, StreamOrDevice s) {
+  if (a.dtype() == complex64) {
+    throw_error("[trunc] Not supported for complex64.");
+  }
+  if (!issubdtype(a.dtype(), floating)) {
+    return a;
+  }
+  return where(less(a, array(0, a.dtype()), s), ceil(a, s), floor(a, s), s);
+}
+
+array positive(const array& a, StreamOrDevice) {
+  return a;
+}
+
 } // namespace mlx::core

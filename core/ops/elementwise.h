@@ -38,6 +38,10 @@ array arctanh(const array& a, StreamOrDevice s = {});
 array degrees(const array& a, StreamOrDevice s = {});
 array radians(const array& a, StreamOrDevice s = {});
 array floor(const array& a, StreamOrDevice s = {});
+/** Rounds toward zero; integers are returned unchanged. */
+array trunc(const array& a, StreamOrDevice s = {});
+/** Unary plus: a itself (a no-op, as NumPy's positive). */
+array positive(const array& a, StreamOrDevice s = {});
 array ceil(const array& a, StreamOrDevice s = {});
 /** Round half to even to the given number of decimals. */
 array round(const array& a, int decimals, StreamOrDevice s = {});
@@ -92,6 +96,8 @@ array greater_equal(const array& a, const array& b, StreamOrDevice s = {});
 array logical_not(const array& a, StreamOrDevice s = {});
 array logical_and(const array& a, const array& b, StreamOrDevice s = {});
 array logical_or(const array& a, const array& b, StreamOrDevice s = {});
+/** Exactly one of a, b is true (as bool). */
+array logical_xor(const array& a, const array& b, StreamOrDevice s = {});
 array bitwise_and(const array& a, const array& b, StreamOrDevice s = {});
 array bitwise_or(const array& a, const array& b, StreamOrDevice s = {});
 array bitwise_xor(const array& a, const array& b, StreamOrDevice s = {});
@@ -109,8 +115,8 @@ array where(
 /** Clip to [a_min, a_max]; either bound may be absent. */
 array clip(
     const array& a,
-    const std::optional<array>& a_min,
-    const std::optional<array>& a_max,
+    const std::optional<array>& a_min = std::nullopt,
+    const std::optional<array>& a_max = std::nullopt,
     StreamOrDevice s = {});
 
 /** |a - b| <= atol + rtol * |b|, element-wise. */

@@ -4,6 +4,7 @@
 #include <climits>
 
 #include "mlx/ops/creation.h"
+#include "mlx/ops/elementwise.h"
 #include "mlx/ops/reduce.h"
 #include "mlx/ops/shape.h"
 #include "mlx/primitives/indexing.h"
@@ -299,5 +300,47 @@ array trace(
 array trace(const array& a, StreamOrDevice s) {
   return trace(a, 0, 0, 1, s);
 }
+
+// A slice never holds an element twice, so combining the slice with the
+// update and writing it back is the in-place update.
+#define MLX_SLICE_UPDATE_OP(name, combine)                                     \
+  array name(                                                                  \
+      const array& src,                                                        \
+      const array& update,                                                     \
+      Shape start,                                                             \
+      Shape stop,                                                              \
+      Shape strides,                                                           \
+      StreamOrDevice s) {                                                      \
+    array current = slice(src, start, stop, strides, s);                       \
+    array combined = astype(combine(current, update, s), src.dtype(), s);      \
+    return slice_update(                                                       \
+        src,                                                                   \
+        combined,                                                              \
+        std::move(start),                                                      \
+        std::move(stop),                                                       \
+        std::move(strides),                                                    \
+        s);                                                                    \
+  }                                                                            \
+  array name(                                                                  \
+      const array& src,                                                        \
+      const array& update,                                                     \
+      Shape start,                                                             \
+      Shape stop,                                                              \
+      StreamOrDevice s) {                                                      \
+    Shape strides(src.ndim(), 1);                                              \
+    return name(                                                               \
+        src,                                                                   \
+        update,                                                                \
+        std::move(start),                                                      \
+        std::move(stop),                                                       \
+        std::move(strides),                                                    \
+        s);                                                                    \
+  }
+
+MLX_SLICE_UPDATE_OP(slice_update_add, add)
+MLX_SLICE_UPDATE_OP(slice_update_prod, multiply)
+MLX_SLICE_UPDATE_OP(slice_update_max, maximum)
+MLX_SLICE_UPDATE_OP(slice_update_min, minimum)
+#undef MLX_SLICE_UPDATE_OP
 
 } // namespace mlx::core

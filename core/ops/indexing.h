@@ -50,6 +50,29 @@ array slice_update(
     Shape stop,
     StreamOrDevice s = {});
 
+/** slice_update that combines `update` with the slice instead of
+ * replacing it: src[start:stop:strides] += / *= / max= / min= update. */
+#define MLX_SLICE_UPDATE_OP(name)                                              \
+  array name(                                                                  \
+      const array& src,                                                        \
+      const array& update,                                                     \
+      Shape start,                                                             \
+      Shape stop,                                                              \
+      Shape strides,                                                           \
+      StreamOrDevice s = {});                                                  \
+  array name(                                                                  \
+      const array& src,                                                        \
+      const array& update,                                                     \
+      Shape start,                                                             \
+      Shape stop,                                                              \
+      StreamOrDevice s = {});
+
+MLX_SLICE_UPDATE_OP(slice_update_add)
+MLX_SLICE_UPDATE_OP(slice_update_prod)
+MLX_SLICE_UPDATE_OP(slice_update_max)
+MLX_SLICE_UPDATE_OP(slice_update_min)
+#undef MLX_SLICE_UPDATE_OP
+
 /** The diagonals at `offset` of the 2-D sub-arrays over axis1 and axis2, as
  * a view: those axes are removed and the diagonal becomes the last axis. */
 array diagonal(

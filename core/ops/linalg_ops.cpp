@@ -5,6 +5,7 @@
 
 #include "mlx/ops/creation.h"
 #include "mlx/ops/elementwise.h"
+#include "mlx/ops/reduce.h"
 #include "mlx/ops/shape.h"
 #include "mlx/primitives/matmul.h"
 #include "mlx/utils.h"
@@ -324,6 +325,32 @@ array kron(const array& a, const array& b, StreamOrDevice s) {
   }
   array product = multiply(reshape(a, a_shape, s), reshape(b, b_shape, s), s);
   return reshape(product, out_shape, s);
+}
+
+array vecdot(const array& a, const array& b, int axis, StreamOrDevice s) {
+  if (a.ndim() == 0 || b.ndim() == 0) {
+    throw_error(
+        "[vecdot] Inputs must be at least 1-D, got shapes ",
+        a.shape(),
+        " and ",
+        b.shape(),
+        ".");
+  }
+  Shape shape = broadcast_shapes(a.shape(), b.shape(), "vecdot");
+  int ax = normalize_axis(axis, static_cast<int>(shape.size()), "vecdot");
+  int off_a = static_cast<int>(shape.size() - a.ndim());
+  int off_b = static_cast<int>(shape.size() - b.ndim());
+  if (ax < off_a || ax < off_b || a.shape(ax - off_a) != b.shape(ax - off_b)) {
+    throw_error(
+        "[vecdot] Shapes ",
+        a.shape(),
+        " and ",
+        b.shape(),
+        " differ along axis ",
+        axis,
+        ".");
+  }
+  return sum(multiply(conjugate(a, s), b, s), ax, false, s);
 }
 
 } // namespace mlx::core

@@ -44,4 +44,8 @@ array tensordot(
 /** Kronecker product. */
 array kron(const array& a, const array& b, StreamOrDevice s = {});
 
+/** sum(conj(a) * b) along `axis` (a and b broadcast). */
+array vecdot(
+    const array& a, const array& b, int axis = -1, StreamOrDevice s = {});
+
 } // namespace mlx::core

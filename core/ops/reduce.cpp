@@ -1,11 +1,14 @@
 #include "mlx/ops/reduce.h"
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 
 #include "mlx/ops/creation.h"
 #include "mlx/ops/elementwise.h"
+#include "mlx/ops/indexing.h"
 #include "mlx/ops/shape.h"
+#include "mlx/ops/sort.h"
 #include "mlx/primitives/reduce.h"
 #include "mlx/utils.h"
 
@@ -261,7 +264,7 @@ array softmax(
   if (t == complex64) {
     throw_error("[softmax] Not supported for complex64.");
   }
-  bool upcast = precise && t.size == 2;
+  bool upcast = precise && t.size() == 2;
   array x = astype(a, upcast ? float32 : t, s);
   if (x.size() == 0) {
     return astype(x, t, s);
@@ -279,6 +282,104 @@ array softmax(const array& a, bool precise, StreamOrDevice s) {
 
 array softmax(const array& a, int axis, bool precise, StreamOrDevice s) {
   return softmax(a, std::vector<int>{axis}, precise, s);
+}
+
+array count_nonzero(const array& a, bool keepdims, StreamOrDevice s) {
+  std::vector<int> axes(a.ndim());
+  std::iota(axes.begin(), axes.end(), 0);
+  return count_nonzero(a, axes, keepdims, s);
+}
+
+array count_nonzero(const array& a, int axis, bool keepdims, StreamOrDevice s) {
+  return count_nonzero(a, std::vector<int>{axis}, keepdims, s);
+}
+
+array count_nonzero(
+    const array& a,
+    const std::vector<int>& axes,
+    bool keepdims,
+    StreamOrDevice s) {
+  normalize_axes(axes, static_cast<int>(a.ndim()), "count_nonzero");
+  array nonzero = astype(not_equal(a, array(0, a.dtype()), s), int32, s);
+  return sum(nonzero, axes, keepdims, s);
+}
+
+array median(const array& a, bool keepdims, StreamOrDevice s) {
+  std::vector<int> axes(a.ndim());
+  std::iota(axes.begin(), axes.end(), 0);
+  return median(a, axes, keepdims, s);
+}
+
+array median(const array& a, int axis, bool keepdims, StreamOrDevice s) {
+  return median(a, std::vector<int>{axis}, keepdims, s);
+}
+
+array median(
+    const array& a,
+    const std::vector<int>& axes,
+    bool keepdims,
+    StreamOrDevice s) {
+  int nd = static_cast<int>(a.ndim());
+  std::vector<int> red = normalize_axes(axes, nd, "median");
+  if (a.dtype() == complex64) {
+    throw_error("[median] Not supported for complex64.");
+  }
+  // The kept axes first, the reduced ones flattened into the last.
+  std::vector<int> order;
+  Shape kept;
+  size_t n = 1;
+  for (int d = 0; d < nd; ++d) {
+    if (std::find(red.begin(), red.end(), d) == red.end()) {
+      order.push_back(d);
+      kept.push_back(a.shape(d));
+    } else {
+      n *= a.shape(d);
+    }
+  }
+  if (n == 0) {
+    throw_error(
+        "[median] Cannot take the median over ",
+        axes,
+        " of an array of shape ",
+        a.shape(),
+        ": no elements.");
+  }
+  order.insert(order.end(), red.begin(), red.end());
+  Dtype t = issubdtype(a.dtype(), inexact) ? a.dtype() : float32;
+  Shape flat = kept;
+  flat.push_back(static_cast<int32_t>(n));
+  array x = reshape(transpose(astype(a, t, s), order, s), flat, s);
+  // Sorting puts NaNs last; NumPy's median of a row with a NaN is NaN.
+  array sorted = sort(x, -1, s);
+  int mid = static_cast<int>(n / 2);
+  array hi = take(sorted, mid, -1, s);
+  array med =
+      n % 2 ? hi
+            : multiply(
+                  add(take(sorted, mid - 1, -1, s), hi, s), array(0.5, t), s);
+  med = where(any(isnan(x, s), -1, false, s), array(NAN, t), med, s);
+  if (keepdims) {
+    med = expand_dims(med, red, s);
+  }
+  return med;
+}
+
+array number_of_elements(
+    const array& a,
+    std::vector<int> axes,
+    bool inverted,
+    Dtype dtype,
+    StreamOrDevice s) {
+  // Shapes are static here, so the count is a constant.
+  double n = 1;
+  for (int ax :
+       normalize_axes(axes, static_cast<int>(a.ndim()), "number_of_elements")) {
+    n *= a.shape(ax);
+  }
+  if (inverted) {
+    n = 1.0 / n;
+  }
+  return astype(array(n, float64), dtype, s);
 }
 
 } // namespace mlx::core

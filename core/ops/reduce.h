@@ -33,6 +33,40 @@ MLX_REDUCTION(mean)
 MLX_REDUCTION(logsumexp)
 #undef MLX_REDUCTION
 
+/** The number of elements of `a` over `axes` (its inverse when
+ * `inverted`), as a scalar of `dtype`. */
+array number_of_elements(
+    const array& a,
+    std::vector<int> axes,
+    bool inverted,
+    Dtype dtype = int32,
+    StreamOrDevice s = {});
+
+/** Number of non-zero (true) elements, as uint32. */
+array count_nonzero(
+    const array& a, bool keepdims = false, StreamOrDevice s = {});
+array count_nonzero(
+    const array& a, int axis, bool keepdims = false, StreamOrDevice s = {});
+array count_nonzero(
+    const array& a,
+    const std::vector<int>& axes,
+    bool keepdims = false,
+    StreamOrDevice s = {});
+
+/** Median (the mean of the two middle values for even counts); NaN
+ * propagates. Integers give float32. */
+array median(const array& a, bool keepdims, StreamOrDevice s = {});
+inline array median(const array& a, StreamOrDevice s = {}) {
+  return median(a, false, s);
+}
+array median(
+    const array& a,
+    const std::vector<int>& axes,
+    bool keepdims = false,
+    StreamOrDevice s = {});
+array median(
+    const array& a, int axis, bool keepdims = false, StreamOrDevice s = {});
+
 /** Variance with `ddof` delta degrees of freedom. */
 array var(const array& a, bool keepdims, int ddof = 0, StreamOrDevice s = {});
 inline array var(const array& a, StreamOrDevice s = {}) {

@@ -62,4 +62,45 @@ MLX_SCAN_OP(cummin, ScanOp::Min)
 MLX_SCAN_OP(logcumsumexp, ScanOp::LogAddExp)
 #undef MLX_SCAN_OP
 
+array cumsum(
+    const array& a,
+    bool reverse,
+    bool inclusive,
+    std::optional<Dtype> dtype,
+    StreamOrDevice s) {
+  return cumsum(astype(a, dtype.value_or(a.dtype()), s), reverse, inclusive, s);
+}
+
+array cumsum(
+    const array& a,
+    int axis,
+    bool reverse,
+    bool inclusive,
+    std::optional<Dtype> dtype,
+    StreamOrDevice s) {
+  return cumsum(
+      astype(a, dtype.value_or(a.dtype()), s), axis, reverse, inclusive, s);
+}
+
+array cumprod(
+    const array& a,
+    bool reverse,
+    bool inclusive,
+    std::optional<Dtype> dtype,
+    StreamOrDevice s) {
+  return cumprod(
+      astype(a, dtype.value_or(a.dtype()), s), reverse, inclusive, s);
+}
+
+array cumprod(
+    const array& a,
+    int axis,
+    bool reverse,
+    bool inclusive,
+    std::optional<Dtype> dtype,
+    StreamOrDevice s) {
+  return cumprod(
+      astype(a, dtype.value_or(a.dtype()), s), axis, reverse, inclusive, s);
+}
+
 } // namespace mlx::core

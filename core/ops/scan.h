@@ -3,6 +3,8 @@
 // element i combine elements before i only (the first gets the identity).
 #pragma once
 
+#include <optional>
+
 #include "mlx/array.h"
 #include "mlx/stream.h"
 
@@ -33,5 +35,33 @@ MLX_SCAN(cummin)
  * float32; complex is not supported. */
 MLX_SCAN(logcumsumexp)
 #undef MLX_SCAN
+
+/** cumsum / cumprod computed in `dtype` (a's dtype when absent). */
+array cumsum(
+    const array& a,
+    bool reverse,
+    bool inclusive,
+    std::optional<Dtype> dtype,
+    StreamOrDevice s = {});
+array cumsum(
+    const array& a,
+    int axis,
+    bool reverse,
+    bool inclusive,
+    std::optional<Dtype> dtype,
+    StreamOrDevice s = {});
+array cumprod(
+    const array& a,
+    bool reverse,
+    bool inclusive,
+    std::optional<Dtype> dtype,
+    StreamOrDevice s = {});
+array cumprod(
+    const array& a,
+    int axis,
+    bool reverse,
+    bool inclusive,
+    std::optional<Dtype> dtype,
+    StreamOrDevice s = {});
 
 } // namespace mlx::core

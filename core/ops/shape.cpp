@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <numeric>
 
+#include "mlx/ops/elementwise.h"
+
 #include "mlx/primitives/shape.h"
 #include "mlx/utils.h"
 
@@ -399,6 +401,72 @@ array slice(
 array stop_gradient(const array& a, StreamOrDevice s) {
   return array(
       a.shape(), a.dtype(), std::make_shared<StopGradient>(to_stream(s)), {a});
+}
+
+array flip(const array& a, const std::vector<int>& axes, StreamOrDevice s) {
+  int nd = static_cast<int>(a.ndim());
+  Shape start(nd, 0);
+  Shape stop = a.shape();
+  Shape strides(nd, 1);
+  for (int ax : normalize_axes(axes, nd, "flip")) {
+    // a[::-1] along ax: from the last element down past the first.
+    start[ax] = -1;
+    stop[ax] = -a.shape(ax) - 1;
+    strides[ax] = -1;
+  }
+  return slice(a, std::move(start), std::move(stop), std::move(strides), s);
+}
+
+array flip(const array& a, int axis, StreamOrDevice s) {
+  return flip(a, std::vector<int>{axis}, s);
+}
+
+array flip(const array& a, StreamOrDevice s) {
+  std::vector<int> axes(a.ndim());
+  std::iota(axes.begin(), axes.end(), 0);
+  return flip(a, axes, s);
+}
+
+std::vector<array> unstack(const array& a, int axis, StreamOrDevice s) {
+  if (a.ndim() == 0) {
+    throw_error("[unstack] Cannot unstack a scalar.");
+  }
+  int ax = normalize_axis(axis, static_cast<int>(a.ndim()), "unstack");
+  std::vector<array> out;
+  for (int i = 0; i < a.shape(ax); ++i) {
+    Shape start(a.ndim(), 0);
+    Shape stop = a.shape();
+    start[ax] = i;
+    stop[ax] = i + 1;
+    out.push_back(squeeze(slice(a, start, stop, s), ax, s));
+  }
+  return out;
+}
+
+std::vector<array> unstack(const array& a, StreamOrDevice s) {
+  return unstack(a, 0, s);
+}
+
+array diff(const array& a, int n, int axis, StreamOrDevice s) {
+  if (a.ndim() == 0) {
+    throw_error("[diff] Needs at least one dimension, got a scalar.");
+  }
+  int ax = normalize_axis(axis, static_cast<int>(a.ndim()), "diff");
+  if (n < 0) {
+    throw_error("[diff] The order n must be non-negative, got ", n, ".");
+  }
+  array x = a;
+  for (int i = 0; i < n && x.shape(ax) > 0; ++i) {
+    Shape lo_stop = x.shape();
+    Shape hi_start(x.ndim(), 0);
+    lo_stop[ax] -= 1;
+    hi_start[ax] = 1;
+    array hi = slice(x, hi_start, x.shape(), s);
+    array lo = slice(x, Shape(x.ndim(), 0), lo_stop, s);
+    // NumPy's diff of bools is "not equal".
+    x = x.dtype() == bool_ ? not_equal(hi, lo, s) : subtract(hi, lo, s);
+  }
+  return x;
 }
 
 } // namespace mlx::core

@@ -84,6 +84,19 @@ array slice(
     const Shape& stop,
     StreamOrDevice s = {});
 
+/** Reverse the order of elements along the axes (all axes when none are
+ * given); a view. */
+array flip(const array& a, const std::vector<int>& axes, StreamOrDevice s = {});
+array flip(const array& a, int axis, StreamOrDevice s = {});
+array flip(const array& a, StreamOrDevice s = {});
+
+/** The slices of `a` along `axis` (the axis removed): stack's inverse. */
+std::vector<array> unstack(const array& a, int axis, StreamOrDevice s = {});
+std::vector<array> unstack(const array& a, StreamOrDevice s = {});
+
+/** n-th discrete difference along `axis`: a[1:] - a[:-1], n times. */
+array diff(const array& a, int n = 1, int axis = -1, StreamOrDevice s = {});
+
 /** Stop gradients from flowing through (identity on values). */
 array stop_gradient(const array& a, StreamOrDevice s = {});
 

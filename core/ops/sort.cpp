@@ -2,6 +2,9 @@
 
 #include <memory>
 
+#include "mlx/ops/creation.h"
+#include "mlx/ops/elementwise.h"
+#include "mlx/ops/reduce.h"
 #include "mlx/ops/shape.h"
 #include "mlx/primitives/sort.h"
 #include "mlx/utils.h"
@@ -106,6 +109,43 @@ array topk(const array& a, int k, int axis, StreamOrDevice s) {
 
 array topk(const array& a, int k, StreamOrDevice s) {
   return topk(flatten(a, s), k, 0, s);
+}
+
+array searchsorted(
+    const array& sorted_sequence,
+    const array& values,
+    const std::string& side,
+    StreamOrDevice s) {
+  if (side != "left" && side != "right") {
+    throw_error(
+        "[searchsorted] Invalid side '",
+        side,
+        "': expected 'left' or 'right'.");
+  }
+  if (sorted_sequence.ndim() != 1) {
+    throw_error(
+        "[searchsorted] The sorted sequence must be 1-D, got shape ",
+        sorted_sequence.shape(),
+        ".");
+  }
+  if (sorted_sequence.dtype() == complex64 || values.dtype() == complex64) {
+    throw_error("[searchsorted] Not supported for complex64.");
+  }
+  // The insertion point is the number of elements that sort before the
+  // value (left) or not after it (right), NaNs sorting last.
+  Dtype t = promote_types(sorted_sequence.dtype(), values.dtype());
+  array seq = astype(sorted_sequence, t, s);
+  array v = expand_dims(astype(values, t, s), -1, s);
+  array before = side == "left" ? less(seq, v, s) : less_equal(seq, v, s);
+  if (issubdtype(t, inexact)) {
+    array nan_v = isnan(v, s);
+    before = logical_or(
+        before,
+        side == "left" ? logical_and(nan_v, logical_not(isnan(seq, s), s), s)
+                       : nan_v,
+        s);
+  }
+  return astype(sum(before, -1, false, s), uint32, s);
 }
 
 } // namespace mlx::core

@@ -3,6 +3,8 @@
 // complex numbers order lexicographically (real part, then imaginary).
 #pragma once
 
+#include <string>
+
 #include "mlx/array.h"
 #include "mlx/stream.h"
 
@@ -32,5 +34,14 @@ array argpartition(const array& a, int kth, int axis, StreamOrDevice s = {});
  * order unspecified; here they come in ascending order along the axis. */
 array topk(const array& a, int k, StreamOrDevice s = {});
 array topk(const array& a, int k, int axis, StreamOrDevice s = {});
+
+/** Indices (uint32) where `values` would be inserted into the 1-D, sorted
+ * `sorted_sequence` to keep it sorted; side "left" gives the first such
+ * position, "right" the last (NumPy's searchsorted). */
+array searchsorted(
+    const array& sorted_sequence,
+    const array& values,
+    const std::string& side = "left",
+    StreamOrDevice s = {});
 
 } // namespace mlx::core

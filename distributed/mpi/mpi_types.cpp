@@ -61,7 +61,7 @@ void create_types_and_ops() {
 }
 
 MPI_Datatype datatype(Dtype dtype) {
-  switch (dtype.val) {
+  switch (dtype.val()) {
   case Dtype::Val::bool_:
     return MPI_C_BOOL;
   case Dtype::Val::uint8:

@@ -48,7 +48,7 @@ void RingGroup::all_reduce(
     const void* in, void* out, size_t count, Dtype dtype, ReduceOp op) {
   const char* name = detail::all_reduce_name(op);
   check_usable(name);
-  size_t elem = dtype.size;
+  size_t elem = dtype.size();
   int n = size();
   if (n == 1 || count == 0) {
     if (in != out && count > 0) {
@@ -107,7 +107,7 @@ void RingGroup::reduce_scatter(
     const void* in, void* out, size_t count, Dtype dtype, ReduceOp op) {
   const char* name = op == ReduceOp::Sum ? "sum_scatter" : "reduce_scatter";
   check_usable(name);
-  size_t elem = dtype.size;
+  size_t elem = dtype.size();
   int n = size();
   if (n == 1 || count == 0) {
     if (in != out && count > 0) {

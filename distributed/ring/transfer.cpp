@@ -150,7 +150,7 @@ bool pump_recv(
     }
     // Reduce whole chunks (and the item's tail); chunks are a multiple of
     // the element size, so pieces never split an element.
-    size_t elem = reduction->dtype.size;
+    size_t elem = reduction->dtype.size();
     while (lane.recv_offset < lane.recv_landed &&
            (lane.recv_landed - lane.recv_offset >= chunk ||
             lane.recv_landed == item.bytes)) {

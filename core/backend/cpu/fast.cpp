@@ -21,7 +21,7 @@ using Acc = std::conditional_t<std::is_same_v<T, double>, double, float>;
 
 // Calls f(T{}) for the floating dtypes the fused ops accept.
 template <typename F> void dispatch_float(const char* op, Dtype t, F&& f) {
-  switch (t.val) {
+  switch (t.val()) {
   case Dtype::Val::float16:
     return f(float16_t{});
   case Dtype::Val::bfloat16:

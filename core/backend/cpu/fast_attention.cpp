@@ -117,7 +117,7 @@ void mask_row(T* row, const M* mask, int64_t stride, int n, T lowest) {
 template <typename T>
 void apply_mask(T* row, const array& mask, int64_t offset, int n, T lowest) {
   int64_t st = mask.strides()[3];
-  switch (mask.dtype().val) {
+  switch (mask.dtype().val()) {
   case Dtype::Val::bool_:
     return mask_row(row, mask.data<bool>() + offset, st, n, lowest);
   case Dtype::Val::float16:
@@ -346,7 +346,7 @@ void sdpa_cpu(
 
 void ScaledDotProductAttention::eval_cpu(
     const std::vector<array>& inputs, array& out) {
-  switch (out.dtype().val) {
+  switch (out.dtype().val()) {
   case Dtype::Val::float16:
   case Dtype::Val::bfloat16:
   case Dtype::Val::float32:

@@ -81,4 +81,59 @@ void ScatterAddAxis::eval_cpu(const std::vector<array>& inputs, array& out) {
   });
 }
 
+namespace {
+
+// Combines one update into its target by the reduction.
+template <typename T> void combine(T& target, T v, Scatter::ReduceType r) {
+  using C = std::conditional_t<is_half_v<T>, float, T>;
+  C t = static_cast<C>(target);
+  C u = static_cast<C>(v);
+  switch (r) {
+  case Scatter::None:
+    target = v;
+    return;
+  case Scatter::Sum:
+    target = static_cast<T>(t + u);
+    return;
+  case Scatter::Prod:
+    target = static_cast<T>(t * u);
+    return;
+  case Scatter::Max:
+    if constexpr (!std::is_same_v<T, complex64_t>) {
+      target = u > t ? v : target;
+    }
+    return;
+  case Scatter::Min:
+    if constexpr (!std::is_same_v<T, complex64_t>) {
+      target = u < t ? v : target;
+    }
+    return;
+  }
+}
+
+} // namespace
+
+void Scatter::eval_cpu(const std::vector<array>& inputs, array& out) {
+  const array& a = inputs[0];
+  const array& idx = inputs[1];
+  const array& updates = inputs[2];
+  cpu::donate_or_copy(a, out);
+  if (idx.size() == 0) {
+    return;
+  }
+  // In order, serially: with duplicate indices the last write wins (None)
+  // and every update is combined exactly once.
+  std::vector<int64_t> pos = cpu::wrapped_indices(idx, a.size(), 0, op_name());
+  int64_t out_stride = out.strides()[0];
+  int64_t upd_stride = updates.strides()[0];
+  detail::dispatch_dtype(out.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    T* dst = out.data<T>();
+    const T* src = updates.data<T>();
+    for (size_t k = 0; k < pos.size(); ++k) {
+      combine(dst[pos[k] * out_stride], src[k * upd_stride], reduce_);
+    }
+  });
+}
+
 } // namespace mlx::core

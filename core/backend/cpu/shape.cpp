@@ -4,63 +4,31 @@
 #include <sstream>
 #include <type_traits>
 
+#include "mlx/backend/common/views.h"
 #include "mlx/backend/cpu/copy.h"
 #include "mlx/backend/cpu/thread_pool.h"
 #include "mlx/primitives/shape.h"
 
 namespace mlx::core {
 
-namespace {
-
-void make_view(
-    const array& in, array& out, const Strides& strides, int64_t offset) {
-  auto [flags, span] = view_layout(out.shape(), strides);
-  out.copy_shared_buffer(in, strides, flags, span, offset);
-}
-
-} // namespace
+using views::make_view;
 
 void Reshape::eval_cpu(const std::vector<array>& inputs, array& out) {
-  const array& in = inputs[0];
-  if (in.flags().row_contiguous) {
-    make_view(in, out, row_major_strides(out.shape()), 0);
-  } else {
-    cpu::copy_to_row_contiguous(in, out);
+  if (!views::reshape(inputs[0], out)) {
+    cpu::copy_to_row_contiguous(inputs[0], out);
   }
 }
 
 void Transpose::eval_cpu(const std::vector<array>& inputs, array& out) {
-  const array& in = inputs[0];
-  Strides strides(axes_.size());
-  for (size_t i = 0; i < axes_.size(); ++i) {
-    strides[i] = in.strides()[axes_[i]];
-  }
-  make_view(in, out, strides, 0);
+  views::transpose(inputs[0], out, axes_);
 }
 
 void Broadcast::eval_cpu(const std::vector<array>& inputs, array& out) {
-  const array& in = inputs[0];
-  size_t lead = out.ndim() - in.ndim();
-  Strides strides(out.ndim(), 0);
-  for (size_t i = 0; i < in.ndim(); ++i) {
-    strides[lead + i] = (in.shape(i) == 1) ? 0 : in.strides()[i];
-  }
-  make_view(in, out, strides, 0);
+  views::broadcast(inputs[0], out);
 }
 
 void Slice::eval_cpu(const std::vector<array>& inputs, array& out) {
-  const array& in = inputs[0];
-  if (out.size() == 0) {
-    out.set_data(allocator::malloc(0));
-    return;
-  }
-  Strides strides(in.ndim());
-  int64_t offset = 0;
-  for (size_t i = 0; i < in.ndim(); ++i) {
-    offset += static_cast<int64_t>(start_[i]) * in.strides()[i];
-    strides[i] = in.strides()[i] * strides_[i];
-  }
-  make_view(in, out, strides, offset);
+  views::slice(inputs[0], out, start_, strides_);
 }
 
 void AsStrided::eval_cpu(const std::vector<array>& inputs, array& out) {
@@ -90,7 +58,7 @@ void Contiguous::eval_cpu(const std::vector<array>& inputs, array& out) {
 }
 
 void StopGradient::eval_cpu(const std::vector<array>& inputs, array& out) {
-  out.copy_shared_buffer(inputs[0]);
+  views::share(inputs[0], out);
 }
 
 void Full::eval_cpu(const std::vector<array>& inputs, array& out) {

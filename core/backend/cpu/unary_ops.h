@@ -193,7 +193,7 @@ template <typename Op, typename F> void any_dtype(Dtype dtype, F& f) {
 // Op on the floating dtypes (and complex64 when `complex_ok`).
 template <typename Op, bool complex_ok, typename F>
 void inexact_dtype(Dtype dtype, const char* name, F& f) {
-  switch (dtype.val) {
+  switch (dtype.val()) {
   case Dtype::Val::float16:
     return f(unary_fn::Lifted<Op, float16_t>{}, float16_t{}, float16_t{});
   case Dtype::Val::bfloat16:

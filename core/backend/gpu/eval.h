@@ -12,6 +12,11 @@
 
 namespace mlx::core::gpu {
 
+/** Whether the GPU should be the default device: a GPU is available and it
+ * is not a CPU-type device (such as Mesa's lavapipe, used when chosen
+ * explicitly). */
+bool is_default_device();
+
 /** The GPU's allocator (throws when no GPU is available). */
 allocator::Allocator& allocator();
 

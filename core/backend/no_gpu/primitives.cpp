@@ -3,16 +3,9 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "mlx/backend/gpu/available.h"
 #include "mlx/primitives/primitives.h"
 
 namespace mlx::core {
-
-namespace gpu {
-bool is_available() {
-  return false;
-}
-} // namespace gpu
 
 namespace {
 [[noreturn]] void no_gpu(const Primitive& p) {
@@ -55,6 +48,7 @@ NO_GPU(PutAlongAxis)
 NO_GPU(SliceUpdate)
 NO_GPU(Diagonal)
 NO_GPU(ScatterAddAxis)
+NO_GPU(Scatter)
 NO_GPU(Concatenate)
 NO_GPU(Scan)
 NO_GPU(Sort)
