@@ -559,18 +559,38 @@ void Encoder::completion_loop() {
   }
 }
 
-Encoder& encoder(int stream_index) {
-  // Leaked on purpose: streams live as long as the process, and joining the
-  // completion threads during static destruction could wait on the driver
-  // after it was torn down.
-  static std::mutex mutex;
-  static auto* encoders = new std::map<int, std::unique_ptr<Encoder>>();
-  std::lock_guard lock(mutex);
-  auto& e = (*encoders)[stream_index];
-  if (!e) {
-    e = std::make_unique<Encoder>();
-  }
+namespace {
+
+struct Encoders {
+  std::mutex mutex;
+  std::map<int, std::unique_ptr<Encoder>> map;
+};
+
+// Leaked on purpose: streams live as long as the process, and joining the
+// completion threads during static destruction could wait on the driver
+// after it was torn down.
+Encoders& encoders() {
+  static auto* e = new Encoders();
   return *e;
+}
+
+} // namespace
+
+Encoder& encoder(int stream_index) {
+  auto& e = encoders();
+  std::lock_guard lock(e.mutex);
+  auto& slot = e.map[stream_index];
+  if (!slot) {
+    slot = std::make_unique<Encoder>();
+  }
+  return *slot;
+}
+
+Encoder* find_encoder(int stream_index) noexcept {
+  auto& e = encoders();
+  std::lock_guard lock(e.mutex);
+  auto it = e.map.find(stream_index);
+  return it == e.map.end() ? nullptr : it->second.get();
 }
 
 } // namespace mlx::core::vulkan

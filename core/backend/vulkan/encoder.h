@@ -105,7 +105,8 @@ public:
    * failed submission reaches the batch's handlers as their error. */
   void commit();
 
-  /** Submits and waits until every submitted batch has completed. */
+  /** Submits and waits until every submitted batch has completed (each
+   * batch's wait has a deadline). Never throws. */
   void synchronize();
 
   /** Counters for tests: pipeline barriers and commands recorded so far. */
@@ -143,5 +144,8 @@ private:
 
 /** The encoder of a GPU stream (by stream index), made on first use. */
 Encoder& encoder(int stream_index);
+
+/** The stream's encoder if it has one, else nullptr; never throws. */
+Encoder* find_encoder(int stream_index) noexcept;
 
 } // namespace mlx::core::vulkan

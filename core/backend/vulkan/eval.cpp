@@ -43,12 +43,19 @@ void eval(array& arr, std::function<void(std::exception_ptr)> on_complete) {
   }
 }
 
+// Both run on the stream's worker, also after a failed eval: they never
+// throw, and a stream that recorded nothing (no encoder, maybe no device)
+// has nothing to submit or wait for.
 void commit(const Stream& s) {
-  vulkan::encoder(s.index).commit();
+  if (auto* enc = vulkan::find_encoder(s.index)) {
+    enc->commit();
+  }
 }
 
 void synchronize(const Stream& s) {
-  vulkan::encoder(s.index).synchronize();
+  if (auto* enc = vulkan::find_encoder(s.index)) {
+    enc->synchronize();
+  }
 }
 
 } // namespace mlx::core::gpu
