@@ -3,7 +3,11 @@
 // models.
 #pragma once
 
+#include <cstdio>
 #include <memory>
+#include <stdexcept>
+#include <string>
+#include <variant>
 #include <vector>
 
 #include "mlx/mlx.h"
@@ -14,6 +18,40 @@ namespace examples {
 namespace mx = mlx::core;
 namespace nn = mlx::nn;
 namespace mu = mlx::utils;
+
+// --device cpu|gpu: makes that device the default for every op of the
+// program, and prints which device this rank got (each rank of a job on a
+// multi-GPU host picks its own by local rank, or MLX_VULKAN_DEVICE).
+inline void use_device(const std::string& name, int rank) {
+  if (name != "cpu" && name != "gpu") {
+    throw std::invalid_argument("--device is cpu or gpu, not '" + name + "'");
+  }
+  mx::Device device = name == "gpu" ? mx::Device::gpu : mx::Device::cpu;
+  if (!mx::is_available(device)) {
+    throw std::runtime_error(
+        "--device gpu: no GPU is available (MLX_VULKAN_DEVICE=cpu picks "
+        "Mesa's lavapipe, a CPU Vulkan device)");
+  }
+  mx::set_default_device(device);
+  const auto& info = mx::device_info(device);
+  auto text = [&](const char* key) -> std::string {
+    auto it = info.find(key);
+    if (it == info.end()) {
+      return "?";
+    }
+    if (auto* s = std::get_if<std::string>(&it->second)) {
+      return *s;
+    }
+    return std::to_string(std::get<size_t>(it->second));
+  };
+  std::printf(
+      "[%d] device %s: %s (index %s)\n",
+      rank,
+      name.c_str(),
+      text("device_name").c_str(),
+      name == "gpu" ? text("device_index").c_str() : "0");
+  std::fflush(stdout);
+}
 
 // The reference's MLP: Linear + ReLU layers, then a linear classifier.
 class Mlp : public nn::Module {

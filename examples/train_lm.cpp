@@ -43,6 +43,7 @@ struct Options {
   int layers = 4;
   float lr = 1e-3f;
   int seed = 0;
+  std::string device = "cpu";
   int log_every = 50;
   std::string corpus = "/usr/share/games/fortunes";
   std::string checkpoint;
@@ -54,6 +55,7 @@ struct Options {
       stderr,
       "%s\nusage: train_lm [--steps N] [--epochs N] [--batch-size N] "
       "[--context N] [--dims N] [--heads N] [--layers N] [--lr X] [--seed N] "
+      "[--device cpu|gpu] "
       "[--log-every N] [--corpus DIR] [--checkpoint DIR] [--resume]\n",
       error.c_str());
   std::exit(2);
@@ -86,6 +88,8 @@ Options parse(int argc, char** argv, int& epochs) {
       o.layers = std::stoi(next());
     } else if (arg == "--lr") {
       o.lr = std::stof(next());
+    } else if (arg == "--device") {
+      o.device = next();
     } else if (arg == "--seed") {
       o.seed = std::stoi(next());
     } else if (arg == "--log-every") {
@@ -147,6 +151,7 @@ int main(int argc, char** argv) {
   Options opt = parse(argc, argv, epochs);
   auto world = dist::init();
   int rank = world.rank();
+  examples::use_device(opt.device, rank);
   int ranks = world.size();
   if (opt.batch_size % ranks != 0) {
     usage("--batch-size must be a multiple of the number of ranks");

@@ -40,6 +40,7 @@ struct Options {
   float lr = 1e-3f;
   int hidden = 512;
   int seed = 0;
+  std::string device = "cpu";
   std::string data = fashion_mnist::kDefaultDir;
   std::string checkpoint;
   bool resume = false;
@@ -49,7 +50,8 @@ struct Options {
   std::fprintf(
       stderr,
       "%s\nusage: train_mnist [--model mlp|cnn] [--epochs N] [--steps N] "
-      "[--batch-size N] [--lr X] [--hidden N] [--seed N] [--data DIR] "
+      "[--batch-size N] [--lr X] [--hidden N] [--seed N] [--device cpu|gpu] "
+      "[--data DIR] "
       "[--checkpoint DIR] [--resume]\n",
       error);
   std::exit(2);
@@ -77,6 +79,8 @@ Options parse(int argc, char** argv) {
       o.lr = std::stof(value());
     } else if (arg == "--hidden") {
       o.hidden = std::stoi(value());
+    } else if (arg == "--device") {
+      o.device = value();
     } else if (arg == "--seed") {
       o.seed = std::stoi(value());
     } else if (arg == "--data") {
@@ -154,6 +158,7 @@ int main(int argc, char** argv) {
   Options opt = parse(argc, argv);
   auto world = dist::init();
   int rank = world.rank();
+  examples::use_device(opt.device, rank);
   int ranks = world.size();
   if (opt.batch_size % ranks != 0) {
     usage("--batch-size must be a multiple of the number of ranks");

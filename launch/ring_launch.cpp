@@ -42,9 +42,13 @@ std::string current_directory() {
 }
 
 std::vector<std::pair<std::string, std::string>> rank_environment(
-    int rank, const std::string& hostfile_path, const LaunchOptions& options) {
+    int rank,
+    int local_rank,
+    const std::string& hostfile_path,
+    const LaunchOptions& options) {
   auto env = options.env;
   env.emplace_back(kRankVariable, std::to_string(rank));
+  env.emplace_back(kLocalRankVariable, std::to_string(local_rank));
   env.emplace_back(kHostfileVariable, hostfile_path);
   return env;
 }
@@ -108,7 +112,8 @@ std::string describe_rank(
   // A remote rank's script writes its own copy of the hostfile.
   std::string hostfile =
       placement.local ? hostfile_path : "(a copy on " + placement.host + ")";
-  for (const auto& [name, value] : rank_environment(rank, hostfile, options)) {
+  for (const auto& [name, value] :
+       rank_environment(rank, placement.local_rank, hostfile, options)) {
     line += name + "=" + shell_quote(value) + " ";
   }
   return line + shell_join(options.program);
@@ -120,14 +125,18 @@ std::vector<RingRank>
 place_ring_ranks(const std::vector<Host>& hosts, int num_ranks) {
   std::vector<RingRank> ranks(num_ranks);
   if (hosts.empty()) {
-    for (RingRank& rank : ranks) {
-      rank.ips = {kLoopbackIp};
+    for (int r = 0; r < num_ranks; ++r) {
+      ranks[r].ips = {kLoopbackIp};
+      ranks[r].local_rank = r;
     }
     return ranks;
   }
   bool all_local = true;
+  std::vector<int> placed_on_host(hosts.size(), 0);
   for (int r = 0; r < num_ranks; ++r) {
-    const Host& host = hosts[host_index_of_rank(r, hosts.size())];
+    size_t h = host_index_of_rank(r, hosts.size());
+    const Host& host = hosts[h];
+    ranks[r].local_rank = placed_on_host[h]++;
     ranks[r].host = host.ssh;
     ranks[r].local = is_local_host(host);
     all_local = all_local && ranks[r].local;
@@ -149,7 +158,8 @@ std::string remote_rank_script(
     int rank,
     const std::string& hostfile_json,
     const std::string& cwd,
-    const LaunchOptions& options) {
+    const LaunchOptions& options,
+    int local_rank) {
   std::string env_words;
   for (const auto& [name, value] : options.env) {
     env_words += shell_quote(name + "=" + value) + " ";
@@ -159,7 +169,8 @@ std::string remote_rank_script(
   // stopped this rank, or died); it is itself stopped when the program
   // ends, and holds no output so that ssh can finish.
   std::string command = "env " + std::string(kRankVariable) + "=" +
-                        std::to_string(rank) + " " + kHostfileVariable +
+                        std::to_string(rank) + " " + kLocalRankVariable + "=" +
+                        std::to_string(local_rank) + " " + kHostfileVariable +
                         "=\"$f\" " + env_words + shell_join(options.program);
   const std::vector<std::string> lines = {
       "cd " + shell_quote(cwd) + " || exit 127",
@@ -192,7 +203,8 @@ ProcessSpec ring_rank_process(
   ProcessSpec spec;
   if (placement.local) {
     spec.argv = options.program;
-    spec.env = rank_environment(rank, hostfile_path, options);
+    spec.env =
+        rank_environment(rank, placement.local_rank, hostfile_path, options);
     spec.cwd = options.cwd;
     return spec;
   }
@@ -201,8 +213,8 @@ ProcessSpec ring_rank_process(
   spec.argv = {
       ssh && *ssh ? ssh : "ssh",
       placement.host,
-      "sh -c " +
-          shell_quote(remote_rank_script(rank, hostfile_json, cwd, options))};
+      "sh -c " + shell_quote(remote_rank_script(
+                     rank, hostfile_json, cwd, options, placement.local_rank))};
   spec.stdin_pipe = true;
   return spec;
 }

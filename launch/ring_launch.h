@@ -14,6 +14,8 @@ namespace mlx::launch {
 
 /** Environment variables a ring rank reads (as MLX's ring backend). */
 inline constexpr const char* kRankVariable = "MLX_RANK";
+/** A rank's index among the ranks on its host. */
+inline constexpr const char* kLocalRankVariable = "MLX_LOCAL_RANK";
 inline constexpr const char* kHostfileVariable = "MLX_HOSTFILE";
 
 /** Names the program used to reach remote hosts instead of `ssh` (a wrapper
@@ -28,6 +30,9 @@ struct RingRank {
   bool local = true;
   /** The addresses it listens on, before ports are added. */
   std::vector<std::string> ips;
+  /** Its index among the ranks on the same host (exported as
+   * MLX_LOCAL_RANK: the GPU backend picks a device by it). */
+  int local_rank = 0;
 };
 
 /** Places `num_ranks` ranks on `hosts` (round robin; all on 127.0.0.1 when
@@ -45,7 +50,8 @@ std::string remote_rank_script(
     int rank,
     const std::string& hostfile_json,
     const std::string& cwd,
-    const LaunchOptions& options);
+    const LaunchOptions& options,
+    int local_rank = 0);
 
 /** The process for rank `rank`: the program itself for a local rank, else
  * `ssh host 'sh -c <script>'`. */

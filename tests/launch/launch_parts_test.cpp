@@ -239,6 +239,10 @@ TEST(LaunchRingRanksTest, PlacementAndProcesses) {
   EXPECT_TRUE(ranks[2].local);
   EXPECT_EQ(ranks[1].host, "far");
   EXPECT_EQ(ranks[1].ips, (std::vector<std::string>{"192.0.2.9"}));
+  // Local ranks count the ranks placed on the same host.
+  EXPECT_EQ(ranks[0].local_rank, 0);
+  EXPECT_EQ(ranks[1].local_rank, 0);
+  EXPECT_EQ(ranks[2].local_rank, 1);
 
   LaunchOptions options = parse({"--env", "A=b c", "--cwd", "/w", "p", "x"});
   ProcessSpec local = ring_rank_process(0, ranks[0], "/tmp/h", "[]", options);
@@ -248,7 +252,10 @@ TEST(LaunchRingRanksTest, PlacementAndProcesses) {
   EXPECT_EQ(
       local.env,
       (std::vector<std::pair<std::string, std::string>>{
-          {"A", "b c"}, {"MLX_RANK", "0"}, {"MLX_HOSTFILE", "/tmp/h"}}));
+          {"A", "b c"},
+          {"MLX_RANK", "0"},
+          {"MLX_LOCAL_RANK", "0"},
+          {"MLX_HOSTFILE", "/tmp/h"}}));
 
   unsetenv(kSshVariable);
   ProcessSpec remote = ring_rank_process(1, ranks[1], "/tmp/h", "[]", options);
@@ -257,7 +264,8 @@ TEST(LaunchRingRanksTest, PlacementAndProcesses) {
   EXPECT_EQ(remote.argv[1], "far");
   EXPECT_EQ(remote.argv[2].rfind("sh -c 'cd /w || exit 127\n", 0), 0u);
   EXPECT_NE(
-      remote.argv[2].find("env MLX_RANK=1 MLX_HOSTFILE=\"$f\" '\\''A=b c'\\'' "
+      remote.argv[2].find("env MLX_RANK=1 MLX_LOCAL_RANK=0 "
+                          "MLX_HOSTFILE=\"$f\" '\\''A=b c'\\'' "
                           "p x </dev/null"),
       std::string::npos);
   EXPECT_TRUE(remote.stdin_pipe);
