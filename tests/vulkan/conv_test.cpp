@@ -24,7 +24,8 @@ const mx::Device kCpu = mx::Device::cpu;
   }
 
 // Deterministic values in [-1, 1) (a linear congruential sequence).
-mx::array values(mx::Shape shape, uint32_t seed, mx::Dtype dtype = mx::float32) {
+mx::array
+values(mx::Shape shape, uint32_t seed, mx::Dtype dtype = mx::float32) {
   size_t n = 1;
   for (auto s : shape) {
     n *= s;
@@ -70,8 +71,8 @@ struct Case {
   bool flip;
 };
 
-mx::array conv(
-    const mx::array& x, const mx::array& w, const Case& c, mx::Device d) {
+mx::array
+conv(const mx::array& x, const mx::array& w, const Case& c, mx::Device d) {
   return mx::conv_general(
       x, w, c.stride, c.pad_lo, c.pad_hi, c.kdil, c.idil, c.groups, c.flip, d);
 }
@@ -106,12 +107,24 @@ TEST(VulkanConv, Conv2dForwardAndGradients) {
   REQUIRE_GPU();
   // (N, H, W, C_in), (C_out, KH, KW, C_in / groups).
   std::vector<std::tuple<mx::Shape, mx::Shape, Case>> cases = {
-      {{2, 6, 7, 3}, {4, 3, 3, 3}, {{1, 1}, {0, 0}, {0, 0}, {1, 1}, {1, 1}, 1, false}},
-      {{2, 8, 8, 3}, {5, 3, 3, 3}, {{2, 2}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, 1, false}},
-      {{1, 9, 7, 2}, {3, 3, 2, 2}, {{1, 2}, {2, 0}, {1, 3}, {2, 1}, {1, 1}, 1, false}},
-      {{2, 5, 6, 4}, {6, 3, 3, 2}, {{1, 1}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, 2, false}},
-      {{1, 6, 6, 4}, {4, 3, 3, 1}, {{2, 1}, {1, 1}, {1, 1}, {1, 2}, {1, 1}, 4, false}},
-      {{1, 5, 5, 8}, {16, 1, 1, 8}, {{1, 1}, {0, 0}, {0, 0}, {1, 1}, {1, 1}, 1, false}},
+      {{2, 6, 7, 3},
+       {4, 3, 3, 3},
+       {{1, 1}, {0, 0}, {0, 0}, {1, 1}, {1, 1}, 1, false}},
+      {{2, 8, 8, 3},
+       {5, 3, 3, 3},
+       {{2, 2}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, 1, false}},
+      {{1, 9, 7, 2},
+       {3, 3, 2, 2},
+       {{1, 2}, {2, 0}, {1, 3}, {2, 1}, {1, 1}, 1, false}},
+      {{2, 5, 6, 4},
+       {6, 3, 3, 2},
+       {{1, 1}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, 2, false}},
+      {{1, 6, 6, 4},
+       {4, 3, 3, 1},
+       {{2, 1}, {1, 1}, {1, 1}, {1, 2}, {1, 1}, 4, false}},
+      {{1, 5, 5, 8},
+       {16, 1, 1, 8},
+       {{1, 1}, {0, 0}, {0, 0}, {1, 1}, {1, 1}, 1, false}},
   };
   for (size_t i = 0; i < cases.size(); ++i) {
     SCOPED_TRACE(::testing::Message() << "case " << i);
@@ -124,8 +137,12 @@ TEST(VulkanConv, GeneralFormInputDilationFlipAndCrop) {
   REQUIRE_GPU();
   std::vector<std::tuple<mx::Shape, mx::Shape, Case>> cases = {
       // Input dilation (a transposed convolution's pattern), flip.
-      {{1, 4, 5, 3}, {2, 3, 3, 3}, {{1, 1}, {2, 2}, {2, 2}, {1, 1}, {2, 2}, 1, true}},
-      {{2, 5, 4, 2}, {4, 2, 3, 1}, {{2, 1}, {1, 0}, {0, 2}, {1, 2}, {3, 1}, 2, true}},
+      {{1, 4, 5, 3},
+       {2, 3, 3, 3},
+       {{1, 1}, {2, 2}, {2, 2}, {1, 1}, {2, 2}, 1, true}},
+      {{2, 5, 4, 2},
+       {4, 2, 3, 1},
+       {{2, 1}, {1, 0}, {0, 2}, {1, 2}, {3, 1}, 2, true}},
   };
   for (size_t i = 0; i < cases.size(); ++i) {
     SCOPED_TRACE(::testing::Message() << "case " << i);
@@ -168,8 +185,10 @@ TEST(VulkanConv, OtherSpatialRanksAndTransposedInputs) {
   // An input whose channels are strided (a transposed view).
   mx::array xt = mx::transpose(values({3, 6, 5, 2}, 12), {3, 1, 2, 0});
   mx::array w = values({2, 2, 2, 3}, 13);
-  expect_close(mx::conv2d(xt, w, {1, 1}, {0, 0}, {1, 1}, 1, kGpu),
-               mx::conv2d(xt, w, {1, 1}, {0, 0}, {1, 1}, 1, kCpu), kTol);
+  expect_close(
+      mx::conv2d(xt, w, {1, 1}, {0, 0}, {1, 1}, 1, kGpu),
+      mx::conv2d(xt, w, {1, 1}, {0, 0}, {1, 1}, 1, kCpu),
+      kTol);
 }
 
 TEST(VulkanConv, HalfTypes) {
@@ -189,6 +208,8 @@ TEST(VulkanConv, HalfTypes) {
 TEST(VulkanConv, EmptyBatch) {
   REQUIRE_GPU();
   mx::array x = values({0, 5, 5, 2}, 16), w = values({3, 3, 3, 2}, 17);
-  expect_close(mx::conv2d(x, w, {1, 1}, {0, 0}, {1, 1}, 1, kGpu),
-               mx::conv2d(x, w, {1, 1}, {0, 0}, {1, 1}, 1, kCpu), kTol);
+  expect_close(
+      mx::conv2d(x, w, {1, 1}, {0, 0}, {1, 1}, 1, kGpu),
+      mx::conv2d(x, w, {1, 1}, {0, 0}, {1, 1}, 1, kCpu),
+      kTol);
 }

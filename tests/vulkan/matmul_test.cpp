@@ -25,7 +25,8 @@ const mx::Device kCpu = mx::Device::cpu;
   }
 
 // Deterministic values in [-1, 1) (a linear congruential sequence).
-mx::array values(mx::Shape shape, uint32_t seed, mx::Dtype dtype = mx::float32) {
+mx::array
+values(mx::Shape shape, uint32_t seed, mx::Dtype dtype = mx::float32) {
   size_t n = 1;
   for (auto s : shape) {
     n *= s;
@@ -73,8 +74,7 @@ void check_matmul(const mx::array& a, const mx::array& b) {
 }
 
 // Runs f once per tile shape, the environment variable restored after.
-template <typename F>
-void for_each_tile(F&& f) {
+template <typename F> void for_each_tile(F&& f) {
   for (const char* tile : {"small", "medium", "large"}) {
     SCOPED_TRACE(tile);
     setenv("MLX_VULKAN_MATMUL_TILE", tile, 1);
@@ -134,7 +134,8 @@ TEST(VulkanMatmul, BatchedWithBroadcastBatchDims) {
     mx::array b = values({3, 12, 5}, 14);
     check_matmul(a, b); // batch (2, 3), a repeats along 3, b along 2
     // Batched transposed operand (a swapaxes of the last two dims).
-    check_matmul(mx::swapaxes(values({4, 12, 7}, 15), -1, -2), values({4, 12, 9}, 16));
+    check_matmul(
+        mx::swapaxes(values({4, 12, 7}, 15), -1, -2), values({4, 12, 9}, 16));
     // Matrix-vector and vector-matrix (1-D operands).
     check_matmul(values({6, 11}, 17), values({11}, 18));
     check_matmul(values({11}, 19), values({11, 6}, 20));

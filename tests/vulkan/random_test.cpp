@@ -42,8 +42,7 @@ void expect_same(const mx::array& gpu, const mx::array& cpu) {
 
 // Whether the GPU runs every primitive `f` needs (the samplers need
 // element-wise kernels, which may not exist yet).
-template <typename F>
-bool gpu_runs(F&& f) {
+template <typename F> bool gpu_runs(F&& f) {
   try {
     mx::eval(f());
     return true;
@@ -88,8 +87,7 @@ TEST(VulkanRandom, ManyKeysWithUnalignedBlocks) {
   // 3 bytes and uint16 blocks of 5 elements share output words.
   mx::array keys = mx::random::split(mx::random::key(7), 6, kCpu);
   for (int width : {1, 2, 4}) {
-    for (mx::Shape shape :
-         std::vector<mx::Shape>{{3}, {5}, {2, 3}, {9}, {1}}) {
+    for (mx::Shape shape : std::vector<mx::Shape>{{3}, {5}, {2, 3}, {9}, {1}}) {
       SCOPED_TRACE(
           ::testing::Message() << "width " << width << " shape " << str(shape));
       expect_same(

@@ -163,19 +163,15 @@ void Convolution::eval_gpu(const std::vector<array>& inputs, array& out) {
       uint32_t gx = uint32_t(std::min(groups, kMaxGroupsX));
       uint32_t gy = uint32_t((groups + gx - 1) / gx);
       enc.dispatch(
-          gather,
-          {src->binding, scratch, dims_binding},
-          &p,
-          sizeof(p),
-          gx,
-          gy);
+          gather, {src->binding, scratch, dims_binding}, &p, sizeof(p), gx, gy);
     }
     vulkan::Gemm g;
     g.m = n;
     g.n = gout;
     g.k = k;
     g.dtype = float32;
-    g.a = {{scratch.buffer, 0, scratch_bytes, vulkan::Access::read}, true, cols};
+    g.a = {
+        {scratch.buffer, 0, scratch_bytes, vulkan::Access::read}, true, cols};
     g.b = {w_binding, false, k};
     g.out = out_binding;
     g.ldo = c_out;

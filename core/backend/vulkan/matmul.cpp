@@ -77,8 +77,8 @@ Tile choose_tile(const Gemm& g) {
     return kSmall;
   }
   int64_t batch = int64_t(g.out_offsets.size());
-  int64_t large_groups = int64_t(ceil_div(g.m, kLarge.bm)) *
-      ceil_div(g.n, kLarge.bn) * batch;
+  int64_t large_groups =
+      int64_t(ceil_div(g.m, kLarge.bm)) * ceil_div(g.n, kLarge.bn) * batch;
   return large_groups >= kLargeTileMinGroups ? kLarge : kMedium;
 }
 
@@ -202,8 +202,8 @@ using vulkan::GemmOperand;
 
 // Element offsets (relative to the view's first element) of every matrix of
 // a batch, in row-major order of the batch dims.
-std::vector<int64_t> batch_offsets(
-    const Shape& batch_shape, const Strides& strides, int64_t first) {
+std::vector<int64_t>
+batch_offsets(const Shape& batch_shape, const Strides& strides, int64_t first) {
   int64_t count = 1;
   for (auto s : batch_shape) {
     count *= s;
