@@ -9,6 +9,7 @@
 #include <cmath>
 #include <vector>
 
+#include "mlx/backend/vulkan/allocator.h"
 #include "mlx/mlx.h"
 
 namespace mx = mlx::core;
@@ -52,6 +53,9 @@ void expect_close(const mx::array& gpu, const mx::array& cpu, double tol) {
   mx::eval(cpu);
   ASSERT_EQ(gpu.shape(), cpu.shape());
   ASSERT_EQ(gpu.dtype(), cpu.dtype());
+  if (gpu.size() > 0) {
+    EXPECT_TRUE(mx::vulkan::is_vulkan_buffer(gpu.buffer())); // made on the GPU
+  }
   auto g = floats_of(gpu), c = floats_of(cpu);
   int bad = 0;
   for (size_t i = 0; i < g.size() && bad < 5; ++i) {
