@@ -129,6 +129,10 @@ TEST(VulkanConv, Conv2dForwardAndGradients) {
       {{1, 5, 5, 8},
        {16, 1, 1, 8},
        {{1, 1}, {0, 0}, {0, 0}, {1, 1}, {1, 1}, 1, false}},
+      // 1x1 kernels (the GEMM reads the input in place), grouped too.
+      {{2, 4, 3, 4},
+       {6, 1, 1, 2},
+       {{1, 1}, {0, 0}, {0, 0}, {1, 1}, {1, 1}, 2, false}},
   };
   for (size_t i = 0; i < cases.size(); ++i) {
     SCOPED_TRACE(::testing::Message() << "case " << i);

@@ -4,7 +4,8 @@
 // and input dilation, groups, flip) only changes which input element a tap
 // reads, so they all live in the gather; any spatial rank works. The rows
 // are processed in chunks so the scratch stays bounded; the encoder's
-// barriers order a chunk's gather after the previous chunk's GEMM.
+// barriers order a chunk's gather after the previous chunk's GEMM. A 1x1
+// convolution with unit stride and no padding skips the gather.
 #include <algorithm>
 #include <cstdlib>
 #include <limits>
@@ -121,6 +122,38 @@ void Convolution::eval_gpu(const std::vector<array>& inputs, array& out) {
   bool f32 = dtype == float32;
   array acc = f32 ? out : array(out.shape(), float32, nullptr, {});
   vulkan::Binding out_binding = vulkan::bind_output(acc);
+
+  // A 1x1 kernel with unit stride and no padding over a row-contiguous
+  // float32 input: the input is its own im2col matrix.
+  bool pointwise =
+      k > 0 && taps == 1 && in.flags().row_contiguous && in.dtype() == float32;
+  for (int i = 0; i < spatial; ++i) {
+    pointwise = pointwise && stride_[i] == 1 && padding_lo_[i] == 0 &&
+                padding_hi_[i] == 0 && input_dilation_[i] == 1;
+  }
+  if (pointwise) {
+    auto x = vulkan::bind_input(enc, in);
+    auto wb = vulkan::bind_input(enc, w);
+    vulkan::Gemm g;
+    g.m = rows;
+    g.n = gout;
+    g.k = k;
+    g.a = {x.binding, true, c_in};
+    g.b = {wb.binding, false, k};
+    g.out = out_binding;
+    g.ldo = c_out;
+    for (int gi = 0; gi < groups_; ++gi) {
+      g.a.offsets.push_back(x.first + gi * gin);
+      g.b.offsets.push_back(wb.first + gi * gout * k);
+      g.out_offsets.push_back(gi * gout);
+    }
+    vulkan::gemm(enc, g, op);
+    if (!keep.empty()) { // float32: acc is out, keep holds a weight copy
+      enc.add_completed_handler(
+          [keep = std::move(keep)](std::exception_ptr) {});
+    }
+    return;
+  }
 
   int64_t chunk = std::clamp<int64_t>(kScratchElements / cols, 1, rows);
   size_t scratch_bytes = size_t(std::max<int64_t>(chunk * cols, 4)) * 4;
