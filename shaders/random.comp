@@ -7,17 +7,20 @@
 // `half` from the pair (half, 0). A last word cut by the block's end keeps
 // its low bytes (little-endian).
 //
-// One invocation writes one word of the output buffer, byte by byte: blocks
-// need not start on a word boundary (uint8 or uint16 blocks of odd sizes),
-// so a word may hold bytes of two keys, and no two invocations may write
-// the same word.
+// WHOLE_WORDS (blocks of whole words, as every uint32 output): one
+// invocation per hash, writing its two words. Otherwise one invocation
+// writes one word of the output buffer, byte by byte: blocks need not start
+// on a word boundary (uint8 or uint16 blocks of odd sizes), so a word may
+// hold bytes of two keys, and no two invocations may write the same word.
 layout(local_size_x = 256) in;
+
+layout(constant_id = 0) const bool WHOLE_WORDS = false;
 
 layout(std430, set = 0, binding = 0) readonly buffer Keys { uint keys[]; };
 layout(std430, set = 0, binding = 1) writeonly buffer Out { uint dst[]; };
 
 layout(push_constant) uniform Params {
-  uint total_bytes; // of the output
+  uint total_bytes; // of the output (WHOLE_WORDS: the hashes to make)
   uint block_bytes; // per key
   uint words;       // per key: ceil(block_bytes / 4)
   uint half_words;  // words / 2
@@ -63,9 +66,30 @@ uint block_word(uint k, uint i) {
   return threefry(k0, k1, uvec2(i - p.partner, i)).y;
 }
 
+// Hash h of all keys' hashes (half_words + words % 2 per key).
+void whole_words(uint h) {
+  uint per_key = p.words - p.half_words; // = partner
+  uint k = h / per_key, t = h % per_key;
+  uint k0 = keys[p.key_first + 2u * k];
+  uint k1 = keys[p.key_first + 2u * k + 1u];
+  uint base = k * p.words;
+  bool pair = t < p.half_words;
+  uvec2 x = threefry(k0, k1, uvec2(t, pair ? t + p.partner : 0u));
+  dst[base + t] = x.x;
+  if (pair) {
+    dst[base + t + p.partner] = x.y;
+  }
+}
+
 void main() {
   uint group = gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;
   uint w = group * gl_WorkGroupSize.x + gl_LocalInvocationID.x;
+  if (WHOLE_WORDS) {
+    if (w < p.total_bytes) {
+      whole_words(w);
+    }
+    return;
+  }
   uint first = 4u * w;
   if (first >= p.total_bytes) {
     return;

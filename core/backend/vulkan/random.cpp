@@ -51,19 +51,29 @@ void RandomBits::eval_gpu(const std::vector<array>& inputs, array& out) {
   size_t block = out.nbytes() / num_keys;
   uint32_t words = uint32_t((block + 3) / 4);
   auto src = vulkan::bind_input(enc, keys);
+  // Blocks of whole words: one invocation per hash (two words each);
+  // otherwise one per output word (see random.comp).
+  bool whole = block % 4 == 0;
+  size_t hashes = num_keys * (words - words / 2);
   RandomParams p{
-      uint32_t(out.nbytes()),
+      uint32_t(whole ? hashes : out.nbytes()),
       uint32_t(block),
       words,
       words / 2,
       words - words / 2,
       src.first};
   std::vector<vulkan::Binding> bindings{src.binding, vulkan::bind_output(out)};
-  size_t threads = (out.nbytes() + 3) / 4;
+  size_t threads = whole ? hashes : (out.nbytes() + 3) / 4;
   size_t groups = (threads + kGroupSize - 1) / kGroupSize;
   uint32_t gx = uint32_t(std::min(groups, kMaxGroupsX));
   uint32_t gy = uint32_t((groups + gx - 1) / gx);
-  enc.dispatch(vulkan::pipeline("random", {}), bindings, &p, sizeof(p), gx, gy);
+  enc.dispatch(
+      vulkan::pipeline("random", {uint32_t(whole)}),
+      bindings,
+      &p,
+      sizeof(p),
+      gx,
+      gy);
 }
 
 } // namespace mlx::core
