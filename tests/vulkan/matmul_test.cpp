@@ -234,3 +234,9 @@ TEST(VulkanMatmul, Float64IsAClearError) {
         << e.what();
   }
 }
+
+TEST(VulkanMatmul, MoreBatchesThanOneDispatchDimensionHolds) {
+  REQUIRE_GPU();
+  // 70000 > 65535 workgroups in z: the kernel loops over the rest.
+  check_matmul(values({70000, 1, 2}, 42), values({70000, 2, 3}, 43));
+}
