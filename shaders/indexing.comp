@@ -9,6 +9,13 @@
 //                contiguous: each invocation writes whole words)
 //   SCATTER_ADD: dst[d(i) + index(x(i)) * axis_stride] += src[s(i)]
 //   COPY:        dst[d(i)] = src[s(i)]
+//   PUT:         dst[d(i) + index(x(i)) * axis_stride] = src[s(i)], the
+//                last of duplicates winning as on the CPU: the loop's last
+//                dim is the indices' axis (put_count long), and an update
+//                is skipped when a later one on that axis has its index;
+//                with `serial` one invocation does every update in order
+//                (`a` broadcast off the axis: updates of different rows
+//                collide).
 // Indices are wrapped as the CPU does (negative ones count from the end)
 // and then clamped into [0, axis_size): the GPU never reads or writes out
 // of bounds. (Host-made indices are checked on the host first, with the
@@ -29,7 +36,7 @@ layout(constant_id = 0) const uint DTYPE = DT_FLOAT32;
 layout(constant_id = 1) const uint IDX_DTYPE = DT_INT32;
 layout(constant_id = 2) const uint OP = 0;
 
-const uint OP_GATHER = 0, OP_SCATTER_ADD = 1, OP_COPY = 2;
+const uint OP_GATHER = 0, OP_SCATTER_ADD = 1, OP_COPY = 2, OP_PUT = 3;
 
 layout(std430, set = 0, binding = 0) readonly buffer Src { uint src[]; };
 layout(std430, set = 0, binding = 1) readonly buffer Idx { uint idx[]; };
@@ -45,7 +52,9 @@ layout(push_constant) uniform Params {
   uint dst_offset;
   uint axis_size;
   int axis_stride; // in the gathered / scattered array
-  uint unused;
+  uint put_count; // PUT: the indices' axis length (the loop's last dim)
+  int put_idx_stride; // PUT: its stride in the indices
+  uint serial; // PUT: 1 when invocation 0 does every update in order
 }
 p;
 
@@ -101,7 +110,8 @@ int load_index(uint e) {
   return int(clamp(v, 0l, n - 1l));
 }
 
-// The 1-, 2- or 4-byte element at `e` of dst, combined with `v` by op().
+// old + v for 1-, 2- or 4-byte elements (bits, zero-extended), in the
+// dtype's arithmetic (bool: or; halves: in float, rounded once).
 uint add_bits(uint old, uint v) {
   if (DTYPE == DT_BOOL) {
     return (old | v) != 0u ? 1u : 0u;
@@ -156,6 +166,24 @@ void store_element(uint e, uint64_t bits) {
   }
 }
 
+// PUT of update i; `check_later`: skipped when a later update along the
+// indices' axis has the same index (it will write last).
+void put(uint i, bool check_later) {
+  ivec3 loc = locations(i);
+  int ie = int(p.idx_offset) + loc.y;
+  int pos = load_index(uint(ie));
+  if (check_later) {
+    for (uint k = i % p.put_count + 1u; k < p.put_count; ++k) {
+      ie += p.put_idx_stride;
+      if (load_index(uint(ie)) == pos) {
+        return;
+      }
+    }
+  }
+  uint64_t v = load_src(uint(int(p.src_offset) + loc.x));
+  store_element(uint(int(p.dst_offset) + loc.z + pos * p.axis_stride), v);
+}
+
 uint64_t gathered(uint i) {
   ivec3 loc = locations(i);
   int pos = load_index(uint(int(p.idx_offset) + loc.y));
@@ -188,7 +216,19 @@ void main() {
     dst[o + t] = word;
     return;
   }
+  if (OP == OP_PUT && p.serial == 1u) {
+    if (t == 0u) {
+      for (uint i = 0u; i < p.n; ++i) {
+        put(i, false);
+      }
+    }
+    return;
+  }
   if (t >= p.n) {
+    return;
+  }
+  if (OP == OP_PUT) {
+    put(t, true);
     return;
   }
   ivec3 loc = locations(t);

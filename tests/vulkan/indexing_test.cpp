@@ -227,6 +227,37 @@ TEST(VulkanIndexing, ScatterAddAccumulatesDuplicates) {
       mx::scatter_add_axis(zh, few, ones_h, 0, kCpu));
 }
 
+TEST(VulkanIndexing, PutAlongAxisLastDuplicateWins) {
+  REQUIRE_GPU();
+  for (auto dtype :
+       {mx::float32,
+        mx::int8,
+        mx::float16,
+        mx::int64,
+        mx::complex64,
+        mx::bool_}) {
+    SCOPED_TRACE(::testing::Message() << dtype);
+    mx::array a = values(dtype, {4, 5});
+    // Duplicates along the axis in every column (-4 is 0).
+    mx::array i = ints(
+        {0, 1, 1, -1, 3, 0, 0, 0, 2, -4, 1, 1, 1, 1, 1}, {3, 5}, mx::int32);
+    mx::array v = values(dtype, {3, 5}, 11);
+    expect_same(
+        mx::put_along_axis(a, i, v, 0, kGpu),
+        mx::put_along_axis(a, i, v, 0, kCpu));
+    mx::array j = ints({4, 4, 0, -1, 4, 2, 2, 2}, {2, 4}, mx::int16);
+    mx::array w = values(dtype, {2, 4}, 13);
+    expect_same(
+        mx::put_along_axis(a, j, w, 1, kGpu),
+        mx::put_along_axis(a, j, w, 1, kCpu));
+    // `a` broadcast off the axis: rows collide, applied in order.
+    mx::array a1 = values(dtype, {1, 5});
+    expect_same(
+        mx::put_along_axis(a1, j, w, 1, kGpu),
+        mx::put_along_axis(a1, j, w, 1, kCpu));
+  }
+}
+
 TEST(VulkanIndexing, ScatterAddOfEightByteDtypesIsAClearError) {
   REQUIRE_GPU();
   mx::array a = values(mx::int64, {3});

@@ -29,11 +29,13 @@ namespace {
 struct IndexingParams {
   uint32_t n, ndim, src_offset, idx_offset, dst_offset, axis_size;
   int32_t axis_stride;
-  uint32_t unused;
+  uint32_t put_count;
+  int32_t put_idx_stride;
+  uint32_t serial;
 };
 
 // indexing.comp's OP specialization constant.
-enum Op : uint32_t { kGather = 0, kScatterAdd = 1, kCopy = 2 };
+enum Op : uint32_t { kGather = 0, kScatterAdd = 1, kCopy = 2, kPut = 3 };
 
 constexpr size_t kGroupSize = 256;    // local_size_x of indexing.comp
 constexpr size_t kMaxGroupsX = 65535; // maxComputeWorkGroupCount minimum
@@ -53,12 +55,12 @@ struct Loop {
     return n;
   }
   // Appends a dim, dropping size 1 and merging it into the previous dim
-  // when every operand steps over both as over one.
-  void push(int64_t s, Triple st) {
+  // when every operand steps over both as over one (and `merge` allows).
+  void push(int64_t s, Triple st, bool merge_ok = true) {
     if (s == 1) {
       return;
     }
-    if (!shape.empty()) {
+    if (!shape.empty() && merge_ok) {
       bool merge = true;
       for (int k = 0; k < 3; ++k) {
         merge &= strides.back()[k] == st[k] * s;
@@ -157,7 +159,10 @@ void record(
     uint32_t dst_first,
     const Loop& loop,
     uint32_t axis_size,
-    int64_t axis_stride) {
+    int64_t axis_stride,
+    uint32_t put_count = 1,
+    int64_t put_idx_stride = 0,
+    bool serial = false) {
   std::vector<int32_t> meta;
   for (auto s : loop.shape) {
     meta.push_back(int32_t(s));
@@ -178,7 +183,10 @@ void record(
   p.dst_offset = dst_first;
   p.axis_size = axis_size;
   p.axis_stride = int32_t(axis_stride);
-  size_t threads = p.n;
+  p.put_count = put_count;
+  p.put_idx_stride = int32_t(put_idx_stride);
+  p.serial = serial ? 1 : 0;
+  size_t threads = serial ? 1 : p.n;
   if (op == kGather && dtype.size() < 4) {
     threads = (p.n + 4 / dtype.size() - 1) / (4 / dtype.size());
   }
@@ -383,6 +391,62 @@ void ScatterAddAxis::eval_gpu(const std::vector<array>& inputs, array& out) {
       loop,
       uint32_t(n),
       out.strides()[axis_]);
+}
+
+void PutAlongAxis::eval_gpu(const std::vector<array>& inputs, array& out) {
+  const array& a = inputs[0];
+  const array& indices = inputs[1];
+  const char* op = "put_along_axis";
+  int64_t n = a.shape(axis_);
+  vulkan::check_dtype(name(), out.dtype());
+  vulkan::check_indices(indices, n, axis_, op);
+  // The update shape with the axis last (never merged: the shader finds
+  // an update's later duplicates along it). Off the axis, dims where `a`
+  // has size 1 are broadcast: updates of different rows may then collide,
+  // and one invocation applies them all in order.
+  auto& enc = encoder_of(*this);
+  array values = vulkan::converted(enc, inputs[2], out.dtype(), name());
+  Strides out_strides = row_major_strides(a.shape());
+  vulkan::Loop loop;
+  bool serial = false;
+  for (int d = 0; d < int(indices.ndim()); ++d) {
+    if (d == axis_) {
+      continue;
+    }
+    bool broadcast = a.shape(d) == 1;
+    serial |= broadcast && indices.shape(d) > 1;
+    int64_t os = broadcast ? 0 : out_strides[d];
+    loop.push(
+        indices.shape(d), {values.strides()[d], indices.strides()[d], os});
+  }
+  int64_t count = indices.shape(axis_);
+  loop.push(
+      count, {values.strides()[axis_], indices.strides()[axis_], 0}, false);
+  vulkan::check_reach(name(), loop, std::abs(out_strides[axis_]) * n, 2);
+  vulkan::copy_or_donate(enc, a, out, name());
+  if (indices.size() == 0 || out.size() == 0) {
+    return;
+  }
+  vulkan::ArrayBinding src = vulkan::bind_input(enc, values);
+  vulkan::ArrayBinding idx = vulkan::bind_input(enc, indices);
+  vulkan::ArrayBinding dst = vulkan::bind_inout(out);
+  vulkan::record(
+      enc,
+      vulkan::kPut,
+      out.dtype(),
+      indices.dtype(),
+      src.binding,
+      src.first,
+      idx.binding,
+      idx.first,
+      dst.binding,
+      dst.first,
+      loop,
+      uint32_t(n),
+      out.strides()[axis_],
+      uint32_t(count),
+      indices.strides()[axis_],
+      serial);
 }
 
 void SliceUpdate::eval_gpu(const std::vector<array>& inputs, array& out) {
