@@ -38,11 +38,19 @@ layout(constant_id = 2) const uint OP = 0;
 
 const uint OP_GATHER = 0, OP_SCATTER_ADD = 1, OP_COPY = 2, OP_PUT = 3;
 
-layout(std430, set = 0, binding = 0) readonly buffer Src { uint src[]; };
-layout(std430, set = 0, binding = 1) readonly buffer Idx { uint idx[]; };
-layout(std430, set = 0, binding = 2) buffer Dst { uint dst[]; };
+layout(std430, set = 0, binding = 0) readonly buffer Src {
+  uint src[];
+};
+layout(std430, set = 0, binding = 1) readonly buffer Idx {
+  uint idx[];
+};
+layout(std430, set = 0, binding = 2) buffer Dst {
+  uint dst[];
+};
 // shape[ndim], then strides (int32) of src, of the indices, of dst.
-layout(std430, set = 0, binding = 3) readonly buffer Meta { int meta[]; };
+layout(std430, set = 0, binding = 3) readonly buffer Meta {
+  int meta[];
+};
 
 layout(push_constant) uniform Params {
   uint n; // elements of the loop shape
@@ -51,10 +59,10 @@ layout(push_constant) uniform Params {
   uint idx_offset;
   uint dst_offset;
   uint axis_size;
-  int axis_stride; // in the gathered / scattered array
-  uint put_count; // PUT: the indices' axis length (the loop's last dim)
+  int axis_stride;    // in the gathered / scattered array
+  uint put_count;     // PUT: the indices' axis length (the loop's last dim)
   int put_idx_stride; // PUT: its stride in the indices
-  uint serial; // PUT: 1 when invocation 0 does every update in order
+  uint serial;        // PUT: 1 when invocation 0 does every update in order
 }
 p;
 
@@ -65,8 +73,8 @@ ivec3 locations(uint i) {
     uint s = uint(meta[d]);
     int c = int(i % s);
     i /= s;
-    loc += c * ivec3(meta[p.ndim + d], meta[2 * p.ndim + d],
-                     meta[3 * p.ndim + d]);
+    loc +=
+        c * ivec3(meta[p.ndim + d], meta[2 * p.ndim + d], meta[3 * p.ndim + d]);
   }
   return loc;
 }
@@ -85,29 +93,40 @@ uint64_t load_src(uint e) {
   return (uint64_t(src[2 * e + 1]) << 32) | uint64_t(src[2 * e]);
 }
 
-// The index at element e of the indices, wrapped and clamped.
+// The index at element e of the indices, wrapped and clamped, in 32-bit
+// arithmetic (axis sizes are below 2^31; 8-byte indices outside the int32
+// range are out of range anyway).
 int load_index(uint e) {
+  int n = int(p.axis_size);
   uint size = dtype_size(IDX_DTYPE);
-  int64_t v;
+  int v;
   if (size == 1) {
     uint b = (idx[e >> 2] >> ((e & 3u) * 8u)) & 0xffu;
-    v = IDX_DTYPE == DT_INT8 ? int64_t(int(b << 24) >> 24) : int64_t(b);
+    v = IDX_DTYPE == DT_INT8 ? int(b << 24) >> 24 : int(b);
   } else if (size == 2) {
     uint b = (idx[e >> 1] >> ((e & 1u) * 16u)) & 0xffffu;
-    v = IDX_DTYPE == DT_INT16 ? int64_t(int(b << 16) >> 16) : int64_t(b);
+    v = IDX_DTYPE == DT_INT16 ? int(b << 16) >> 16 : int(b);
   } else if (size == 4) {
-    v = IDX_DTYPE == DT_INT32 ? int64_t(int(idx[e])) : int64_t(idx[e]);
+    uint w = idx[e];
+    if (IDX_DTYPE == DT_UINT32 && w >= 0x80000000u) {
+      return n - 1;
+    }
+    v = int(w);
   } else {
-    v = int64_t((uint64_t(idx[2 * e + 1]) << 32) | uint64_t(idx[2 * e]));
+    uint lo = idx[2 * e], hi = idx[2 * e + 1];
+    bool small = hi == 0u && lo < 0x80000000u;
+    bool small_negative =
+        IDX_DTYPE == DT_INT64 && hi == 0xffffffffu && lo >= 0x80000000u;
+    if (!small && !small_negative) {
+      bool negative = IDX_DTYPE == DT_INT64 && hi >= 0x80000000u;
+      return negative ? 0 : n - 1;
+    }
+    v = int(lo);
   }
-  int64_t n = int64_t(p.axis_size);
-  if (IDX_DTYPE == DT_UINT64 && v < 0l) {
-    v = n; // above 2^63: out of range
-  }
-  if (v < 0l) {
+  if (v < 0) {
     v += n;
   }
-  return int(clamp(v, 0l, n - 1l));
+  return v < 0 ? 0 : (v >= n ? n - 1 : v);
 }
 
 // old + v for 1-, 2- or 4-byte elements (bits, zero-extended), in the
