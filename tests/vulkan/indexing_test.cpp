@@ -131,8 +131,10 @@ TEST(VulkanIndexing, TakeEveryIndexDtypeAndLayout) {
   mx::array s = mx::slice(values(mx::uint8, {8, 9}), {1, 0}, {8, 9}, {2, 3});
   mx::array it = mx::transpose(ints({0, 1, 2, 2, 0, 1}, {2, 3}, mx::int32));
   mx::array ib = mx::broadcast_to(ints({1, 0}, {1, 2}, mx::int64), {3, 2});
-  for (auto& x : {t, s}) {
-    for (auto& i : {it, ib}) {
+  mx::array fi = mx::flip(ints({2, 0, 1}, {3}, mx::int32), 0);
+  mx::array f = mx::flip(values(mx::int8, {5, 3}), 0); // negative strides
+  for (auto& x : {t, s, f}) {
+    for (auto& i : {it, ib, fi}) {
       expect_same(mx::take(x, i, 1, kGpu), mx::take(x, i, 1, kCpu));
       expect_same(mx::take(x, i, 0, kGpu), mx::take(x, i, 0, kCpu));
     }

@@ -190,7 +190,8 @@ TEST(VulkanReduce, StridedBroadcastAndSlicedInputs) {
     mx::array p = mx::transpose(values(dtype, {4, 5, 6}, 3), {1, 2, 0});
     for (auto axes : std::vector<std::vector<int>>{
              {0}, {1}, {2}, {0, 2}, {1, 2}, {0, 1, 2}}) {
-      for (auto& x : {t, s, b}) {
+      mx::array f = mx::flip(a, std::vector<int>{0, 2}); // negative strides
+      for (auto& x : {t, s, b, f}) {
         check_all_reduces(x, axes);
       }
       expect_close(
