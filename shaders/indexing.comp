@@ -129,28 +129,89 @@ int load_index(uint e) {
   return v < 0 ? 0 : (v >= n ? n - 1 : v);
 }
 
-// old + v for 1-, 2- or 4-byte elements (bits, zero-extended), in the
-// dtype's arithmetic (bool: or; halves: in float, rounded once).
-uint add_bits(uint old, uint v) {
-  if (DTYPE == DT_BOOL) {
-    return (old | v) != 0u ? 1u : 0u;
-  }
+// SCATTER_ADD's combination (Scatter::ReduceType: 1 sum, 2 prod, 3 max,
+// 4 min): old (+ * max min) v for 1-, 2- or 4-byte elements (bits,
+// zero-extended), as the CPU's scatter.cpp combine(): halves in float,
+// rounded once; bool sums are or; max / min keep the target unless the
+// update compares greater / less (a NaN update is ignored).
+layout(constant_id = 3) const uint REDUCE = 1;
+const uint R_SUM = 1, R_PROD = 2, R_MAX = 3, R_MIN = 4;
+
+float as_float(uint bits) {
   if (DTYPE == DT_FLOAT16) {
-    return float_to_half_bits(half_bits_to_float(old) + half_bits_to_float(v));
+    return half_bits_to_float(bits);
   }
   if (DTYPE == DT_BFLOAT16) {
-    return float_to_bfloat_bits(
-        bfloat_bits_to_float(old) + bfloat_bits_to_float(v));
+    return bfloat_bits_to_float(bits);
   }
-  if (DTYPE == DT_FLOAT32) {
-    return floatBitsToUint(uintBitsToFloat(old) + uintBitsToFloat(v));
+  return uintBitsToFloat(bits);
+}
+
+uint float_bits(float f) {
+  if (DTYPE == DT_FLOAT16) {
+    return float_to_half_bits(f);
   }
-  return old + v; // integers: modulo 2^bits once masked
+  if (DTYPE == DT_BFLOAT16) {
+    return float_to_bfloat_bits(f);
+  }
+  return floatBitsToUint(f);
+}
+
+// Integers widened to int (signed types sign-extended): the order of max
+// and min (uint32 compares as uint).
+int as_int(uint bits) {
+  if (DTYPE == DT_INT8) {
+    return int(bits << 24) >> 24;
+  }
+  if (DTYPE == DT_INT16) {
+    return int(bits << 16) >> 16;
+  }
+  return int(bits);
+}
+
+bool int_greater(uint a, uint b) {
+  if (DTYPE == DT_UINT32) {
+    return a > b;
+  }
+  return as_int(a) > as_int(b);
+}
+
+uint add_bits(uint old, uint v) {
+  bool is_float = DTYPE == DT_FLOAT16 || DTYPE == DT_BFLOAT16 ||
+      DTYPE == DT_FLOAT32;
+  if (DTYPE == DT_BOOL) {
+    bool t = old != 0u, u = v != 0u;
+    bool r = (REDUCE == R_SUM || REDUCE == R_MAX) ? (t || u) : (t && u);
+    return r ? 1u : 0u;
+  }
+  if (is_float) {
+    float t = as_float(old), u = as_float(v);
+    if (REDUCE == R_SUM) {
+      return float_bits(t + u);
+    }
+    if (REDUCE == R_PROD) {
+      return float_bits(t * u);
+    }
+    if (REDUCE == R_MAX) {
+      return u > t ? v : old;
+    }
+    return u < t ? v : old;
+  }
+  if (REDUCE == R_SUM) {
+    return old + v; // modulo 2^bits once masked
+  }
+  if (REDUCE == R_PROD) {
+    return old * v;
+  }
+  if (REDUCE == R_MAX) {
+    return int_greater(v, old) ? v : old;
+  }
+  return int_greater(old, v) ? v : old;
 }
 
 void add_element(uint e, uint v) {
   uint size = dtype_size(DTYPE);
-  if (size == 4u && DTYPE != DT_FLOAT32) {
+  if (size == 4u && DTYPE != DT_FLOAT32 && REDUCE == R_SUM) {
     atomicAdd(dst[e], v);
     return;
   }

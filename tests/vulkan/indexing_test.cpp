@@ -13,6 +13,7 @@
 
 #include "mlx/backend/vulkan/allocator.h"
 #include "mlx/mlx.h"
+#include "mlx/primitives/scatter.h"
 
 namespace mx = mlx::core;
 
@@ -262,6 +263,42 @@ TEST(VulkanIndexing, PutAlongAxisLastDuplicateWins) {
         mx::put_along_axis(a1, j, w, 1, kGpu),
         mx::put_along_axis(a1, j, w, 1, kCpu));
   }
+}
+
+TEST(VulkanIndexing, FlatScatterEveryReduction) {
+  REQUIRE_GPU();
+  using R = mx::Scatter;
+  mx::array idx = ints({3, -1, 3, 0, 9, 3, 5, 5}, {8}, mx::int64);
+  for (auto dtype :
+       {mx::float32,
+        mx::float16,
+        mx::bfloat16,
+        mx::int32,
+        mx::uint32,
+        mx::int8,
+        mx::uint16,
+        mx::bool_}) {
+    SCOPED_TRACE(::testing::Message() << dtype);
+    mx::array a = values(dtype, {10}, 7);
+    mx::array u = values(dtype, {8}, 5);
+    for (auto r : {R::None, R::Sum, R::Prod, R::Max, R::Min}) {
+      SCOPED_TRACE(::testing::Message() << "reduce " << int(r));
+      expect_same(
+          mx::scatter_flat(a, idx, u, r, kGpu),
+          mx::scatter_flat(a, idx, u, r, kCpu));
+    }
+  }
+  // Plain scatter of 8-byte elements; many updates (applied in order).
+  mx::array a = values(mx::int64, {5});
+  std::vector<int32_t> many(3000);
+  for (size_t i = 0; i < many.size(); ++i) {
+    many[i] = int32_t((i * 3) % 5);
+  }
+  mx::array mi = ints(many, {3000}, mx::int64);
+  mx::array mu = values(mx::int64, {3000}, 1000);
+  expect_same(
+      mx::scatter_flat(a, mi, mu, R::None, kGpu),
+      mx::scatter_flat(a, mi, mu, R::None, kCpu));
 }
 
 TEST(VulkanIndexing, ScatterAddOfEightByteDtypesIsAClearError) {

@@ -162,7 +162,8 @@ void record(
     int64_t axis_stride,
     uint32_t put_count = 1,
     int64_t put_idx_stride = 0,
-    bool serial = false) {
+    bool serial = false,
+    uint32_t reduce = Scatter::Sum) {
   std::vector<int32_t> meta;
   for (auto s : loop.shape) {
     meta.push_back(int32_t(s));
@@ -195,7 +196,10 @@ void record(
   uint32_t gy = uint32_t((groups + gx - 1) / gx);
   auto pipe = pipeline(
       "indexing",
-      {uint32_t(Dtype::Val(dtype)), uint32_t(Dtype::Val(idx_dtype)), op});
+      {uint32_t(Dtype::Val(dtype)),
+       uint32_t(Dtype::Val(idx_dtype)),
+       op,
+       reduce});
   enc.dispatch(pipe, {src, idx, dst, m}, &p, sizeof(p), gx, gy);
 }
 
@@ -447,6 +451,57 @@ void PutAlongAxis::eval_gpu(const std::vector<array>& inputs, array& out) {
       uint32_t(count),
       indices.strides()[axis_],
       serial);
+}
+
+void Scatter::eval_gpu(const std::vector<array>& inputs, array& out) {
+  const array& a = inputs[0];
+  const array& indices = inputs[1];
+  const array& updates = inputs[2];
+  const char* op = op_name();
+  vulkan::check_dtype(name(), out.dtype());
+  if (reduce_ != None && out.dtype().size() == 8) {
+    std::ostringstream msg;
+    msg << "[" << op << "] " << out.dtype()
+        << " is not supported on the Vulkan backend (combining 8-byte "
+           "elements would need 64-bit atomics)";
+    throw std::runtime_error(msg.str());
+  }
+  int64_t n = int64_t(a.size());
+  vulkan::check_indices(indices, n, 0, op);
+  // All 1-D. None: the last of duplicates must win, as the CPU's serial
+  // loop: each update looks for a later one with its index (quadratic), or,
+  // for many updates, one invocation applies them in order.
+  constexpr int64_t kMaxQuadraticPut = 2048;
+  int64_t count = int64_t(indices.size());
+  vulkan::Loop loop;
+  loop.push(count, {updates.strides()[0], indices.strides()[0], 0}, false);
+  auto& enc = encoder_of(*this);
+  vulkan::copy_or_donate(enc, a, out, name());
+  if (count == 0 || out.size() == 0) {
+    return;
+  }
+  vulkan::check_reach(name(), loop, std::abs(out.strides()[0]) * n, 2);
+  vulkan::ArrayBinding src = vulkan::bind_input(enc, updates);
+  vulkan::ArrayBinding idx = vulkan::bind_input(enc, indices);
+  vulkan::ArrayBinding dst = vulkan::bind_inout(out);
+  vulkan::record(
+      enc,
+      reduce_ == None ? vulkan::kPut : vulkan::kScatterAdd,
+      out.dtype(),
+      indices.dtype(),
+      src.binding,
+      src.first,
+      idx.binding,
+      idx.first,
+      dst.binding,
+      dst.first,
+      loop,
+      uint32_t(n),
+      out.strides()[0],
+      uint32_t(count),
+      indices.strides()[0],
+      reduce_ == None && count > kMaxQuadraticPut,
+      reduce_ == None ? uint32_t(Sum) : uint32_t(reduce_));
 }
 
 void SliceUpdate::eval_gpu(const std::vector<array>& inputs, array& out) {
