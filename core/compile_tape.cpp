@@ -90,6 +90,14 @@ std::optional<std::string> scalar_key(const array& a) {
       !a.data_shared_ptr()) {
     return std::nullopt;
   }
+  // A GPU result is available once recorded: its bytes once the device
+  // has finished.
+  if (auto& e = a.event(); e && !e->is_signaled()) {
+    e->wait();
+  }
+  if (auto& e = a.event(); e && e->error()) {
+    return std::nullopt;
+  }
   std::string key(1, static_cast<char>(a.dtype().val()));
   key.append(a.data<char>(), a.itemsize());
   return key;

@@ -50,22 +50,23 @@ std::vector<array> build_tape(const std::vector<array>& outputs) {
   return tape;
 }
 
-// Marks the outputs of `arr` available, releases the graph above them and
-// this task's references, then wakes the waiters: the last step of every
-// primitive, on whichever thread saw it finish.
-void finish_primitive(array arr, bool keep_graph, std::exception_ptr error) {
+// Marks the outputs of `arr` available (their event says when the data is
+// ready) and releases the graph above them and this task's references.
+void release_primitive(array arr, bool keep_graph) {
   auto outputs = arr.outputs();
-  auto event = arr.event();
   if (!keep_graph) {
     arr.detach();
   }
   for (auto& o : outputs) {
     o.set_status(array::Status::available);
   }
+}
+
+void finish_primitive(array arr, bool keep_graph, std::exception_ptr error) {
+  auto event = arr.event();
   // Drop this task's references before waking waiters, so that memory
   // counters and donation checks they do next see only their own.
-  outputs.clear();
-  { array released = std::move(arr); }
+  release_primitive(std::move(arr), keep_graph);
   event->signal(error);
 }
 
@@ -104,11 +105,18 @@ void run_primitive(array arr, bool keep_graph, bool last_on_stream) {
   std::exception_ptr error = wait_for_inputs(arr, stream);
   if (!error && stream.device == Device::gpu) {
     try {
-      // The device reports completion later; the handler keeps the graph
-      // (inputs and outputs) alive until then.
-      gpu::eval(arr, [arr, keep_graph](std::exception_ptr e) mutable {
-        finish_primitive(std::move(arr), keep_graph, e);
-      });
+      // The device reports completion later: the handler signals the
+      // event. The backend keeps the input buffers alive until then; the
+      // arrays themselves are released now, so that the stream's next
+      // kernels may donate them (the device runs a stream in order).
+      auto event = arr.event();
+      if (keep_graph) {
+        gpu::eval(arr, [event, arr](std::exception_ptr e) {
+          event->signal(e);
+        });
+      } else {
+        gpu::eval(arr, [event](std::exception_ptr e) { event->signal(e); });
+      }
     } catch (...) {
       error = std::current_exception();
     }
@@ -116,6 +124,7 @@ void run_primitive(array arr, bool keep_graph, bool last_on_stream) {
       if (last_on_stream) {
         gpu::commit(stream);
       }
+      release_primitive(std::move(arr), keep_graph);
       return;
     }
   } else if (!error) {

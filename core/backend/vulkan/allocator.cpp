@@ -156,6 +156,13 @@ Block* VulkanAllocator::new_block(VkDeviceSize size) {
 
 void VulkanAllocator::free_block(Block* block) {
   auto& d = device();
+  {
+    // A buffer goes back to the cache as soon as no array holds it, which
+    // may be before the device has finished writing it (an output nobody
+    // reads): memory returns to the driver only once the queue is idle.
+    std::lock_guard lock(d.queue_mutex);
+    vkQueueWaitIdle(d.queue);
+  }
   vkDestroyBuffer(d.device, block->buffer, nullptr);
   vkFreeMemory(d.device, block->memory, nullptr); // also unmaps
   auto it = std::find_if(blocks_.begin(), blocks_.end(), [&](auto& b) {

@@ -3,6 +3,10 @@
 // completion thread.
 #include "mlx/backend/gpu/eval.h"
 
+#include <algorithm>
+#include <memory>
+#include <vector>
+
 #include "mlx/backend/vulkan/allocator.h"
 #include "mlx/backend/vulkan/device.h"
 #include "mlx/backend/vulkan/encoder.h"
@@ -36,8 +40,27 @@ void eval(array& arr, std::function<void(std::exception_ptr)> on_complete) {
   }
   // The encoder after the kernel: a primitive without a kernel reports
   // itself, not the missing device.
+  // The inputs' and siblings' buffers live until the device is done with
+  // them (not the arrays: later kernels of the stream may donate those).
+  // An input donated to an output is the output's now.
+  std::vector<std::shared_ptr<array::Data>> buffers;
+  auto keep = [&](const array& a) {
+    auto& data = a.data_shared_ptr();
+    if (data && std::find(buffers.begin(), buffers.end(), data) ==
+                    buffers.end()) {
+      buffers.push_back(data);
+    }
+  };
+  for (auto& in : arr.inputs()) {
+    keep(in);
+  }
+  for (auto& s : arr.siblings()) {
+    keep(s);
+  }
   auto& enc = vulkan::encoder(stream);
-  enc.add_completed_handler(std::move(on_complete));
+  enc.add_completed_handler(
+      [buffers = std::move(buffers),
+       done = std::move(on_complete)](std::exception_ptr e) { done(e); });
   if (enc.needs_commit()) {
     enc.commit();
   }
