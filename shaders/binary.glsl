@@ -79,7 +79,7 @@ float logaddexp_f(float x, float y) {
     return kNaN;
   }
   float m = max(x, y);
-  return m + log1p_f(exp(-abs(x - y)));
+  return m + log1p_f(fast_exp(-abs(x - y)));
 }
 
 float op_float(float x, float y) {

@@ -74,16 +74,10 @@ uint input_index(uint mode, uint k, uint i) {
 // Integers (and bool) as int64: sign-extended when signed, zero-extended
 // when unsigned (uint64 keeps its bits).
 int64_t bits_to_int(uint dt, uint64_t b) {
-  if (dt == DT_INT8) {
-    return int64_t(int(uint(b) << 24) >> 24);
-  }
-  if (dt == DT_INT16) {
-    return int64_t(int(uint(b) << 16) >> 16);
-  }
-  if (dt == DT_INT32) {
-    return int64_t(int(uint(b)));
-  }
-  return int64_t(b);
+  // 64-bit shifts only (a 32-bit sign extension then a widening
+  // conversion came out zero-extended on lavapipe).
+  uint shift = dtype_is_signed(dt) ? 64u - 8u * dtype_size(dt) : 0u;
+  return int64_t(b << shift) >> shift;
 }
 
 // float16, bfloat16 and float32 as float.

@@ -43,7 +43,7 @@ float expm1_f(float x) {
   if (abs(x) < 1e-5) {
     return x + 0.5 * x * x;
   }
-  float u = exp(x);
+  float u = fast_exp(x);
   if (u == 1.0) {
     return x;
   }
@@ -54,7 +54,7 @@ float expm1_f(float x) {
   if (is_inf(u)) {
     return u;
   }
-  return um1 * x / log(u);
+  return um1 * (x / log(u)); // x / log(u) ~ 1: no early overflow
 }
 
 float log1p_f(float x) {
@@ -94,7 +94,7 @@ float erf_f(float x) {
     y = y * t + 1.421413741;
     y = y * t - 0.284496736;
     y = y * t + 0.254829592;
-    r = 1.0 - y * t * exp(-a * a);
+    r = 1.0 - y * t * fast_exp(-a * a);
   }
   return x < 0.0 ? -r : r;
 }
@@ -138,6 +138,110 @@ float erfinv_f(float y) {
   float x = q * y;
   float err = erf_f(x) - y;
   return x - err / (1.12837917 * fast_exp(-x * x));
+}
+
+// Inverse and hyperbolic functions from exp, log1p and an accurate atan:
+// lavapipe's built-ins (and the precision Vulkan requires of them) are
+// off by tens of ulp in parts of their ranges.
+
+// Cephes' atanf: reduction to |x| <= tan(pi/8), a degree-9 odd polynomial.
+float atan_f(float x) {
+  if (is_nan(x)) {
+    return x;
+  }
+  float a = abs(x);
+  float base = 0.0;
+  if (a > 2.414213562373095) {
+    base = 1.5707963267948966;
+    a = -1.0 / a;
+  } else if (a > 0.4142135623730950) {
+    base = 0.7853981633974483;
+    a = (a - 1.0) / (a + 1.0);
+  }
+  float z = a * a;
+  float r = (((8.05374449538e-2 * z - 1.38776856032e-1) * z +
+              1.99777106478e-1) * z - 3.33329491539e-1) * z * a + a;
+  r += base;
+  return x < 0.0 ? -r : r;
+}
+
+float asin_f(float x) {
+  if (abs(x) > 1.0) {
+    return uintBitsToFloat(0x7fc00000u);
+  }
+  float c = sqrt((1.0 - x) * (1.0 + x));
+  if (c == 0.0) {
+    return x < 0.0 ? -1.5707963267948966 : 1.5707963267948966;
+  }
+  return atan_f(x / c);
+}
+
+float acos_f(float x) {
+  if (abs(x) > 1.0) {
+    return uintBitsToFloat(0x7fc00000u);
+  }
+  // acos(x) = 2 atan(sqrt((1 - x) / (1 + x))), exact at both ends.
+  if (x == -1.0) {
+    return 3.141592653589793;
+  }
+  return 2.0 * atan_f(sqrt((1.0 - x) / (1.0 + x)));
+}
+
+float sinh_f(float x) {
+  float a = abs(x);
+  float r;
+  if (a < 1.0) {
+    float e = expm1_f(a);
+    r = 0.5 * (e + e / (e + 1.0));
+  } else if (a < 88.0) {
+    float e = fast_exp(a);
+    r = 0.5 * (e - 1.0 / e);
+  } else {
+    float e = fast_exp(0.5 * a); // e^a / 2 without overflowing early
+    r = 0.5 * e * e;
+  }
+  return x < 0.0 ? -r : r;
+}
+
+float cosh_f(float x) {
+  float a = abs(x);
+  if (a < 88.0) {
+    float e = fast_exp(a);
+    return 0.5 * (e + 1.0 / e);
+  }
+  float e = fast_exp(0.5 * a);
+  return 0.5 * e * e;
+}
+
+float asinh_f(float x) {
+  float a = abs(x);
+  float r;
+  if (a > 1e9) {
+    r = log(a) + 0.6931471805599453;
+  } else {
+    r = log1p_f(a + a * a / (1.0 + sqrt(1.0 + a * a)));
+  }
+  return x < 0.0 ? -r : r; // NaN stays NaN through log1p
+}
+
+float acosh_f(float x) {
+  if (!(x >= 1.0)) {
+    return uintBitsToFloat(0x7fc00000u); // below the domain, or NaN
+  }
+  if (x > 1e9) {
+    return log(x) + 0.6931471805599453;
+  }
+  float t = x - 1.0;
+  return log1p_f(t + sqrt(t * (x + 1.0)));
+}
+
+float atanh_f(float x) {
+  float a = abs(x);
+  float r = 0.5 * log1p_f(2.0 * a / (1.0 - a));
+  if (a > 1.0) {
+    r = uintBitsToFloat(0x7fc00000u);
+  }
+  return x < 0.0 ? -r : r;
 }
 
 // C's fmodf, exactly (musl's integer long division of the significands).
@@ -241,7 +345,18 @@ float atan2_f(float y, float x) {
     float r = floatBitsToUint(x) >> 31 != 0u ? 3.14159265358979 : 0.0;
     return floatBitsToUint(y) >> 31 != 0u ? -r : r;
   }
-  return atan(y, x);
+  if (is_inf(x) || is_inf(y)) {
+    return atan(y, x); // C's quadrant values at infinities
+  }
+  if (x == 0.0) {
+    return y < 0.0 ? -1.5707963267948966 : 1.5707963267948966;
+  }
+  float r = atan_f(y / x);
+  if (x < 0.0) {
+    r += floatBitsToUint(y) >> 31 != 0u ? -3.141592653589793
+                                         : 3.141592653589793;
+  }
+  return r;
 }
 
 #endif

@@ -60,23 +60,23 @@ float op_float(float x) {
   case U_TAN:
     return tan(x);
   case U_ARCSIN:
-    return asin(x);
+    return asin_f(x);
   case U_ARCCOS:
-    return acos(x);
+    return acos_f(x);
   case U_ARCTAN:
-    return atan(x);
+    return atan_f(x);
   case U_SINH:
-    return sinh(x);
+    return sinh_f(x);
   case U_COSH:
-    return cosh(x);
+    return cosh_f(x);
   case U_TANH:
     return tanh(x);
   case U_ARCSINH:
-    return asinh(x);
+    return asinh_f(x);
   case U_ARCCOSH:
-    return acosh(x);
+    return acosh_f(x);
   case U_ARCTANH:
-    return atanh(x);
+    return atanh_f(x);
   case U_FLOOR:
     return floor(x);
   case U_CEIL:

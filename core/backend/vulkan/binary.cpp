@@ -68,7 +68,7 @@ void binary_kernel(
       {uint32_t(op),
        uint32_t(Dtype::Val(dt)),
        uint32_t(Dtype::Val(out.dtype()))},
-      {a, b},
+      {&a, &b},
       out,
       name,
       donors);

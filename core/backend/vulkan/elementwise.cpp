@@ -75,7 +75,7 @@ void record_elementwise(
     Encoder& enc,
     const char* shader,
     std::vector<uint32_t> constants,
-    const std::vector<array>& inputs,
+    const std::vector<const array*>& inputs,
     array& out,
     const char* name,
     const std::vector<int>& donors) {
@@ -93,8 +93,8 @@ void record_elementwise(
   }
   size_t ni = inputs.size();
   std::vector<Mode> modes;
-  for (auto& in : inputs) {
-    modes.push_back(mode_of(in, out));
+  for (auto* in : inputs) {
+    modes.push_back(mode_of(*in, out));
   }
 
   // The output shape with every strided input's strides (broadcast: right
@@ -109,7 +109,7 @@ void record_elementwise(
     }
     std::vector<int64_t> st(ni, 0);
     for (size_t k = 0; k < ni; ++k) {
-      auto& in = inputs[k];
+      auto& in = *inputs[k];
       int64_t lead = int64_t(out.ndim()) - int64_t(in.ndim());
       int64_t di = int64_t(d) - lead;
       if (modes[k] == kStrided && di >= 0 && in.shape(di) != 1) {
@@ -153,15 +153,15 @@ void record_elementwise(
   p.ndim = uint32_t(shape.size());
   std::vector<Binding> bindings;
   for (size_t k = 0; k < ni; ++k) {
-    ArrayBinding b = bind_input(enc, inputs[k]);
+    ArrayBinding b = bind_input(enc, *inputs[k]);
     bindings.push_back(b.binding);
     p.first[k] = b.first;
     constants.push_back(uint32_t(modes[k]));
   }
   bool donated = false;
   for (int k : donors) {
-    if (modes[k] == kContiguous && can_donate(inputs[k], out)) {
-      out.copy_shared_buffer(inputs[k]);
+    if (modes[k] == kContiguous && can_donate(*inputs[k], out)) {
+      out.copy_shared_buffer(*inputs[k]);
       size_t bytes = round_up(out.nbytes(), 4);
       bindings.push_back({out.buffer(), 0, bytes, Access::write});
       donated = true;

@@ -48,12 +48,13 @@ void select_kernel(
  * specialization constants `constants` followed by one read mode per
  * input; bindings: the inputs, the output, then the metadata. Inputs whose
  * index is in `donors` (in that order) may give out their buffer. Checks
- * sizes; an empty output gets an empty buffer and records nothing. */
+ * sizes; an empty output gets an empty buffer and records nothing.
+ * Inputs are pointers: a copied handle would make no input donatable. */
 void record_elementwise(
     Encoder& enc,
     const char* shader,
     std::vector<uint32_t> constants,
-    const std::vector<array>& inputs,
+    const std::vector<const array*>& inputs,
     array& out,
     const char* name,
     const std::vector<int>& donors);

@@ -43,7 +43,7 @@ void select_kernel(
       enc,
       "ternary",
       {uint32_t(Dtype::Val(out.dtype()))},
-      {cond, x, y},
+      {&cond, &x, &y},
       out,
       name,
       donors);

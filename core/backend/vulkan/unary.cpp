@@ -63,7 +63,7 @@ void unary_kernel(
       {uint32_t(op),
        uint32_t(Dtype::Val(dt)),
        uint32_t(Dtype::Val(out.dtype()))},
-      {in},
+      {&in},
       out,
       name,
       donate ? std::vector<int>{0} : std::vector<int>{});
