@@ -354,6 +354,32 @@ TEST(VulkanElementwise, BroadcastTransposedSlicedAndScalarOperands) {
   }
 }
 
+TEST(VulkanElementwise, ManyDimensionsAndGpuMadeInputs) {
+  REQUIRE_GPU();
+  // 10 axes of 2, reversed: nothing merges, the strides of both inputs go
+  // to the metadata buffer; the inputs are made by the GPU (one sliced at
+  // an odd element offset).
+  mx::array a = mx::astype(
+      mx::reshape(mx::arange(0, 1024, 1, mx::int32, kCpu), mx::Shape(10, 2)),
+      mx::int16,
+      kGpu);
+  mx::array b = mx::astype(
+      mx::reshape(mx::arange(3, 1027, 1, mx::int32, kCpu), mx::Shape(10, 2)),
+      mx::int16,
+      kGpu);
+  mx::eval(a, b);
+  std::vector<int> axes{9, 8, 7, 6, 5, 4, 3, 2, 1, 0};
+  mx::array t = mx::transpose(a, axes);
+  expect_match(mx::subtract(t, b, kGpu), mx::subtract(t, b, kCpu), 0.0);
+  mx::array s = mx::slice(mx::reshape(b, {1024}), {3}, {1003});
+  mx::array u = mx::slice(mx::reshape(a, {1024}), {1}, {1001});
+  expect_match(mx::multiply(s, u, kGpu), mx::multiply(s, u, kCpu), 0.0);
+  expect_match(
+      mx::where(mx::greater(s, u, kGpu), s, u, kGpu),
+      mx::where(mx::greater(s, u, kCpu), s, u, kCpu),
+      0.0);
+}
+
 TEST(VulkanElementwise, EmptyZeroDimAndLargeInputs) {
   REQUIRE_GPU();
   mx::array empty = mx::zeros({0, 3}, mx::float32, kCpu);
