@@ -229,14 +229,17 @@ TEST(VulkanCopy, PrimitiveWithoutKernelIsAClearError) {
 TEST(VulkanCopy, GpuMemoryIsCountedByTheGpuAllocator) {
   REQUIRE_GPU();
   auto& alloc = mx::gpu::allocator();
-  mx::synchronize();
+  // The GPU stream's work done, uploads included (freed when their batch
+  // completes, just after the results' events are signalled).
+  auto gpu_stream = mx::default_stream(kGpu);
+  mx::synchronize(gpu_stream);
   size_t before = alloc.get_active_memory();
   {
     mx::array y = mx::astype(values(mx::int32, {1024}), mx::float32, kGpu);
     mx::eval(y);
     EXPECT_GE(alloc.get_active_memory(), before + 4096);
   }
-  mx::synchronize();
+  mx::synchronize(gpu_stream);
   EXPECT_EQ(alloc.get_active_memory(), before);
 }
 
