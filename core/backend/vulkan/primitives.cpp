@@ -107,11 +107,6 @@ void StopGradient::eval_gpu(const std::vector<array>& inputs, array& out) {
     not_implemented(*this);                                                    \
   }
 
-NOT_IMPLEMENTED(Unary)
-NOT_IMPLEMENTED(Binary)
-NOT_IMPLEMENTED(Select)
-NOT_IMPLEMENTED(Compiled)
-NOT_IMPLEMENTED(Arange)
 NOT_IMPLEMENTED(Diagonal)
 NOT_IMPLEMENTED(Scan)
 NOT_IMPLEMENTED(Sort)

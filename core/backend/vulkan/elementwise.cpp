@@ -1,0 +1,202 @@
+#include "mlx/backend/vulkan/elementwise.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+
+#include "mlx/backend/vulkan/allocator.h"
+#include "mlx/backend/vulkan/device.h"
+#include "mlx/backend/vulkan/pipeline.h"
+#include "mlx/backend/vulkan/utils.h"
+
+namespace mlx::core::vulkan {
+
+namespace {
+
+// The push constants of shaders/elementwise.glsl.
+constexpr size_t kMaxInputs = 3;
+struct ElementwiseParams {
+  uint32_t n, ndim;
+  uint32_t first[kMaxInputs];
+};
+static_assert(sizeof(ElementwiseParams) <= kPushConstantBytes);
+
+// elementwise.glsl's read modes.
+enum Mode : uint32_t { kContiguous = 0, kScalar = 1, kStrided = 2 };
+
+// Invocations per workgroup (local_size_x of elementwise.glsl) and the most
+// workgroups in x every device allows (maxComputeWorkGroupCount minimum).
+constexpr uint32_t kGroupSize = 256;
+constexpr uint32_t kMaxGroupsX = 65535;
+
+size_t round_up(size_t v, size_t to) {
+  return (v + to - 1) / to * to;
+}
+
+Mode mode_of(const array& in, const array& out) {
+  if (in.data_size() == 1) {
+    return kScalar; // one stored element, maybe broadcast
+  }
+  if (in.flags().row_contiguous && in.size() == out.size() &&
+      in.data_size() == in.size()) {
+    return kContiguous;
+  }
+  return kStrided;
+}
+
+// Whether `in` may give its buffer to `out`: a whole row-contiguous Vulkan
+// buffer of the output's dtype that nothing else refers to (as the CPU
+// kernels donate; offset 0 so the two bindings coincide).
+bool can_donate(const array& in, const array& out) {
+  return in.dtype() == out.dtype() && in.size() == out.size() &&
+         in.is_donatable() && is_vulkan_buffer(in.buffer()) && in.offset() == 0;
+}
+
+} // namespace
+
+void complex_unsupported(const char* name) {
+  std::ostringstream msg;
+  msg << "[" << name << "] complex64 is not supported on the Vulkan backend";
+  throw std::invalid_argument(msg.str());
+}
+
+void check_float64(const char* name) {
+  if (!device().features.float64) {
+    std::ostringstream msg;
+    msg << "[" << name << "] float64 needs shaderFloat64, which the Vulkan "
+        << "device lacks";
+    throw std::runtime_error(msg.str());
+  }
+}
+
+void record_elementwise(
+    Encoder& enc,
+    const char* shader,
+    std::vector<uint32_t> constants,
+    const std::vector<const array*>& inputs,
+    array& out,
+    const char* name,
+    const std::vector<int>& donors) {
+  check_int64(name); // the shaders compute integers in 64 bits
+  size_t n = out.size();
+  if (n > std::numeric_limits<uint32_t>::max()) {
+    std::ostringstream msg;
+    msg << "[" << name << "] " << n << " elements: the Vulkan element-wise "
+        << "kernels handle at most 2^32 - 1";
+    throw std::invalid_argument(msg.str());
+  }
+  if (n == 0) {
+    out.set_data(allocator().malloc(0));
+    return;
+  }
+  size_t ni = inputs.size();
+  std::vector<Mode> modes;
+  for (auto* in : inputs) {
+    modes.push_back(mode_of(*in, out));
+  }
+
+  // The output shape with every strided input's strides (broadcast: right
+  // aligned, 0 on size-1 and new axes), size-1 dims dropped and dims merged
+  // where every strided input steps through them contiguously.
+  std::vector<int64_t> shape;
+  std::vector<std::vector<int64_t>> strides(ni);
+  for (size_t d = 0; d < out.ndim(); ++d) {
+    int64_t s = out.shape(d);
+    if (s == 1) {
+      continue;
+    }
+    std::vector<int64_t> st(ni, 0);
+    for (size_t k = 0; k < ni; ++k) {
+      auto& in = *inputs[k];
+      int64_t lead = int64_t(out.ndim()) - int64_t(in.ndim());
+      int64_t di = int64_t(d) - lead;
+      if (modes[k] == kStrided && di >= 0 && in.shape(di) != 1) {
+        st[k] = in.strides()[di];
+      }
+    }
+    bool merge = !shape.empty();
+    for (size_t k = 0; k < ni && merge; ++k) {
+      merge = strides[k].back() == st[k] * s;
+    }
+    if (merge) {
+      shape.back() *= s;
+      for (size_t k = 0; k < ni; ++k) {
+        strides[k].back() = st[k];
+      }
+    } else {
+      shape.push_back(s);
+      for (size_t k = 0; k < ni; ++k) {
+        strides[k].push_back(st[k]);
+      }
+    }
+  }
+  constexpr int64_t kMaxI32 = std::numeric_limits<int32_t>::max();
+  for (size_t k = 0; k < ni; ++k) {
+    for (size_t d = 0; d < shape.size(); ++d) {
+      if (std::abs(strides[k][d]) * (shape[d] - 1) > kMaxI32 ||
+          std::abs(strides[k][d]) > kMaxI32) {
+        std::ostringstream msg;
+        msg << "[" << name << "] a stride reach beyond 2^31 elements is not "
+            << "supported by the Vulkan element-wise kernels";
+        throw std::invalid_argument(msg.str());
+      }
+    }
+  }
+  bool any_strided =
+      std::find(modes.begin(), modes.end(), kStrided) != modes.end();
+
+  // Every check done: now bind (may upload) and record.
+  ElementwiseParams p{};
+  p.n = uint32_t(n);
+  p.ndim = uint32_t(shape.size());
+  std::vector<Binding> bindings;
+  for (size_t k = 0; k < ni; ++k) {
+    ArrayBinding b = bind_input(enc, *inputs[k]);
+    bindings.push_back(b.binding);
+    p.first[k] = b.first;
+    constants.push_back(uint32_t(modes[k]));
+  }
+  bool donated = false;
+  for (int k : donors) {
+    if (modes[k] == kContiguous && can_donate(*inputs[k], out)) {
+      out.copy_shared_buffer(*inputs[k]);
+      size_t bytes = round_up(out.nbytes(), 4);
+      bindings.push_back({out.buffer(), 0, bytes, Access::write});
+      donated = true;
+      break;
+    }
+  }
+  if (!donated) {
+    bindings.push_back(bind_output(out));
+  }
+  if (any_strided) {
+    std::vector<int32_t> meta;
+    for (auto s : shape) {
+      meta.push_back(int32_t(s));
+    }
+    for (auto& st : strides) {
+      for (auto s : st) {
+        meta.push_back(int32_t(s));
+      }
+    }
+    size_t bytes = meta.size() * sizeof(int32_t);
+    bindings.push_back(
+        {enc.upload(meta.data(), bytes), 0, bytes, Access::read});
+  } else {
+    // The metadata binding is declared whatever the modes: something valid
+    // (the first input again) is bound there when it is unused.
+    bindings.push_back(bindings[0]);
+  }
+
+  size_t out_size = out.itemsize();
+  size_t per_word = out_size < 4 ? 4 / out_size : 1;
+  size_t threads = (n + per_word - 1) / per_word;
+  size_t groups = (threads + kGroupSize - 1) / kGroupSize;
+  uint32_t gx = uint32_t(std::min<size_t>(groups, kMaxGroupsX));
+  uint32_t gy = uint32_t((groups + gx - 1) / gx);
+  enc.dispatch(pipeline(shader, constants), bindings, &p, sizeof(p), gx, gy);
+}
+
+} // namespace mlx::core::vulkan

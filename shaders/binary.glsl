@@ -1,0 +1,292 @@
+// The Binary primitive (core/backend/vulkan/binary.cpp): out[i] =
+// op(a[i], b[i]) with a and b broadcast to out's shape, the element math of
+// core/backend/cpu/binary_ops.h. Half types compute in float, float64 in
+// double (binary_f64.comp; pow, atan2, logaddexp are refused by the host),
+// integers in 64 bits (signed or unsigned as the dtype) stored modulo
+// 2^bits. Included by binary.comp and binary_f64.comp (MLX_FLOAT64).
+#define MLX_META_BINDING 3
+#include "elementwise.glsl"
+#include "math.glsl"
+
+layout(constant_id = 0) const uint OP = 0; // mlx::core::BinaryOp
+layout(constant_id = 1) const uint IN_DTYPE = DT_FLOAT32;
+layout(constant_id = 2) const uint OUT_DTYPE = DT_FLOAT32;
+layout(constant_id = 3) const uint MODE_0 = IN_CONTIGUOUS;
+layout(constant_id = 4) const uint MODE_1 = IN_CONTIGUOUS;
+
+layout(std430, set = 0, binding = 0) readonly buffer A { uint src_a[]; };
+layout(std430, set = 0, binding = 1) readonly buffer B { uint src_b[]; };
+layout(std430, set = 0, binding = 2) writeonly buffer Out { uint dst[]; };
+
+MLX_DEFINE_LOAD(load_a, src_a)
+MLX_DEFINE_LOAD(load_b, src_b)
+
+// BinaryOp codes (core/primitives/elementwise.h order).
+const uint B_ADD = 0, B_SUBTRACT = 1, B_MULTIPLY = 2, B_DIVIDE = 3,
+           B_REMAINDER = 4, B_FLOOR_DIVIDE = 5, B_MAXIMUM = 6, B_MINIMUM = 7,
+           B_POWER = 8, B_ARCTAN2 = 9, B_LOGADDEXP = 10, B_EQUAL = 11,
+           B_NAN_EQUAL = 12, B_NOT_EQUAL = 13, B_LESS = 14,
+           B_LESS_EQUAL = 15, B_GREATER = 16, B_GREATER_EQUAL = 17,
+           B_LOGICAL_AND = 18, B_LOGICAL_OR = 19, B_BITWISE_AND = 20,
+           B_BITWISE_OR = 21, B_BITWISE_XOR = 22, B_LEFT_SHIFT = 23,
+           B_RIGHT_SHIFT = 24;
+
+#define kNaN uintBitsToFloat(0x7fc00000u)
+
+// Comparisons (1 or 0) of any compute type; NaN compares false but in
+// NaNEqual and NotEqual, as IEEE and the CPU.
+#define MLX_COMPARE(X, Y, NAN_X, NAN_Y)                                        \
+  switch (OP) {                                                                \
+  case B_EQUAL:                                                                \
+    return int64_t(X == Y);                                                    \
+  case B_NAN_EQUAL:                                                            \
+    return int64_t(X == Y || (NAN_X && NAN_Y));                                \
+  case B_NOT_EQUAL:                                                            \
+    return int64_t(!(X == Y));                                                 \
+  case B_LESS:                                                                 \
+    return int64_t(X < Y);                                                     \
+  case B_LESS_EQUAL:                                                           \
+    return int64_t(X < Y || X == Y);                                           \
+  case B_GREATER:                                                              \
+    return int64_t(Y < X);                                                     \
+  case B_GREATER_EQUAL:                                                        \
+    return int64_t(Y < X || X == Y);                                           \
+  }
+
+int64_t compare_float(float x, float y) {
+  bool nx = is_nan(x), ny = is_nan(y);
+  // An explicit NaN guard: ordered comparisons are false with a NaN.
+  if ((nx || ny) && OP != B_NAN_EQUAL) {
+    return int64_t(OP == B_NOT_EQUAL);
+  }
+  MLX_COMPARE(x, y, nx, ny)
+  return 0l;
+}
+
+float remainder_float(float x, float y) {
+  float r = fmod_f(x, y);
+  if (r != 0.0 && ((r < 0.0) != (y < 0.0))) {
+    r += y;
+  }
+  return r;
+}
+
+float logaddexp_f(float x, float y) {
+  if (is_inf(x) && x == y) {
+    return x;
+  }
+  if (is_nan(x) || is_nan(y)) {
+    return kNaN;
+  }
+  float m = max(x, y);
+  return m + log1p_f(fast_exp(-abs(x - y)));
+}
+
+float op_float(float x, float y) {
+  switch (OP) {
+  case B_ADD:
+    return x + y;
+  case B_SUBTRACT:
+    return x - y;
+  case B_MULTIPLY:
+    return x * y;
+  case B_DIVIDE:
+    return x / y;
+  case B_REMAINDER:
+    return remainder_float(x, y);
+  case B_FLOOR_DIVIDE:
+    return floor(x / y);
+  case B_MAXIMUM:
+    return (is_nan(x) || is_nan(y)) ? kNaN : (x > y ? x : y);
+  case B_MINIMUM:
+    return (is_nan(x) || is_nan(y)) ? kNaN : (x < y ? x : y);
+  case B_POWER:
+    return pow_f(x, y);
+  case B_ARCTAN2:
+    return atan2_f(x, y);
+  case B_LOGADDEXP:
+    return logaddexp_f(x, y);
+  }
+  return x;
+}
+
+#ifdef MLX_FLOAT64
+int64_t compare_double(double x, double y) {
+  bool nx = is_nan(x), ny = is_nan(y);
+  if ((nx || ny) && OP != B_NAN_EQUAL) {
+    return int64_t(OP == B_NOT_EQUAL);
+  }
+  MLX_COMPARE(x, y, nx, ny)
+  return 0l;
+}
+
+double op_double(double x, double y) {
+  double nan = packDouble2x32(uvec2(0u, 0x7ff80000u));
+  switch (OP) {
+  case B_ADD:
+    return x + y;
+  case B_SUBTRACT:
+    return x - y;
+  case B_MULTIPLY:
+    return x * y;
+  case B_DIVIDE:
+    return x / y;
+  case B_FLOOR_DIVIDE:
+    return floor(x / y);
+  case B_MAXIMUM:
+    return (is_nan(x) || is_nan(y)) ? nan : (x > y ? x : y);
+  case B_MINIMUM:
+    return (is_nan(x) || is_nan(y)) ? nan : (x < y ? x : y);
+  }
+  return x;
+}
+#endif
+
+// Division of int64 magnitudes, so that no signed division's rounding
+// convention is relied on: truncated quotient and remainder.
+void div_signed(int64_t x, int64_t y, out int64_t q, out int64_t r) {
+  uint64_t ax = uint64_t(x < 0l ? -x : x);
+  uint64_t ay = uint64_t(y < 0l ? -y : y);
+  uint64_t aq = ax / ay;
+  uint64_t ar = ax - aq * ay;
+  q = ((x < 0l) != (y < 0l)) ? -int64_t(aq) : int64_t(aq);
+  r = x < 0l ? -int64_t(ar) : int64_t(ar);
+}
+
+// Bits of the integer dtype (shifts), 8 for bool.
+int64_t type_bits() {
+  return int64_t(dtype_size(IN_DTYPE) * 8u);
+}
+
+int64_t op_int(int64_t x, int64_t y) {
+  bool is_bool = IN_DTYPE == DT_BOOL;
+  bool uns = is_unsigned_kind(IN_DTYPE);
+  uint64_t ux = uint64_t(x), uy = uint64_t(y);
+  if (OP >= B_EQUAL && OP <= B_GREATER_EQUAL) {
+    if (uns) {
+      MLX_COMPARE(ux, uy, false, false)
+    }
+    MLX_COMPARE(x, y, false, false)
+  }
+  switch (OP) {
+  case B_ADD:
+    return x + y;
+  case B_SUBTRACT:
+    return x - y;
+  case B_MULTIPLY:
+    return x * y;
+  case B_DIVIDE:
+  case B_FLOOR_DIVIDE:
+    if (is_bool) {
+      return x;
+    }
+    if (y == 0l) {
+      return 0l;
+    }
+    if (uns) {
+      return int64_t(ux / uy);
+    }
+    if (y == -1l) {
+      return -x; // wraps for the minimum, as the CPU
+    } else {
+      int64_t q, r;
+      div_signed(x, y, q, r);
+      return (r != 0l && ((x < 0l) != (y < 0l))) ? q - 1l : q;
+    }
+  case B_REMAINDER:
+    if (y == 0l) {
+      return 0l;
+    }
+    if (uns) {
+      return int64_t(ux % uy);
+    }
+    if (y == -1l) {
+      return 0l;
+    } else {
+      int64_t q, r;
+      div_signed(x, y, q, r);
+      return (r != 0l && ((r < 0l) != (y < 0l))) ? r + y : r;
+    }
+  case B_MAXIMUM:
+    return (uns ? ux < uy : x < y) ? y : x;
+  case B_MINIMUM:
+    return (uns ? uy < ux : y < x) ? y : x;
+  case B_POWER:
+    if (is_bool) {
+      return int64_t(x != 0l || y == 0l);
+    }
+    if (!uns && y < 0l) {
+      // Only 1 and -1 have integer reciprocals.
+      if (x == 1l) {
+        return 1l;
+      }
+      if (x == -1l) {
+        return (y & 1l) == 0l ? 1l : -1l;
+      }
+      return 0l;
+    } else {
+      uint64_t result = 1ul, b = ux, e = uy;
+      while (e > 0ul) {
+        if ((e & 1ul) != 0ul) {
+          result *= b;
+        }
+        b *= b;
+        e >>= 1;
+      }
+      return int64_t(result);
+    }
+  case B_LOGICAL_AND:
+    return int64_t(x != 0l && y != 0l);
+  case B_LOGICAL_OR:
+    return int64_t(x != 0l || y != 0l);
+  case B_BITWISE_AND:
+    return x & y;
+  case B_BITWISE_OR:
+    return x | y;
+  case B_BITWISE_XOR:
+    return x ^ y;
+  case B_LEFT_SHIFT:
+    if (is_bool) {
+      return int64_t(x != 0l && y == 0l);
+    }
+    if (y < 0l || y >= type_bits()) {
+      return 0l;
+    }
+    return int64_t(ux << uint(y));
+  case B_RIGHT_SHIFT:
+    if (is_bool) {
+      return int64_t(x != 0l && y == 0l);
+    }
+    if (y < 0l || y >= type_bits()) {
+      return (!uns && x < 0l) ? -1l : 0l;
+    }
+    return uns ? int64_t(ux >> uint(y)) : x >> uint(y);
+  }
+  return x;
+}
+
+uint64_t compute(uint i) {
+  uint64_t ba = load_a(IN_DTYPE, input_index(MODE_0, 0u, i));
+  uint64_t bb = load_b(IN_DTYPE, input_index(MODE_1, 1u, i));
+  bool cmp = OP >= B_EQUAL && OP <= B_GREATER_EQUAL;
+  if (is_float_kind(IN_DTYPE)) {
+    float x = bits_to_float(IN_DTYPE, ba), y = bits_to_float(IN_DTYPE, bb);
+    if (cmp) {
+      return uint64_t(compare_float(x, y));
+    }
+    return float_to_bits(OUT_DTYPE, op_float(x, y));
+  }
+#ifdef MLX_FLOAT64
+  if (IN_DTYPE == DT_FLOAT64) {
+    double x = bits_to_double(ba), y = bits_to_double(bb);
+    if (cmp) {
+      return uint64_t(compare_double(x, y));
+    }
+    return double_to_bits(op_double(x, y));
+  }
+#endif
+  int64_t x = bits_to_int(IN_DTYPE, ba), y = bits_to_int(IN_DTYPE, bb);
+  return int_to_bits(OUT_DTYPE, op_int(x, y));
+}
+
+MLX_ELEMENTWISE_MAIN(OUT_DTYPE, compute)
