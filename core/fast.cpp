@@ -53,6 +53,19 @@ Dtype checked_float_type(const char* op, Dtype t) {
   return t;
 }
 
+// The fused primitive, or on the GPU (which has no fused kernels yet) its
+// composed form: the same computation through the GPU's kernels.
+array fused(
+    Shape shape,
+    Dtype dtype,
+    std::shared_ptr<Primitive> p,
+    const std::vector<array>& inputs) {
+  if (p->device() == Device::gpu) {
+    return composed(*p, inputs);
+  }
+  return array(std::move(shape), dtype, std::move(p), inputs);
+}
+
 } // namespace
 
 array rms_norm(
@@ -72,8 +85,7 @@ array rms_norm(
   if (weight) {
     inputs.push_back(astype(*weight, t, s));
   }
-  return array(
-      x.shape(), t, std::make_shared<RMSNorm>(s, eps), std::move(inputs));
+  return fused(x.shape(), t, std::make_shared<RMSNorm>(s, eps), inputs);
 }
 
 array layer_norm(
@@ -101,11 +113,11 @@ array layer_norm(
   if (bias) {
     inputs.push_back(astype(*bias, t, s));
   }
-  return array(
+  return fused(
       x.shape(),
       t,
       std::make_shared<LayerNorm>(s, eps, weight.has_value(), bias.has_value()),
-      std::move(inputs));
+      inputs);
 }
 
 array rope(
@@ -169,12 +181,12 @@ array rope(
     }
     inputs.push_back(astype(*freqs, angle_type, s));
   }
-  return array(
+  return fused(
       x.shape(),
       x.dtype(),
       std::make_shared<RoPE>(
           s, dims, traditional, base.value_or(1.0f), scale, true),
-      std::move(inputs));
+      inputs);
 }
 
 array rope(
@@ -318,12 +330,12 @@ array scaled_dot_product_attention(
     inputs.push_back(astype(*sinks, t, s));
   }
   Shape out_shape = {batch, n_q_heads, queries.shape(2), values.shape(3)};
-  return array(
+  return fused(
       std::move(out_shape),
       t,
       std::make_shared<ScaledDotProductAttention>(
           s, scale, causal, mask_arr.has_value(), sinks.has_value()),
-      std::move(inputs));
+      inputs);
 }
 
 } // namespace mlx::core::fast

@@ -110,4 +110,8 @@ private:
   bool has_sinks_;
 };
 
+/** The fused primitive's computation written with ops (what its gradients
+ * go through, and what runs on a device without its fused kernel). */
+array composed(const Primitive& p, const std::vector<array>& inputs);
+
 } // namespace mlx::core::fast

@@ -420,4 +420,22 @@ VmapResult ScaledDotProductAttention::vmap(
   return {{unflatten(out, 0, {vmapped, -1}, s)}, {0}};
 }
 
+array composed(const Primitive& p, const std::vector<array>& in) {
+  Stream s = p.stream();
+  if (auto* n = dynamic_cast<const RMSNorm*>(&p)) {
+    return rms_norm_composed(in, n->eps(), s);
+  }
+  if (auto* n = dynamic_cast<const LayerNorm*>(&p)) {
+    return layer_norm_composed(in, *n, s);
+  }
+  if (auto* r = dynamic_cast<const RoPE*>(&p)) {
+    return rope_composed(in, *r, s);
+  }
+  if (auto* a = dynamic_cast<const ScaledDotProductAttention*>(&p)) {
+    return sdpa_composed(in, *a, s);
+  }
+  throw std::invalid_argument(
+      std::string("[fast::composed] No composed form for ") + p.name() + ".");
+}
+
 } // namespace mlx::core::fast
