@@ -143,11 +143,16 @@ TEST(VulkanRandom, UniformAndNormalMatchTheCpu) {
   if (!gpu_runs([&] { return normal(kGpu); })) {
     GTEST_SKIP() << "the normal sampler's kernels are not on the GPU";
   }
-  // erfinv on each device: equal to a few ulps.
+  // erfinv on each device: equal to a few ulps of its argument, which the
+  // steep tails (|x| ~ 3) magnify to ~1e-5 relative.
   mx::array g = normal(kGpu), c = normal(kCpu);
   mx::eval(g);
   mx::eval(c);
-  EXPECT_TRUE(mx::allclose(g, c, 1e-5, 1e-6, false, kCpu).item<bool>());
+  EXPECT_TRUE(mx::allclose(g, c, 1e-4, 1e-6, false, kCpu).item<bool>())
+      << "max |gpu - cpu| "
+      << mx::max(mx::abs(mx::subtract(g, c, kCpu), kCpu), kCpu)
+      << " at " << mx::argmax(mx::abs(mx::subtract(g, c, kCpu), kCpu), kCpu)
+      << "\ngpu " << g << "\ncpu " << c;
 }
 
 TEST(VulkanRandom, SamplersFromGpuBitsEqualTheCpu) {

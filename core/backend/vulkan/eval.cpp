@@ -46,8 +46,11 @@ void eval(array& arr, std::function<void(std::exception_ptr)> on_complete) {
   std::vector<std::shared_ptr<array::Data>> buffers;
   auto keep = [&](const array& a) {
     auto& data = a.data_shared_ptr();
-    if (data && std::find(buffers.begin(), buffers.end(), data) ==
-                    buffers.end()) {
+    bool donated = std::any_of(outputs.begin(), outputs.end(), [&](auto& o) {
+      return o.data_shared_ptr() == data;
+    });
+    if (data && !donated &&
+        std::find(buffers.begin(), buffers.end(), data) == buffers.end()) {
       buffers.push_back(data);
     }
   };
