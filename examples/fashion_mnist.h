@@ -88,11 +88,16 @@ load(const std::string& prefix, const std::string& dir = kDefaultDir) {
   int n = int(image_dims[0]);
   int h = int(image_dims[1]);
   int w = int(image_dims[2]);
+  // Prepared in host memory whatever the default device: the training
+  // loop gathers each batch there.
+  const mx::Device host = mx::Device::cpu;
   auto images = mx::divide(
       mx::astype(
-          mx::array(pixels.data(), {n, h, w, 1}, mx::uint8), mx::float32),
-      mx::array(255.0f));
-  auto y = mx::astype(mx::array(labels.data(), {n}, mx::uint8), mx::uint32);
+          mx::array(pixels.data(), {n, h, w, 1}, mx::uint8), mx::float32, host),
+      mx::array(255.0f),
+      host);
+  auto y = mx::astype(
+      mx::array(labels.data(), {n}, mx::uint8), mx::uint32, host);
   mx::eval(images, y);
   return {images, y};
 }

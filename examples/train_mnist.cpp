@@ -224,7 +224,9 @@ int main(int argc, char** argv) {
     auto start = std::chrono::steady_clock::now();
     // The same shuffle on every rank; each takes a slice of every batch.
     auto order = mx::random::permutation(
-        num_train, mx::random::key(uint64_t(opt.seed) * 1000 + epoch));
+        num_train,
+        mx::random::key(uint64_t(opt.seed) * 1000 + epoch),
+        mx::Device::cpu);
     mx::eval(order);
     mx::array loss_sum(0.0f);
     int batches = 0;
@@ -234,8 +236,10 @@ int main(int argc, char** argv) {
       }
       int begin = b * opt.batch_size + rank * local_batch;
       auto idx = mx::slice(order, {begin}, {begin + local_batch});
-      auto x = mx::take(train.images, idx, 0);
-      auto y = mx::take(train.labels, idx, 0);
+      // The dataset lives in host memory: the batch is gathered there (a
+      // host data pipeline) and only the batch reaches a GPU.
+      auto x = mx::take(train.images, idx, 0, mx::Device::cpu);
+      auto y = mx::take(train.labels, idx, 0, mx::Device::cpu);
       auto [loss, grads] = step_fn(x, y);
       grads = nn::average_gradients(grads, world);
       optimizer.update(*model, grads);
