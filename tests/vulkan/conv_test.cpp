@@ -9,62 +9,14 @@
 #include <cmath>
 #include <vector>
 
+#include "gpu_test_utils.h"
 #include "mlx/backend/vulkan/allocator.h"
 #include "mlx/mlx.h"
 
 namespace mx = mlx::core;
+using namespace gpu_test;
 
 namespace {
-
-const mx::Device kGpu = mx::Device::gpu;
-const mx::Device kCpu = mx::Device::cpu;
-
-#define REQUIRE_GPU()                                                          \
-  if (!mx::is_available(kGpu)) {                                               \
-    GTEST_SKIP() << "no Vulkan device";                                        \
-  }
-
-// Deterministic values in [-1, 1) (a linear congruential sequence).
-mx::array
-values(mx::Shape shape, uint32_t seed, mx::Dtype dtype = mx::float32) {
-  size_t n = 1;
-  for (auto s : shape) {
-    n *= s;
-  }
-  std::vector<float> v(n);
-  uint32_t x = seed * 2654435761u + 1;
-  for (auto& f : v) {
-    x = x * 1664525u + 1013904223u;
-    f = float(x >> 8) / float(1 << 23) - 1.0f;
-  }
-  return mx::astype(mx::array(v.data(), shape, mx::float32), dtype, kCpu);
-}
-
-std::vector<float> floats_of(const mx::array& a) {
-  mx::array c = mx::contiguous(mx::astype(a, mx::float32, kCpu), false, kCpu);
-  mx::eval(c);
-  const float* p = c.data<float>();
-  return std::vector<float>(p, p + c.size());
-}
-
-// Within tol * (1 + |expected|) element-wise.
-void expect_close(const mx::array& gpu, const mx::array& cpu, double tol) {
-  mx::eval(gpu);
-  mx::eval(cpu);
-  ASSERT_EQ(gpu.shape(), cpu.shape());
-  ASSERT_EQ(gpu.dtype(), cpu.dtype());
-  if (gpu.size() > 0) {
-    EXPECT_TRUE(mx::vulkan::is_vulkan_buffer(gpu.buffer())); // made on the GPU
-  }
-  auto g = floats_of(gpu), c = floats_of(cpu);
-  int bad = 0;
-  for (size_t i = 0; i < g.size() && bad < 5; ++i) {
-    if (!(std::abs(g[i] - c[i]) <= tol * (1.0 + std::abs(c[i])))) {
-      ADD_FAILURE() << "element " << i << ": gpu " << g[i] << " cpu " << c[i];
-      ++bad;
-    }
-  }
-}
 
 // float32 sums of up to a few hundred products.
 constexpr double kTol = 2e-5;
@@ -84,10 +36,10 @@ conv(const mx::array& x, const mx::array& w, const Case& c, mx::Device d) {
 // The forward pass and both cotangents (through mx::vjp with a fixed
 // cotangent: only convolutions and views run) on each device.
 void check_case(const mx::Shape& xs, const mx::Shape& ws, const Case& c) {
-  mx::array x = values(xs, 1), w = values(ws, 2);
+  mx::array x = lcg_values(xs, 1), w = lcg_values(ws, 2);
   mx::array y = conv(x, w, c, kCpu);
   expect_close(conv(x, w, c, kGpu), y, kTol);
-  mx::array g = values(y.shape(), 3);
+  mx::array g = lcg_values(y.shape(), 3);
   auto grads = [&](mx::Device d) {
     auto f = [&, d](const std::vector<mx::array>& in) {
       return std::vector<mx::array>{conv(in[0], in[1], c, d)};
@@ -155,7 +107,7 @@ TEST(VulkanConv, GeneralFormInputDilationFlipAndCrop) {
   for (size_t i = 0; i < cases.size(); ++i) {
     SCOPED_TRACE(::testing::Message() << "case " << i);
     auto& [xs, ws, c] = cases[i];
-    mx::array x = values(xs, 4), w = values(ws, 5);
+    mx::array x = lcg_values(xs, 4), w = lcg_values(ws, 5);
     expect_close(conv(x, w, c, kGpu), conv(x, w, c, kCpu), kTol);
   }
   // Negative padding is internal (the vjp's crop): through the gradients.
@@ -171,7 +123,7 @@ TEST(VulkanConv, GeneralFormInputDilationFlipAndCrop) {
 
 TEST(VulkanConv, TransposedConvolution) {
   REQUIRE_GPU();
-  mx::array x = values({2, 4, 5, 3}, 6), w = values({4, 3, 3, 3}, 7);
+  mx::array x = lcg_values({2, 4, 5, 3}, 6), w = lcg_values({4, 3, 3, 3}, 7);
   expect_close(
       mx::conv_transpose2d(x, w, {2, 2}, {1, 1}, {1, 1}, {1, 0}, 1, kGpu),
       mx::conv_transpose2d(x, w, {2, 2}, {1, 1}, {1, 1}, {1, 0}, 1, kCpu),
@@ -180,19 +132,20 @@ TEST(VulkanConv, TransposedConvolution) {
 
 TEST(VulkanConv, OtherSpatialRanksAndTransposedInputs) {
   REQUIRE_GPU();
-  mx::array x1 = values({2, 11, 3}, 8), w1 = values({4, 3, 3}, 9);
+  mx::array x1 = lcg_values({2, 11, 3}, 8), w1 = lcg_values({4, 3, 3}, 9);
   expect_close(
       mx::conv1d(x1, w1, 2, 1, 1, 1, kGpu),
       mx::conv1d(x1, w1, 2, 1, 1, 1, kCpu),
       kTol);
-  mx::array x3 = values({1, 4, 5, 3, 2}, 10), w3 = values({3, 2, 3, 2, 2}, 11);
+  mx::array x3 = lcg_values({1, 4, 5, 3, 2}, 10),
+            w3 = lcg_values({3, 2, 3, 2, 2}, 11);
   expect_close(
       mx::conv3d(x3, w3, {1, 2, 1}, {1, 0, 1}, {1, 1, 1}, 1, kGpu),
       mx::conv3d(x3, w3, {1, 2, 1}, {1, 0, 1}, {1, 1, 1}, 1, kCpu),
       kTol);
   // An input whose channels are strided (a transposed view).
-  mx::array xt = mx::transpose(values({3, 6, 5, 2}, 12), {3, 1, 2, 0});
-  mx::array w = values({2, 2, 2, 3}, 13);
+  mx::array xt = mx::transpose(lcg_values({3, 6, 5, 2}, 12), {3, 1, 2, 0});
+  mx::array w = lcg_values({2, 2, 2, 3}, 13);
   expect_close(
       mx::conv2d(xt, w, {1, 1}, {0, 0}, {1, 1}, 1, kGpu),
       mx::conv2d(xt, w, {1, 1}, {0, 0}, {1, 1}, 1, kCpu),
@@ -203,8 +156,8 @@ TEST(VulkanConv, HalfTypes) {
   REQUIRE_GPU();
   for (auto dtype : {mx::float16, mx::bfloat16}) {
     SCOPED_TRACE(::testing::Message() << dtype);
-    mx::array x = values({1, 5, 6, 4}, 14, dtype);
-    mx::array w = values({3, 3, 3, 4}, 15, dtype);
+    mx::array x = lcg_values({1, 5, 6, 4}, 14, dtype);
+    mx::array w = lcg_values({3, 3, 3, 4}, 15, dtype);
     double tol = dtype == mx::float16 ? 2e-3 : 1.6e-2;
     expect_close(
         mx::conv2d(x, w, {1, 1}, {1, 1}, {1, 1}, 1, kGpu),
@@ -215,7 +168,7 @@ TEST(VulkanConv, HalfTypes) {
 
 TEST(VulkanConv, EmptyBatch) {
   REQUIRE_GPU();
-  mx::array x = values({0, 5, 5, 2}, 16), w = values({3, 3, 3, 2}, 17);
+  mx::array x = lcg_values({0, 5, 5, 2}, 16), w = lcg_values({3, 3, 3, 2}, 17);
   expect_close(
       mx::conv2d(x, w, {1, 1}, {0, 0}, {1, 1}, 1, kGpu),
       mx::conv2d(x, w, {1, 1}, {0, 0}, {1, 1}, 1, kCpu),

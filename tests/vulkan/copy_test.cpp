@@ -12,72 +12,13 @@
 #include <thread>
 #include <vector>
 
+#include "gpu_test_utils.h"
 #include "mlx/backend/gpu/eval.h"
 #include "mlx/backend/vulkan/allocator.h"
 #include "mlx/mlx.h"
 
 namespace mx = mlx::core;
-
-namespace {
-
-const std::vector<mx::Dtype> kAllDtypes = {
-    mx::bool_,
-    mx::uint8,
-    mx::uint16,
-    mx::uint32,
-    mx::uint64,
-    mx::int8,
-    mx::int16,
-    mx::int32,
-    mx::int64,
-    mx::float16,
-    mx::float32,
-    mx::float64,
-    mx::bfloat16,
-    mx::complex64};
-
-const mx::Device kGpu = mx::Device::gpu;
-const mx::Device kCpu = mx::Device::cpu;
-
-#define REQUIRE_GPU()                                                          \
-  if (!mx::is_available(kGpu)) {                                               \
-    GTEST_SKIP() << "no Vulkan device";                                        \
-  }
-
-// The bytes of a in row-major order, whatever its layout (a copy on the CPU
-// of a row-contiguous array is the array itself).
-std::vector<char> bytes_of(const mx::array& a) {
-  mx::array c = mx::contiguous(a, false, kCpu);
-  mx::eval(c);
-  std::vector<char> out(c.nbytes());
-  if (!out.empty()) {
-    std::memcpy(out.data(), c.data<char>(), out.size());
-  }
-  return out;
-}
-
-void expect_same(const mx::array& gpu, const mx::array& cpu) {
-  mx::eval(gpu);
-  mx::eval(cpu);
-  ASSERT_EQ(gpu.shape(), cpu.shape());
-  ASSERT_EQ(gpu.dtype(), cpu.dtype());
-  EXPECT_EQ(bytes_of(gpu), bytes_of(cpu));
-}
-
-// Values 0..n-1 (mod 100, so every dtype holds them) as `dtype`, shaped.
-mx::array values(mx::Dtype dtype, mx::Shape shape) {
-  size_t n = 1;
-  for (auto s : shape) {
-    n *= s;
-  }
-  std::vector<int32_t> v(n);
-  for (size_t i = 0; i < n; ++i) {
-    v[i] = dtype == mx::bool_ ? int32_t(i % 3 == 0) : int32_t((i * 7) % 100);
-  }
-  return mx::astype(mx::array(v.data(), shape, mx::int32), dtype, kCpu);
-}
-
-} // namespace
+using namespace gpu_test;
 
 TEST(VulkanCopy, GpuIsAvailableButNotTheDefaultOnLavapipe) {
   REQUIRE_GPU();
@@ -88,7 +29,7 @@ TEST(VulkanCopy, GpuIsAvailableButNotTheDefaultOnLavapipe) {
 TEST(VulkanCopy, AsTypeEveryDtypePairMatchesTheCpu) {
   REQUIRE_GPU();
   for (auto from : kAllDtypes) {
-    mx::array a = values(from, {3, 37}); // odd sizes: partial output words
+    mx::array a = mod_values(from, {3, 37}); // odd sizes: partial output words
     mx::eval(a);
     for (auto to : kAllDtypes) {
       SCOPED_TRACE(::testing::Message() << "from " << from << " to " << to);
@@ -124,7 +65,7 @@ TEST(VulkanCopy, ContiguousOfStridedViews) {
   REQUIRE_GPU();
   for (auto dtype : kAllDtypes) {
     SCOPED_TRACE(::testing::Message() << dtype);
-    mx::array a = values(dtype, {4, 5, 6});
+    mx::array a = mod_values(dtype, {4, 5, 6});
     // Transposed (strided), sliced with steps, broadcast (stride 0).
     mx::array t = mx::transpose(a, {2, 0, 1});
     expect_same(mx::contiguous(t, false, kGpu), mx::contiguous(t, false, kCpu));
@@ -140,7 +81,7 @@ TEST(VulkanCopy, ManyDimensionsUseTheMetadataBuffer) {
   REQUIRE_GPU();
   // 10 axes of 2, reversed: no two are mergeable, more than the 8 the push
   // constants hold.
-  mx::array a = values(mx::int16, mx::Shape(10, 2));
+  mx::array a = mod_values(mx::int16, mx::Shape(10, 2));
   std::vector<int> axes{9, 8, 7, 6, 5, 4, 3, 2, 1, 0};
   mx::array t = mx::transpose(a, axes);
   expect_same(mx::contiguous(t, false, kGpu), mx::contiguous(t, false, kCpu));
@@ -154,7 +95,7 @@ TEST(VulkanCopy, EmptyAndScalarInputs) {
   empty = mx::slice(empty, {0}, {0});
   expect_same(
       mx::astype(empty, mx::int8, kGpu), mx::astype(empty, mx::int8, kCpu));
-  mx::array zero_size = mx::reshape(values(mx::float32, {0, 3}), {3, 0});
+  mx::array zero_size = mx::reshape(mod_values(mx::float32, {0, 3}), {3, 0});
   expect_same(
       mx::astype(zero_size, mx::float16, kGpu),
       mx::astype(zero_size, mx::float16, kCpu));
@@ -172,7 +113,7 @@ TEST(VulkanCopy, GpuInputsAtUnalignedOffsetsStayOnTheGpu) {
   REQUIRE_GPU();
   // A GPU-made uint8 array, then a GPU copy of a slice starting at byte 3
   // (not a multiple of the binding alignment) and of its transpose.
-  mx::array a = mx::astype(values(mx::int32, {7, 9}), mx::uint8, kGpu);
+  mx::array a = mx::astype(mod_values(mx::int32, {7, 9}), mx::uint8, kGpu);
   mx::eval(a);
   EXPECT_TRUE(mx::vulkan::is_vulkan_buffer(a.buffer()));
   mx::array s = mx::slice(a, {0, 3}, {7, 9});
@@ -187,7 +128,7 @@ TEST(VulkanCopy, GpuInputsAtUnalignedOffsetsStayOnTheGpu) {
 TEST(VulkanCopy, MixedGraphChainsCpuAndGpuWork) {
   REQUIRE_GPU();
   // CPU -> GPU -> CPU -> GPU, no copies by hand.
-  mx::array a = values(mx::float32, {64, 33});
+  mx::array a = mod_values(mx::float32, {64, 33});
   mx::array b = mx::astype(mx::transpose(a), mx::float16, kGpu);
   mx::array c =
       mx::add(mx::astype(b, mx::float32, kCpu), mx::array(1.0f), kCpu);
@@ -222,8 +163,8 @@ TEST(VulkanCopy, PrimitiveWithoutKernelIsAClearError) {
   }
   // The stream still works afterwards.
   expect_same(
-      mx::astype(values(mx::int32, {5}), mx::float32, kGpu),
-      mx::astype(values(mx::int32, {5}), mx::float32, kCpu));
+      mx::astype(mod_values(mx::int32, {5}), mx::float32, kGpu),
+      mx::astype(mod_values(mx::int32, {5}), mx::float32, kCpu));
 }
 
 TEST(VulkanCopy, GpuMemoryIsCountedByTheGpuAllocator) {
@@ -235,7 +176,7 @@ TEST(VulkanCopy, GpuMemoryIsCountedByTheGpuAllocator) {
   mx::synchronize(gpu_stream);
   size_t before = alloc.get_active_memory();
   {
-    mx::array y = mx::astype(values(mx::int32, {1024}), mx::float32, kGpu);
+    mx::array y = mx::astype(mod_values(mx::int32, {1024}), mx::float32, kGpu);
     mx::eval(y);
     EXPECT_GE(alloc.get_active_memory(), before + 4096);
   }
@@ -258,7 +199,7 @@ TEST(VulkanCopy, TwoGpuStreamsAndManyThreads) {
   // Two streams (two encoders, one queue), each fed by its own thread, with
   // one result crossing over to the other stream.
   mx::Stream s1 = mx::new_stream(kGpu), s2 = mx::new_stream(kGpu);
-  mx::array a = values(mx::int32, {50, 40});
+  mx::array a = mod_values(mx::int32, {50, 40});
   std::optional<mx::array> on1, on2;
   std::thread t1([&] { on1 = mx::astype(mx::transpose(a), mx::float32, s1); });
   std::thread t2([&] { on2 = mx::astype(a, mx::float16, s2); });
@@ -271,8 +212,10 @@ TEST(VulkanCopy, TwoGpuStreamsAndManyThreads) {
   std::atomic<int> ok{0};
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
-      mx::array x = mx::astype(values(mx::int32, {100 + t}), mx::float32, kGpu);
-      mx::array y = mx::astype(values(mx::int32, {100 + t}), mx::float32, kCpu);
+      mx::array x =
+          mx::astype(mod_values(mx::int32, {100 + t}), mx::float32, kGpu);
+      mx::array y =
+          mx::astype(mod_values(mx::int32, {100 + t}), mx::float32, kCpu);
       mx::eval(x);
       mx::eval(y);
       if (bytes_of(x) == bytes_of(y)) {

@@ -9,27 +9,15 @@
 #include <string>
 #include <vector>
 
+#include "gpu_test_utils.h"
 #include "mlx/backend/gpu/eval.h"
 #include "mlx/backend/vulkan/allocator.h"
 #include "mlx/mlx.h"
 
 namespace mx = mlx::core;
+using namespace gpu_test;
 
 namespace {
-
-const mx::Device kGpu = mx::Device::gpu;
-const mx::Device kCpu = mx::Device::cpu;
-
-#define REQUIRE_GPU()                                                          \
-  if (!mx::is_available(kGpu)) {                                               \
-    GTEST_SKIP() << "no Vulkan device";                                        \
-  }
-
-std::vector<float> floats(const mx::array& a) {
-  mx::array c = mx::contiguous(mx::astype(a, mx::float32, kCpu), false, kCpu);
-  mx::eval(c);
-  return std::vector<float>(c.data<float>(), c.data<float>() + c.size());
-}
 
 mx::array ramp(int n, float scale) {
   std::vector<float> v(n);
@@ -56,7 +44,8 @@ TEST(DeviceBoundaryTest, LavapipeIsNotTheDefaultDevice) {
   const auto& info = mx::device_info(kGpu);
   EXPECT_EQ(std::get<size_t>(info.at("is_cpu")), 1u);
   EXPECT_EQ(mx::device_count(mx::Device::gpu), 1);
-  EXPECT_THROW(mx::device_info(mx::Device(mx::Device::gpu, 3)), std::invalid_argument);
+  EXPECT_THROW(
+      mx::device_info(mx::Device(mx::Device::gpu, 3)), std::invalid_argument);
 }
 
 TEST(DeviceBoundaryTest, MixedGraphEqualsTheCpuGraph) {
@@ -72,7 +61,8 @@ TEST(DeviceBoundaryTest, MixedGraphEqualsTheCpuGraph) {
       mx::reshape(
           mx::add(
               mx::exp(
-                  mx::multiply(mx::multiply(x, y, kCpu), mx::array(0.01f), kCpu),
+                  mx::multiply(
+                      mx::multiply(x, y, kCpu), mx::array(0.01f), kCpu),
                   kCpu),
               x,
               kCpu),
@@ -81,8 +71,8 @@ TEST(DeviceBoundaryTest, MixedGraphEqualsTheCpuGraph) {
       1,
       false,
       kCpu);
-  auto got = floats(d);
-  auto want = floats(expected);
+  auto got = floats_of(d);
+  auto want = floats_of(expected);
   ASSERT_EQ(got.size(), want.size());
   for (size_t i = 0; i < got.size(); ++i) {
     EXPECT_NEAR(got[i], want[i], 1e-4f * std::abs(want[i]) + 1e-5f) << i;
@@ -113,7 +103,7 @@ TEST(DeviceBoundaryTest, RecordingErrorsReachTheCaller) {
         << e.what();
   }
   auto fine = mx::add(ramp(8, 1.0f), mx::array(1.0f), kGpu);
-  EXPECT_EQ(floats(fine)[1], -1.0f);
+  EXPECT_EQ(floats_of(fine)[1], -1.0f);
 }
 
 TEST(DeviceBoundaryTest, LongChainStaysBoundedInMemory) {
@@ -130,7 +120,7 @@ TEST(DeviceBoundaryTest, LongChainStaysBoundedInMemory) {
   }
   alloc.reset_peak_memory();
   mx::eval(x);
-  EXPECT_EQ(floats(x)[123], 10000.0f);
+  EXPECT_EQ(floats_of(x)[123], 10000.0f);
   EXPECT_LE(alloc.get_peak_memory(), before + 16 * 65536);
   x = mx::array(0.0f);
   mx::synchronize();
@@ -147,7 +137,7 @@ TEST(DeviceBoundaryTest, DonationReusesTheGpuBuffer) {
   x = mx::array(0.0f);
   mx::eval(y);
   EXPECT_EQ(y.buffer().ptr(), buffer);
-  EXPECT_NEAR(floats(y)[7], 2.7182817f, 1e-6f);
+  EXPECT_NEAR(floats_of(y)[7], 2.7182817f, 1e-6f);
 }
 
 TEST(DeviceBoundaryTest, MemoryCountersFollowTheDefaultDevice) {
@@ -159,7 +149,8 @@ TEST(DeviceBoundaryTest, MemoryCountersFollowTheDefaultDevice) {
     auto x = mx::add(mx::zeros({1 << 20}, mx::float32), mx::array(1.0f));
     mx::eval(x);
     EXPECT_GE(mx::get_active_memory(), base + (4u << 20));
-    EXPECT_EQ(mx::get_active_memory(), mx::gpu::allocator().get_active_memory());
+    EXPECT_EQ(
+        mx::get_active_memory(), mx::gpu::allocator().get_active_memory());
   }
   mx::synchronize();
   EXPECT_LE(mx::get_active_memory(), base + 1024);
@@ -171,12 +162,13 @@ TEST(DeviceBoundaryTest, GradientsOnTheGpuEqualTheCpus) {
   REQUIRE_GPU();
   auto loss = [](mx::Device d) {
     return [d](const mx::array& w) {
-      auto h = mx::maximum(mx::multiply(w, mx::array(2.0f), d), mx::array(0.0f), d);
+      auto h =
+          mx::maximum(mx::multiply(w, mx::array(2.0f), d), mx::array(0.0f), d);
       return mx::sum(mx::multiply(h, h, d), false, d);
     };
   };
   auto w = ramp(64, 0.5f);
   auto g_gpu = mx::grad(loss(kGpu))(w);
   auto g_cpu = mx::grad(loss(kCpu))(w);
-  EXPECT_EQ(floats(g_gpu), floats(g_cpu));
+  EXPECT_EQ(floats_of(g_gpu), floats_of(g_cpu));
 }

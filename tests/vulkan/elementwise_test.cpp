@@ -15,34 +15,13 @@
 #include <string>
 #include <vector>
 
+#include "gpu_test_utils.h"
 #include "mlx/mlx.h"
 
 namespace mx = mlx::core;
+using namespace gpu_test;
 
 namespace {
-
-const mx::Device kGpu = mx::Device::gpu;
-const mx::Device kCpu = mx::Device::cpu;
-
-#define REQUIRE_GPU()                                                          \
-  if (!mx::is_available(kGpu)) {                                               \
-    GTEST_SKIP() << "no Vulkan device";                                        \
-  }
-
-const std::vector<mx::Dtype> kRealDtypes = {
-    mx::bool_,
-    mx::uint8,
-    mx::uint16,
-    mx::uint32,
-    mx::uint64,
-    mx::int8,
-    mx::int16,
-    mx::int32,
-    mx::int64,
-    mx::float16,
-    mx::float32,
-    mx::float64,
-    mx::bfloat16};
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
 
@@ -110,17 +89,6 @@ mx::array sample(mx::Dtype dtype, int rotate = 0) {
     return mx::astype(mx::array(b32.data(), {n}, mx::int32), dtype, kCpu);
   }
   return mx::astype(mx::array(i.data(), {n}, mx::int64), dtype, kCpu);
-}
-
-// Row-major bytes of `a` (evaluated on the CPU).
-std::vector<char> bytes_of(const mx::array& a) {
-  mx::array c = mx::contiguous(a, false, kCpu);
-  mx::eval(c);
-  std::vector<char> out(c.nbytes());
-  if (!out.empty()) {
-    std::memcpy(out.data(), c.data<char>(), out.size());
-  }
-  return out;
 }
 
 std::vector<double> doubles_of(const mx::array& a) {

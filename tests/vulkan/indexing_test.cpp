@@ -11,32 +11,15 @@
 #include <string>
 #include <vector>
 
+#include "gpu_test_utils.h"
 #include "mlx/backend/vulkan/allocator.h"
 #include "mlx/mlx.h"
 #include "mlx/primitives/scatter.h"
 
 namespace mx = mlx::core;
+using namespace gpu_test;
 
 namespace {
-
-const mx::Device kGpu = mx::Device::gpu;
-const mx::Device kCpu = mx::Device::cpu;
-
-const std::vector<mx::Dtype> kAllDtypes = {
-    mx::bool_,
-    mx::uint8,
-    mx::uint16,
-    mx::uint32,
-    mx::uint64,
-    mx::int8,
-    mx::int16,
-    mx::int32,
-    mx::int64,
-    mx::float16,
-    mx::float32,
-    mx::float64,
-    mx::bfloat16,
-    mx::complex64};
 
 const std::vector<mx::Dtype> kIndexDtypes = {
     mx::int8,
@@ -47,42 +30,6 @@ const std::vector<mx::Dtype> kIndexDtypes = {
     mx::uint32,
     mx::int64,
     mx::uint64};
-
-#define REQUIRE_GPU()                                                          \
-  if (!mx::is_available(kGpu)) {                                               \
-    GTEST_SKIP() << "no Vulkan device";                                        \
-  }
-
-std::vector<char> bytes_of(const mx::array& a) {
-  mx::array c = mx::contiguous(a, false, kCpu);
-  mx::eval(c);
-  std::vector<char> out(c.nbytes());
-  if (!out.empty()) {
-    std::memcpy(out.data(), c.data<char>(), out.size());
-  }
-  return out;
-}
-
-void expect_same(const mx::array& gpu, const mx::array& cpu) {
-  mx::eval(gpu);
-  mx::eval(cpu);
-  ASSERT_EQ(gpu.shape(), cpu.shape());
-  ASSERT_EQ(gpu.dtype(), cpu.dtype());
-  EXPECT_EQ(bytes_of(gpu), bytes_of(cpu));
-}
-
-// Values (i * 7) % mod as `dtype` (bool: i % 3 == 0).
-mx::array values(mx::Dtype dtype, mx::Shape shape, int mod = 100) {
-  size_t n = 1;
-  for (auto s : shape) {
-    n *= s;
-  }
-  std::vector<int32_t> v(n);
-  for (size_t i = 0; i < n; ++i) {
-    v[i] = dtype == mx::bool_ ? int32_t(i % 3 == 0) : int32_t((i * 7) % mod);
-  }
-  return mx::astype(mx::array(v.data(), shape, mx::int32), dtype, kCpu);
-}
 
 mx::array ints(std::vector<int32_t> v, mx::Shape shape, mx::Dtype dtype) {
   return mx::astype(mx::array(v.data(), shape, mx::int32), dtype, kCpu);
@@ -104,7 +51,7 @@ TEST(VulkanIndexing, TakeEveryDtypeAndAxis) {
   mx::array idx = ints({4, -1, 0, 2, -5, 4}, {2, 3}, mx::int32);
   for (auto dtype : kAllDtypes) {
     SCOPED_TRACE(::testing::Message() << dtype);
-    mx::array a = values(dtype, {5, 5, 3}); // odd sizes: partial words
+    mx::array a = mod_values(dtype, {5, 5, 3}); // odd sizes: partial words
     for (int axis : {0, 1, -1}) {
       SCOPED_TRACE(::testing::Message() << "axis " << axis);
       mx::array i = axis == -1 ? ints({2, -1, 0}, {3}, mx::int32) : idx;
@@ -116,7 +63,7 @@ TEST(VulkanIndexing, TakeEveryDtypeAndAxis) {
 
 TEST(VulkanIndexing, TakeEveryIndexDtypeAndLayout) {
   REQUIRE_GPU();
-  mx::array a = values(mx::float32, {6, 4});
+  mx::array a = mod_values(mx::float32, {6, 4});
   for (auto idt : kIndexDtypes) {
     SCOPED_TRACE(::testing::Message() << idt);
     bool sign = mx::issubdtype(idt, mx::signedinteger);
@@ -128,12 +75,13 @@ TEST(VulkanIndexing, TakeEveryIndexDtypeAndLayout) {
     expect_same(mx::take(a, i, 0, kGpu), mx::take(a, i, 0, kCpu));
   }
   // Transposed / sliced source, transposed and broadcast indices.
-  mx::array t = mx::transpose(values(mx::int16, {4, 6, 3}), {2, 0, 1});
-  mx::array s = mx::slice(values(mx::uint8, {8, 9}), {1, 0}, {8, 9}, {2, 3});
+  mx::array t = mx::transpose(mod_values(mx::int16, {4, 6, 3}), {2, 0, 1});
+  mx::array s =
+      mx::slice(mod_values(mx::uint8, {8, 9}), {1, 0}, {8, 9}, {2, 3});
   mx::array it = mx::transpose(ints({0, 1, 2, 2, 0, 1}, {2, 3}, mx::int32));
   mx::array ib = mx::broadcast_to(ints({1, 0}, {1, 2}, mx::int64), {3, 2});
   mx::array fi = mx::flip(ints({2, 0, 1}, {3}, mx::int32), 0);
-  mx::array f = mx::flip(values(mx::int8, {5, 3}), 0); // negative strides
+  mx::array f = mx::flip(mod_values(mx::int8, {5, 3}), 0); // negative strides
   for (auto& x : {t, s, f}) {
     for (auto& i : {it, ib, fi}) {
       expect_same(mx::take(x, i, 1, kGpu), mx::take(x, i, 1, kCpu));
@@ -149,7 +97,7 @@ TEST(VulkanIndexing, TakeEveryIndexDtypeAndLayout) {
 
 TEST(VulkanIndexing, OutOfRangeIndices) {
   REQUIRE_GPU();
-  mx::array a = values(mx::float32, {4, 3});
+  mx::array a = mod_values(mx::float32, {4, 3});
   // Host-made indices: the CPU's error.
   mx::array bad = ints({0, 4}, {2}, mx::int32);
   expect_error(
@@ -172,7 +120,7 @@ TEST(VulkanIndexing, TakeAlongAxisBroadcastsAndWraps) {
   REQUIRE_GPU();
   for (auto dtype : {mx::float32, mx::int8, mx::float16, mx::int64}) {
     SCOPED_TRACE(::testing::Message() << dtype);
-    mx::array a = values(dtype, {3, 5});
+    mx::array a = mod_values(dtype, {3, 5});
     mx::array i0 = ints({2, -1, 0, 1, 1}, {1, 5}, mx::int32);
     mx::array i1 = ints({4, 0, -2, 3, 3, 1}, {3, 2}, mx::int16);
     expect_same(
@@ -200,18 +148,18 @@ TEST(VulkanIndexing, ScatterAddAccumulatesDuplicates) {
         mx::uint16,
         mx::bool_}) {
     SCOPED_TRACE(::testing::Message() << dtype);
-    mx::array a = values(dtype, {4, 5}, 7);
+    mx::array a = mod_values(dtype, {4, 5}, 7);
     // Many duplicates along axis 0 (and wrapped negatives).
     mx::array i = ints(
         {0, 1, 1, -1, 3, 0, 0, 0, 2, -4, 1, 1, 1, 1, 1}, {3, 5}, mx::int32);
-    mx::array v = values(dtype, {3, 5}, 5);
+    mx::array v = mod_values(dtype, {3, 5}, 5);
     expect_same(
         mx::scatter_add_axis(a, i, v, 0, kGpu),
         mx::scatter_add_axis(a, i, v, 0, kCpu));
     // Along the last axis, and with `a` broadcast off the axis (size 1).
     mx::array j = ints({4, 4, 4, 0, -1, 2, 2, 2}, {2, 4}, mx::int64);
-    mx::array w = values(dtype, {2, 4}, 5);
-    mx::array a1 = values(dtype, {1, 5}, 7);
+    mx::array w = mod_values(dtype, {2, 4}, 5);
+    mx::array a1 = mod_values(dtype, {1, 5}, 7);
     expect_same(
         mx::scatter_add_axis(a1, j, w, 1, kGpu),
         mx::scatter_add_axis(a1, j, w, 1, kCpu));
@@ -241,24 +189,24 @@ TEST(VulkanIndexing, PutAlongAxisLastDuplicateWins) {
         mx::complex64,
         mx::bool_}) {
     SCOPED_TRACE(::testing::Message() << dtype);
-    mx::array a = values(dtype, {4, 5});
+    mx::array a = mod_values(dtype, {4, 5});
     // Duplicates along the axis in every column (-4 is 0).
     mx::array i = ints(
         {0, 1, 1, -1, 3, 0, 0, 0, 2, -4, 1, 1, 1, 1, 1}, {3, 5}, mx::int32);
-    mx::array v = values(dtype, {3, 5}, 11);
+    mx::array v = mod_values(dtype, {3, 5}, 11);
     expect_same(
         mx::put_along_axis(a, i, v, 0, kGpu),
         mx::put_along_axis(a, i, v, 0, kCpu));
     mx::array j4 = ints(
         {4, 4, 0, -1, 4, 2, 2, 2, 0, 0, 0, 0, 1, -1, 1, 3}, {4, 4}, mx::int16);
-    mx::array w4 = values(dtype, {4, 4}, 13);
+    mx::array w4 = mod_values(dtype, {4, 4}, 13);
     expect_same(
         mx::put_along_axis(a, j4, w4, 1, kGpu),
         mx::put_along_axis(a, j4, w4, 1, kCpu));
     mx::array j = ints({4, 4, 0, -1, 4, 2, 2, 2}, {2, 4}, mx::int16);
-    mx::array w = values(dtype, {2, 4}, 13);
+    mx::array w = mod_values(dtype, {2, 4}, 13);
     // `a` broadcast off the axis: rows collide, applied in order.
-    mx::array a1 = values(dtype, {1, 5});
+    mx::array a1 = mod_values(dtype, {1, 5});
     expect_same(
         mx::put_along_axis(a1, j, w, 1, kGpu),
         mx::put_along_axis(a1, j, w, 1, kCpu));
@@ -279,8 +227,8 @@ TEST(VulkanIndexing, FlatScatterEveryReduction) {
         mx::uint16,
         mx::bool_}) {
     SCOPED_TRACE(::testing::Message() << dtype);
-    mx::array a = values(dtype, {10}, 7);
-    mx::array u = values(dtype, {8}, 5);
+    mx::array a = mod_values(dtype, {10}, 7);
+    mx::array u = mod_values(dtype, {8}, 5);
     for (auto r : {R::None, R::Sum, R::Prod, R::Max, R::Min}) {
       SCOPED_TRACE(::testing::Message() << "reduce " << int(r));
       expect_same(
@@ -289,13 +237,13 @@ TEST(VulkanIndexing, FlatScatterEveryReduction) {
     }
   }
   // Plain scatter of 8-byte elements; many updates (applied in order).
-  mx::array a = values(mx::int64, {5});
+  mx::array a = mod_values(mx::int64, {5});
   std::vector<int32_t> many(3000);
   for (size_t i = 0; i < many.size(); ++i) {
     many[i] = int32_t((i * 3) % 5);
   }
   mx::array mi = ints(many, {3000}, mx::int64);
-  mx::array mu = values(mx::int64, {3000}, 1000);
+  mx::array mu = mod_values(mx::int64, {3000}, 1000);
   expect_same(
       mx::scatter_flat(a, mi, mu, R::None, kGpu),
       mx::scatter_flat(a, mi, mu, R::None, kCpu));
@@ -303,11 +251,11 @@ TEST(VulkanIndexing, FlatScatterEveryReduction) {
 
 TEST(VulkanIndexing, ScatterAddOfEightByteDtypesIsAClearError) {
   REQUIRE_GPU();
-  mx::array a = values(mx::int64, {3});
+  mx::array a = mod_values(mx::int64, {3});
   expect_error(
       [&] {
         mx::eval(mx::scatter_add_axis(
-            a, ints({0}, {1}, mx::int32), values(mx::int64, {1}), 0, kGpu));
+            a, ints({0}, {1}, mx::int32), mod_values(mx::int64, {1}), 0, kGpu));
       },
       "[ScatterAddAxis] int64 is not supported on the Vulkan backend");
 }
@@ -316,8 +264,8 @@ TEST(VulkanIndexing, SliceUpdateStridedConvertedAndDonated) {
   REQUIRE_GPU();
   for (auto dtype : kAllDtypes) {
     SCOPED_TRACE(::testing::Message() << dtype);
-    mx::array src = values(dtype, {5, 7});
-    mx::array up = values(dtype, {2, 3}, 3);
+    mx::array src = mod_values(dtype, {5, 7});
+    mx::array up = mod_values(dtype, {2, 3}, 3);
     expect_same(
         mx::slice_update(src, up, {1, 1}, {5, 7}, {2, 2}, kGpu),
         mx::slice_update(src, up, {1, 1}, {5, 7}, {2, 2}, kCpu));
@@ -326,22 +274,22 @@ TEST(VulkanIndexing, SliceUpdateStridedConvertedAndDonated) {
         mx::slice_update(src, up, {3, 4}, {5, 7}, kCpu));
   }
   // The update in another dtype, broadcast; the source transposed.
-  mx::array src = mx::transpose(values(mx::float16, {6, 4}));
-  mx::array up = values(mx::int32, {1, 3});
+  mx::array src = mx::transpose(mod_values(mx::float16, {6, 4}));
+  mx::array up = mod_values(mx::int32, {1, 3});
   expect_same(
       mx::slice_update(src, up, {0, 2}, {4, 5}, kGpu),
       mx::slice_update(src, up, {0, 2}, {4, 5}, kCpu));
   // A GPU-made source nothing else holds: its buffer is reused.
   auto gpu_result = [&] {
-    mx::array g = mx::astype(values(mx::int32, {4, 4}), mx::float32, kGpu);
+    mx::array g = mx::astype(mod_values(mx::int32, {4, 4}), mx::float32, kGpu);
     return mx::slice_update(
-        g, values(mx::float32, {2, 2}), {1, 1}, {3, 3}, kGpu);
+        g, mod_values(mx::float32, {2, 2}), {1, 1}, {3, 3}, kGpu);
   };
   expect_same(
       gpu_result(),
       mx::slice_update(
-          mx::astype(values(mx::int32, {4, 4}), mx::float32, kCpu),
-          values(mx::float32, {2, 2}),
+          mx::astype(mod_values(mx::int32, {4, 4}), mx::float32, kCpu),
+          mod_values(mx::float32, {2, 2}),
           {1, 1},
           {3, 3},
           kCpu));
@@ -351,9 +299,9 @@ TEST(VulkanIndexing, ConcatenateMixedDtypesAndLayouts) {
   REQUIRE_GPU();
   for (auto dtype : kAllDtypes) {
     SCOPED_TRACE(::testing::Message() << dtype);
-    mx::array a = values(dtype, {3, 5});
-    mx::array b = mx::transpose(values(dtype, {3, 3}));
-    mx::array c = values(dtype, {3, 0});
+    mx::array a = mod_values(dtype, {3, 5});
+    mx::array b = mx::transpose(mod_values(dtype, {3, 3}));
+    mx::array c = mod_values(dtype, {3, 0});
     for (int axis : {0, 1}) {
       std::vector<mx::array> parts =
           axis == 1 ? std::vector<mx::array>{a, b, c, a}
@@ -370,15 +318,15 @@ TEST(VulkanIndexing, ConcatenateMixedDtypesAndLayouts) {
   }
   // Inputs of different dtypes are converted to the result's.
   std::vector<mx::array> mixed = {
-      values(mx::int8, {2, 3}),
-      values(mx::float16, {2, 1}),
-      values(mx::bool_, {2, 2})};
+      mod_values(mx::int8, {2, 3}),
+      mod_values(mx::float16, {2, 1}),
+      mod_values(mx::bool_, {2, 2})};
   expect_same(mx::concatenate(mixed, 1, kGpu), mx::concatenate(mixed, 1, kCpu));
 }
 
 TEST(VulkanIndexing, GradientsOfTakeMatchTheCpu) {
   REQUIRE_GPU();
-  mx::array x = values(mx::float32, {5, 4});
+  mx::array x = mod_values(mx::float32, {5, 4});
   mx::array idx = ints({1, -1, 1, 0, 1}, {5}, mx::int32);
   mx::array along = ints({0, 4, 4, 2}, {1, 4}, mx::int32);
   auto grads = [&](mx::Device d) {

@@ -10,64 +10,17 @@
 #include <string>
 #include <vector>
 
+#include "gpu_test_utils.h"
 #include "mlx/backend/vulkan/allocator.h"
 #include "mlx/mlx.h"
 
 namespace mx = mlx::core;
+using namespace gpu_test;
 
 namespace {
 
-const mx::Device kGpu = mx::Device::gpu;
-const mx::Device kCpu = mx::Device::cpu;
-
-#define REQUIRE_GPU()                                                          \
-  if (!mx::is_available(kGpu)) {                                               \
-    GTEST_SKIP() << "no Vulkan device";                                        \
-  }
-
-// Deterministic values in [-1, 1) (a linear congruential sequence).
-mx::array
-values(mx::Shape shape, uint32_t seed, mx::Dtype dtype = mx::float32) {
-  size_t n = 1;
-  for (auto s : shape) {
-    n *= s;
-  }
-  std::vector<float> v(n);
-  uint32_t x = seed * 2654435761u + 1;
-  for (auto& f : v) {
-    x = x * 1664525u + 1013904223u;
-    f = float(x >> 8) / float(1 << 23) - 1.0f;
-  }
-  return mx::astype(mx::array(v.data(), shape, mx::float32), dtype, kCpu);
-}
-
-std::vector<float> floats_of(const mx::array& a) {
-  mx::array c = mx::contiguous(mx::astype(a, mx::float32, kCpu), false, kCpu);
-  mx::eval(c);
-  const float* p = c.data<float>();
-  return std::vector<float>(p, p + c.size());
-}
-
-// Within tol * (1 + |expected|) element-wise; tol grows with the number of
-// products summed (k), as float32 rounding does.
-void expect_close(const mx::array& gpu, const mx::array& cpu, double tol) {
-  mx::eval(gpu);
-  mx::eval(cpu);
-  ASSERT_EQ(gpu.shape(), cpu.shape());
-  ASSERT_EQ(gpu.dtype(), cpu.dtype());
-  if (gpu.size() > 0) {
-    EXPECT_TRUE(mx::vulkan::is_vulkan_buffer(gpu.buffer())); // made on the GPU
-  }
-  auto g = floats_of(gpu), c = floats_of(cpu);
-  int bad = 0;
-  for (size_t i = 0; i < g.size() && bad < 5; ++i) {
-    if (!(std::abs(g[i] - c[i]) <= tol * (1.0 + std::abs(c[i])))) {
-      ADD_FAILURE() << "element " << i << ": gpu " << g[i] << " cpu " << c[i];
-      ++bad;
-    }
-  }
-}
-
+// tol grows with the number of products summed (k), as float32 rounding
+// does.
 double tol_for(int k) {
   return 1e-6 * (4 + k);
 }
@@ -95,7 +48,7 @@ TEST(VulkanMatmul, ShapesThatDoNotDivideTheTiles) {
     for (auto [m, k, n] : std::vector<std::array<int, 3>>{
              {1, 1, 1}, {3, 5, 7}, {65, 33, 129}, {4, 64, 4}, {130, 9, 2}}) {
       SCOPED_TRACE(::testing::Message() << m << "x" << k << "x" << n);
-      check_matmul(values({m, k}, 1), values({k, n}, 2));
+      check_matmul(lcg_values({m, k}, 1), lcg_values({k, n}, 2));
     }
   });
 }
@@ -103,28 +56,30 @@ TEST(VulkanMatmul, ShapesThatDoNotDivideTheTiles) {
 TEST(VulkanMatmul, TransposedOperandsAreReadInPlace) {
   REQUIRE_GPU();
   for_each_tile([] {
-    mx::array a = values({33, 65}, 3); // a.T is 65 x 33, column-major
-    mx::array b = values({40, 33}, 4); // b.T is 33 x 40, column-major
+    mx::array a = lcg_values({33, 65}, 3); // a.T is 65 x 33, column-major
+    mx::array b = lcg_values({40, 33}, 4); // b.T is 33 x 40, column-major
     mx::array at = mx::transpose(a), bt = mx::transpose(b);
     check_matmul(at, bt);
-    check_matmul(at, values({33, 17}, 5));
-    check_matmul(values({9, 40}, 6), b);
+    check_matmul(at, lcg_values({33, 17}, 5));
+    check_matmul(lcg_values({9, 40}, 6), b);
     // Vector-aligned sizes (the vec4 loads).
-    check_matmul(mx::transpose(values({64, 32}, 7)), values({64, 128}, 8));
-    check_matmul(values({32, 64}, 9), mx::transpose(values({128, 64}, 10)));
+    check_matmul(
+        mx::transpose(lcg_values({64, 32}, 7)), lcg_values({64, 128}, 8));
+    check_matmul(
+        lcg_values({32, 64}, 9), mx::transpose(lcg_values({128, 64}, 10)));
   });
 }
 
 TEST(VulkanMatmul, SlicedViewsAndStridedCopies) {
   REQUIRE_GPU();
-  mx::array big = values({50, 70}, 11);
+  mx::array big = lcg_values({50, 70}, 11);
   // Rows and columns of a larger matrix: leading dimension 70.
   mx::array a = mx::slice(big, {3, 5}, {40, 30});
   mx::array b = mx::slice(big, {1, 2}, {26, 69});
   check_matmul(a, b);
   // A step in the last dim is no matrix the kernel reads: copied first.
   mx::array s = mx::slice(big, {0, 0}, {25, 70}, {1, 2});
-  check_matmul(s, values({35, 6}, 12));
+  check_matmul(s, lcg_values({35, 6}, 12));
   // Unaligned offset into a GPU-made buffer.
   mx::array g = mx::astype(big, mx::float32, kGpu);
   mx::eval(g);
@@ -134,26 +89,27 @@ TEST(VulkanMatmul, SlicedViewsAndStridedCopies) {
 TEST(VulkanMatmul, BatchedWithBroadcastBatchDims) {
   REQUIRE_GPU();
   for_each_tile([] {
-    mx::array a = values({2, 1, 7, 12}, 13);
-    mx::array b = values({3, 12, 5}, 14);
+    mx::array a = lcg_values({2, 1, 7, 12}, 13);
+    mx::array b = lcg_values({3, 12, 5}, 14);
     check_matmul(a, b); // batch (2, 3), a repeats along 3, b along 2
     // Batched transposed operand (a swapaxes of the last two dims).
     check_matmul(
-        mx::swapaxes(values({4, 12, 7}, 15), -1, -2), values({4, 12, 9}, 16));
+        mx::swapaxes(lcg_values({4, 12, 7}, 15), -1, -2),
+        lcg_values({4, 12, 9}, 16));
     // Matrix-vector and vector-matrix (1-D operands).
-    check_matmul(values({6, 11}, 17), values({11}, 18));
-    check_matmul(values({11}, 19), values({11, 6}, 20));
+    check_matmul(lcg_values({6, 11}, 17), lcg_values({11}, 18));
+    check_matmul(lcg_values({11}, 19), lcg_values({11, 6}, 20));
   });
 }
 
 TEST(VulkanMatmul, EmptyProductsAndZeroK) {
   REQUIRE_GPU();
-  check_matmul(values({0, 4}, 21), values({4, 3}, 22));
-  check_matmul(values({3, 4}, 23), values({4, 0}, 24));
+  check_matmul(lcg_values({0, 4}, 21), lcg_values({4, 3}, 22));
+  check_matmul(lcg_values({3, 4}, 23), lcg_values({4, 0}, 24));
   // K = 0: zeros; addmm gives beta * c.
-  mx::array a = values({3, 0}, 25), b = values({0, 5}, 26);
+  mx::array a = lcg_values({3, 0}, 25), b = lcg_values({0, 5}, 26);
   check_matmul(a, b);
-  mx::array c = values({3, 5}, 27);
+  mx::array c = lcg_values({3, 5}, 27);
   expect_close(
       mx::addmm(c, a, b, 2.0f, 0.5f, kGpu),
       mx::addmm(c, a, b, 2.0f, 0.5f, kCpu),
@@ -162,24 +118,24 @@ TEST(VulkanMatmul, EmptyProductsAndZeroK) {
 
 TEST(VulkanMatmul, AddMMAlphaBetaAndBroadcastC) {
   REQUIRE_GPU();
-  mx::array a = values({37, 29}, 28), b = values({29, 45}, 29);
+  mx::array a = lcg_values({37, 29}, 28), b = lcg_values({29, 45}, 29);
   for (auto [alpha, beta] : std::vector<std::pair<float, float>>{
            {1.0f, 1.0f}, {0.5f, -2.0f}, {-1.5f, 0.0f}}) {
     SCOPED_TRACE(::testing::Message() << alpha << " " << beta);
-    mx::array c = values({37, 45}, 30);
+    mx::array c = lcg_values({37, 45}, 30);
     expect_close(
         mx::addmm(c, a, b, alpha, beta, kGpu),
         mx::addmm(c, a, b, alpha, beta, kCpu),
         tol_for(29));
-    mx::array bias = values({45}, 31); // broadcast over rows (stride 0)
+    mx::array bias = lcg_values({45}, 31); // broadcast over rows (stride 0)
     expect_close(
         mx::addmm(bias, a, b, alpha, beta, kGpu),
         mx::addmm(bias, a, b, alpha, beta, kCpu),
         tol_for(29));
   }
   // Batched, c transposed.
-  mx::array ab = values({2, 8, 6}, 32), bb = values({2, 6, 8}, 33);
-  mx::array ct = mx::swapaxes(values({2, 8, 8}, 34), -1, -2);
+  mx::array ab = lcg_values({2, 8, 6}, 32), bb = lcg_values({2, 6, 8}, 33);
+  mx::array ct = mx::swapaxes(lcg_values({2, 8, 8}, 34), -1, -2);
   expect_close(
       mx::addmm(ct, ab, bb, 1.0f, 3.0f, kGpu),
       mx::addmm(ct, ab, bb, 1.0f, 3.0f, kCpu),
@@ -190,7 +146,8 @@ TEST(VulkanMatmul, HalfTypesAccumulateInFloat32) {
   REQUIRE_GPU();
   for (auto dtype : {mx::float16, mx::bfloat16}) {
     SCOPED_TRACE(::testing::Message() << dtype);
-    mx::array a = values({19, 23}, 35, dtype), b = values({23, 13}, 36, dtype);
+    mx::array a = lcg_values({19, 23}, 35, dtype),
+              b = lcg_values({23, 13}, 36, dtype);
     // One rounding of a float32 sum: at most an ulp of the half type apart
     // when the float32 sums differ slightly.
     double tol = dtype == mx::float16 ? 2e-3 : 1.6e-2;
@@ -199,7 +156,7 @@ TEST(VulkanMatmul, HalfTypesAccumulateInFloat32) {
         mx::matmul(mx::transpose(b), mx::transpose(a), kGpu),
         mx::matmul(mx::transpose(b), mx::transpose(a), kCpu),
         tol);
-    mx::array c = values({19, 13}, 37, dtype);
+    mx::array c = lcg_values({19, 13}, 37, dtype);
     expect_close(
         mx::addmm(c, a, b, 0.5f, 2.0f, kGpu),
         mx::addmm(c, a, b, 0.5f, 2.0f, kCpu),
@@ -210,8 +167,8 @@ TEST(VulkanMatmul, HalfTypesAccumulateInFloat32) {
 TEST(VulkanMatmul, GradientsOfAProductRunOnTheGpu) {
   REQUIRE_GPU();
   // vjp with an explicit cotangent: only matmuls and views on the GPU.
-  mx::array a = values({7, 10}, 38), b = values({10, 5}, 39);
-  mx::array g = values({7, 5}, 40);
+  mx::array a = lcg_values({7, 10}, 38), b = lcg_values({10, 5}, 39);
+  mx::array g = lcg_values({7, 5}, 40);
   auto grads = [&](mx::Device d) {
     auto f = [d](const std::vector<mx::array>& x) {
       return std::vector<mx::array>{mx::matmul(x[0], x[1], d)};
@@ -225,7 +182,7 @@ TEST(VulkanMatmul, GradientsOfAProductRunOnTheGpu) {
 
 TEST(VulkanMatmul, Float64IsAClearError) {
   REQUIRE_GPU();
-  mx::array a = mx::astype(values({2, 2}, 41), mx::float64, kCpu);
+  mx::array a = mx::astype(lcg_values({2, 2}, 41), mx::float64, kCpu);
   try {
     mx::eval(mx::matmul(a, a, kGpu));
     FAIL() << "expected an exception";
@@ -238,5 +195,5 @@ TEST(VulkanMatmul, Float64IsAClearError) {
 TEST(VulkanMatmul, MoreBatchesThanOneDispatchDimensionHolds) {
   REQUIRE_GPU();
   // 70000 > 65535 workgroups in z: the kernel loops over the rest.
-  check_matmul(values({70000, 1, 2}, 42), values({70000, 2, 3}, 43));
+  check_matmul(lcg_values({70000, 1, 2}, 42), lcg_values({70000, 2, 3}, 43));
 }

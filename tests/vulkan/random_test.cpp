@@ -8,37 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "gpu_test_utils.h"
 #include "mlx/mlx.h"
 
 namespace mx = mlx::core;
+using namespace gpu_test;
 
 namespace {
-
-const mx::Device kGpu = mx::Device::gpu;
-const mx::Device kCpu = mx::Device::cpu;
-
-#define REQUIRE_GPU()                                                          \
-  if (!mx::is_available(kGpu)) {                                               \
-    GTEST_SKIP() << "no Vulkan device";                                        \
-  }
-
-std::vector<char> bytes_of(const mx::array& a) {
-  mx::array c = mx::contiguous(a, false, kCpu);
-  mx::eval(c);
-  std::vector<char> out(c.nbytes());
-  if (!out.empty()) {
-    std::memcpy(out.data(), c.data<char>(), out.size());
-  }
-  return out;
-}
-
-void expect_same(const mx::array& gpu, const mx::array& cpu) {
-  mx::eval(gpu);
-  mx::eval(cpu);
-  ASSERT_EQ(gpu.shape(), cpu.shape());
-  ASSERT_EQ(gpu.dtype(), cpu.dtype());
-  EXPECT_EQ(bytes_of(gpu), bytes_of(cpu));
-}
 
 // Whether the GPU runs every primitive `f` needs (the samplers need
 // element-wise kernels, which may not exist yet).
@@ -150,9 +126,9 @@ TEST(VulkanRandom, UniformAndNormalMatchTheCpu) {
   mx::eval(c);
   EXPECT_TRUE(mx::allclose(g, c, 1e-4, 1e-6, false, kCpu).item<bool>())
       << "max |gpu - cpu| "
-      << mx::max(mx::abs(mx::subtract(g, c, kCpu), kCpu), kCpu)
-      << " at " << mx::argmax(mx::abs(mx::subtract(g, c, kCpu), kCpu), kCpu)
-      << "\ngpu " << g << "\ncpu " << c;
+      << mx::max(mx::abs(mx::subtract(g, c, kCpu), kCpu), kCpu) << " at "
+      << mx::argmax(mx::abs(mx::subtract(g, c, kCpu), kCpu), kCpu) << "\ngpu "
+      << g << "\ncpu " << c;
 }
 
 TEST(VulkanRandom, SamplersFromGpuBitsEqualTheCpu) {

@@ -12,53 +12,13 @@
 #include <limits>
 #include <vector>
 
+#include "gpu_test_utils.h"
 #include "mlx/mlx.h"
 
 namespace mx = mlx::core;
+using namespace gpu_test;
 
 namespace {
-
-const mx::Device kGpu = mx::Device::gpu;
-const mx::Device kCpu = mx::Device::cpu;
-
-// Every dtype the CPU reductions take except complex64 (not on Vulkan).
-const std::vector<mx::Dtype> kDtypes = {
-    mx::bool_,
-    mx::uint8,
-    mx::uint16,
-    mx::uint32,
-    mx::uint64,
-    mx::int8,
-    mx::int16,
-    mx::int32,
-    mx::int64,
-    mx::float16,
-    mx::float32,
-    mx::float64,
-    mx::bfloat16};
-
-#define REQUIRE_GPU()                                                          \
-  if (!mx::is_available(kGpu)) {                                               \
-    GTEST_SKIP() << "no Vulkan device";                                        \
-  }
-
-std::vector<char> bytes_of(const mx::array& a) {
-  mx::array c = mx::contiguous(a, false, kCpu);
-  mx::eval(c);
-  std::vector<char> out(c.nbytes());
-  if (!out.empty()) {
-    std::memcpy(out.data(), c.data<char>(), out.size());
-  }
-  return out;
-}
-
-void expect_same(const mx::array& gpu, const mx::array& cpu) {
-  mx::eval(gpu);
-  mx::eval(cpu);
-  ASSERT_EQ(gpu.shape(), cpu.shape());
-  ASSERT_EQ(gpu.dtype(), cpu.dtype());
-  EXPECT_EQ(bytes_of(gpu), bytes_of(cpu));
-}
 
 // Relative tolerance of a float sum for the dtype (a few ulps of the
 // result: the orders of addition differ).
@@ -163,7 +123,7 @@ void check_all_reduces(const mx::array& a, const std::vector<int>& axes) {
 
 TEST(VulkanReduce, EveryReductionAndDtypeOverEachAxisAndAll) {
   REQUIRE_GPU();
-  for (auto dtype : kDtypes) {
+  for (auto dtype : kRealDtypes) {
     SCOPED_TRACE(::testing::Message() << dtype);
     // Products stay small with values in -1..1 (0..2 unsigned).
     mx::array a = values(dtype, {3, 37});
@@ -273,7 +233,7 @@ TEST(VulkanReduce, EmptyAxesGiveTheIdentity) {
 
 TEST(VulkanReduce, ArgMaxArgMinTiesNanAndLayouts) {
   REQUIRE_GPU();
-  for (auto dtype : kDtypes) {
+  for (auto dtype : kRealDtypes) {
     SCOPED_TRACE(::testing::Message() << dtype);
     // Values repeat every 10: ties everywhere, first index wins.
     for (mx::Shape shape : {mx::Shape{3, 37}, mx::Shape{2, 700}}) {
