@@ -60,14 +60,10 @@ void collapse(
 
 void copy_to_row_contiguous(
     Encoder& enc, const array& in, array& out, const char* name) {
-  auto& dev = device();
   check_int64(name);
   bool f64 = in.dtype() == float64 || out.dtype() == float64;
-  if (f64 && !dev.features.float64) {
-    std::ostringstream msg;
-    msg << "[" << name << "] float64 needs shaderFloat64, which the Vulkan "
-        << "device lacks";
-    throw std::runtime_error(msg.str());
+  if (f64) {
+    check_float64(name);
   }
   size_t n = in.size();
   if (n > std::numeric_limits<uint32_t>::max()) {

@@ -62,15 +62,6 @@ void complex_unsupported(const char* name) {
   throw std::invalid_argument(msg.str());
 }
 
-void check_float64(const char* name) {
-  if (!device().features.float64) {
-    std::ostringstream msg;
-    msg << "[" << name << "] float64 needs shaderFloat64, which the Vulkan "
-        << "device lacks";
-    throw std::runtime_error(msg.str());
-  }
-}
-
 void record_elementwise(
     Encoder& enc,
     const char* shader,

@@ -10,6 +10,7 @@
 
 #include "mlx/array.h"
 #include "mlx/backend/vulkan/encoder.h"
+#include "mlx/backend/vulkan/utils.h"
 #include "mlx/primitives/elementwise.h"
 
 namespace mlx::core::vulkan {
@@ -61,8 +62,5 @@ void record_elementwise(
 
 /** Throws "[name] complex64 is not supported on the Vulkan backend". */
 [[noreturn]] void complex_unsupported(const char* name);
-
-/** Throws unless the device has shaderFloat64 (float64 kernels). */
-void check_float64(const char* name);
 
 } // namespace mlx::core::vulkan

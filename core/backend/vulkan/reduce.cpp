@@ -88,11 +88,8 @@ void check_dtypes(const char* name, Dtype in, Dtype out) {
     throw std::runtime_error(msg.str());
   }
   vulkan::check_int64(name);
-  if ((in == float64 || out == float64) && !vulkan::device().features.float64) {
-    std::ostringstream msg;
-    msg << "[" << name << "] float64 needs shaderFloat64, which the Vulkan "
-        << "device lacks";
-    throw std::runtime_error(msg.str());
+  if (in == float64 || out == float64) {
+    vulkan::check_float64(name);
   }
 }
 

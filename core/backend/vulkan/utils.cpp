@@ -71,4 +71,13 @@ void check_int64(const char* name) {
   }
 }
 
+void check_float64(const char* name) {
+  if (!device().features.float64) {
+    std::ostringstream msg;
+    msg << "[" << name << "] float64 needs shaderFloat64, which the Vulkan "
+        << "device lacks";
+    throw std::runtime_error(msg.str());
+  }
+}
+
 } // namespace mlx::core::vulkan

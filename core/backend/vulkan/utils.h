@@ -31,4 +31,8 @@ Binding bind_output(array& out);
  * which the copy kernels use. */
 void check_int64(const char* name);
 
+/** Throws "[name] float64 needs shaderFloat64 ..." unless the device has it
+ * (the float64 kernels). */
+void check_float64(const char* name);
+
 } // namespace mlx::core::vulkan
