@@ -109,18 +109,10 @@ int red_loc(uint i) {
   return loc;
 }
 
+MLX_DEFINE_LOAD(load_word_bits, src)
+
 uint64_t load_bits(uint e) {
-  uint size = dtype_size(IN_DTYPE);
-  if (size == 1) {
-    return uint64_t((src[e >> 2] >> ((e & 3u) * 8u)) & 0xffu);
-  }
-  if (size == 2) {
-    return uint64_t((src[e >> 1] >> ((e & 1u) * 16u)) & 0xffffu);
-  }
-  if (size == 4) {
-    return uint64_t(src[e]);
-  }
-  return (uint64_t(src[2 * e + 1]) << 32) | uint64_t(src[2 * e]);
+  return load_word_bits(IN_DTYPE, e);
 }
 
 real load_real(uint e) {
@@ -276,6 +268,29 @@ int64_t int_combine(int64_t a, int64_t b) {
   return int_less(a, b) ? b : a;
 }
 
+// acc = the reduction of elements first, first + step, ... below end, in
+// four independent partial results: four loads in flight per invocation
+// instead of one, each waiting for the previous combine.
+#define MLX_ACCUMULATE(T, INIT, COMBINE, LOAD)                                 \
+  {                                                                            \
+    T a0 = INIT(), a1 = INIT(), a2 = INIT(), a3 = INIT();                      \
+    uint i = first;                                                            \
+    for (; end >= 3u * step && i < end - 3u * step; i += 4u * step) {         \
+      T v0 = LOAD(uint(base + red_loc(i)));                                    \
+      T v1 = LOAD(uint(base + red_loc(i + step)));                             \
+      T v2 = LOAD(uint(base + red_loc(i + 2u * step)));                        \
+      T v3 = LOAD(uint(base + red_loc(i + 3u * step)));                        \
+      a0 = COMBINE(a0, v0);                                                    \
+      a1 = COMBINE(a1, v1);                                                    \
+      a2 = COMBINE(a2, v2);                                                    \
+      a3 = COMBINE(a3, v3);                                                    \
+    }                                                                          \
+    for (; i < end; i += step) {                                               \
+      a0 = COMBINE(a0, LOAD(uint(base + red_loc(i))));                         \
+    }                                                                          \
+    acc = COMBINE(COMBINE(a0, a1), COMBINE(a2, a3));                           \
+  }
+
 void main() {
   uint group = gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;
   uint total = p.n_out * p.split;
@@ -294,10 +309,8 @@ void main() {
   uint first = MODE == 0 ? begin + lid : begin;
   uint step = MODE == 0 ? kGroupSize : 1u;
   if (IS_FLOAT) {
-    real acc = real_init();
-    for (uint i = first; i < end; i += step) {
-      acc = real_combine(acc, load_real(uint(base + red_loc(i))));
-    }
+    real acc;
+    MLX_ACCUMULATE(real, real_init, real_combine, load_real)
     if (MODE == 0) {
       s_real[lid] = acc;
       barrier();
@@ -313,10 +326,8 @@ void main() {
       store_bits(g, real_out_bits(acc));
     }
   } else {
-    int64_t acc = int_init();
-    for (uint i = first; i < end; i += step) {
-      acc = int_combine(acc, load_int(uint(base + red_loc(i))));
-    }
+    int64_t acc;
+    MLX_ACCUMULATE(int64_t, int_init, int_combine, load_int)
     if (MODE == 0) {
       s_int[lid] = acc;
       barrier();
