@@ -16,6 +16,7 @@
 // scalar and guarded at the edges. No subgroup operations: any subgroup
 // size works.
 #extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
 #include "dtype.glsl"
 
 layout(local_size_x_id = 0) in;
@@ -118,7 +119,7 @@ uint valid4(uint first, uint end) {
 
 // Global -> registers: the A tile at (m0, k0), as A_LOADS vec4s.
 void load_tile_a(out vec4 r[A_LOADS], uint base, uint m0, uint k0) {
-  for (uint i = 0u; i < A_LOADS; ++i) {
+  [[unroll]] for (uint i = 0u; i < A_LOADS; ++i) {
     uint u = gl_LocalInvocationID.x + i * THREADS;
     if (A_ROW_MAJOR) {
       uint m = m0 + u / (BK / 4u), k = k0 + (u % (BK / 4u)) * 4u;
@@ -133,7 +134,7 @@ void load_tile_a(out vec4 r[A_LOADS], uint base, uint m0, uint k0) {
 }
 
 void load_tile_b(out vec4 r[B_LOADS], uint base, uint n0, uint k0) {
-  for (uint i = 0u; i < B_LOADS; ++i) {
+  [[unroll]] for (uint i = 0u; i < B_LOADS; ++i) {
     uint u = gl_LocalInvocationID.x + i * THREADS;
     if (B_ROW_MAJOR) {
       uint k = k0 + u / (BN / 4u), n = n0 + (u % (BN / 4u)) * 4u;
@@ -151,11 +152,11 @@ void load_tile_b(out vec4 r[B_LOADS], uint base, uint n0, uint k0) {
 // is K.
 void store_tile_a(vec4 r[A_LOADS], uint buf) {
   uint first = buf * BK * BM / 4u;
-  for (uint i = 0u; i < A_LOADS; ++i) {
+  [[unroll]] for (uint i = 0u; i < A_LOADS; ++i) {
     uint u = gl_LocalInvocationID.x + i * THREADS;
     if (A_ROW_MAJOR) {
       uint m = u / (BK / 4u), k = (u % (BK / 4u)) * 4u;
-      for (uint j = 0u; j < 4u; ++j) {
+      [[unroll]] for (uint j = 0u; j < 4u; ++j) {
         As[first + (k + j) * (BM / 4u) + m / 4u][m & 3u] = r[i][j];
       }
     } else {
@@ -167,14 +168,14 @@ void store_tile_a(vec4 r[A_LOADS], uint buf) {
 
 void store_tile_b(vec4 r[B_LOADS], uint buf) {
   uint first = buf * BK * BN / 4u;
-  for (uint i = 0u; i < B_LOADS; ++i) {
+  [[unroll]] for (uint i = 0u; i < B_LOADS; ++i) {
     uint u = gl_LocalInvocationID.x + i * THREADS;
     if (B_ROW_MAJOR) {
       uint k = u / (BN / 4u), n = (u % (BN / 4u)) * 4u;
       Bs[first + k * (BN / 4u) + n / 4u] = r[i];
     } else {
       uint n = u / (BK / 4u), k = (u % (BK / 4u)) * 4u;
-      for (uint j = 0u; j < 4u; ++j) {
+      [[unroll]] for (uint j = 0u; j < 4u; ++j) {
         Bs[first + (k + j) * (BN / 4u) + n / 4u][n & 3u] = r[i][j];
       }
     }
@@ -192,7 +193,7 @@ void main() {
     uint a_base = meta[4u * b], b_base = meta[4u * b + 1u];
     uint c_base = meta[4u * b + 2u], o_base = meta[4u * b + 3u];
     vec4 acc[TM * TN / 4];
-    for (uint i = 0u; i < TM * TN / 4u; ++i) {
+    [[unroll]] for (uint i = 0u; i < TM * TN / 4u; ++i) {
       acc[i] = vec4(0.0);
     }
     vec4 ra[A_LOADS];
@@ -212,17 +213,17 @@ void main() {
         load_tile_b(rb, b_base, n0, (t + 1u) * BK);
       }
       uint abuf = cur * BK * BM / 4u, bbuf = cur * BK * BN / 4u;
-      for (uint k = 0u; k < BK; ++k) {
+      [[unroll]] for (uint k = 0u; k < BK; ++k) {
         vec4 av[TM / 4], bv[TN / 4];
-        for (uint i = 0u; i < TM / 4u; ++i) {
+        [[unroll]] for (uint i = 0u; i < TM / 4u; ++i) {
           av[i] = As[abuf + k * (BM / 4u) + i * WM + ty];
         }
-        for (uint j = 0u; j < TN / 4u; ++j) {
+        [[unroll]] for (uint j = 0u; j < TN / 4u; ++j) {
           bv[j] = Bs[bbuf + k * (BN / 4u) + j * WN + tx];
         }
-        for (uint i = 0u; i < TM / 4u; ++i) {
-          for (uint r = 0u; r < 4u; ++r) {
-            for (uint j = 0u; j < TN / 4u; ++j) {
+        [[unroll]] for (uint i = 0u; i < TM / 4u; ++i) {
+          [[unroll]] for (uint r = 0u; r < 4u; ++r) {
+            [[unroll]] for (uint j = 0u; j < TN / 4u; ++j) {
               acc[(i * 4u + r) * (TN / 4u) + j] += av[i][r] * bv[j];
             }
           }
@@ -235,13 +236,13 @@ void main() {
       barrier();
     }
 
-    for (uint i = 0u; i < TM / 4u; ++i) {
-      for (uint r = 0u; r < 4u; ++r) {
+    [[unroll]] for (uint i = 0u; i < TM / 4u; ++i) {
+      [[unroll]] for (uint r = 0u; r < 4u; ++r) {
         uint m = m0 + (i * WM + ty) * 4u + r;
         if (m >= p.M) {
           continue;
         }
-        for (uint j = 0u; j < TN / 4u; ++j) {
+        [[unroll]] for (uint j = 0u; j < TN / 4u; ++j) {
           uint n = n0 + (j * WN + tx) * 4u;
           uint valid = valid4(n, p.N);
           vec4 v = p.alpha * acc[(i * 4u + r) * (TN / 4u) + j];

@@ -6,6 +6,7 @@
 #include "mlx/backend/vulkan/matmul.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <limits>
 #include <sstream>
@@ -67,6 +68,11 @@ Tile choose_tile(const Gemm& g) {
     }
     if (t == "small") {
       return kSmall;
+    }
+    Tile custom{};
+    if (std::sscanf(env, "%u,%u,%u,%u,%u", &custom.bm, &custom.bn, &custom.bk,
+                    &custom.tm, &custom.tn) == 5) {
+      return custom;
     }
   }
   if (device().is_cpu()) {
