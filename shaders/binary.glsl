@@ -6,7 +6,7 @@
 // 2^bits. Included by binary.comp and binary_f64.comp (MLX_FLOAT64).
 #define MLX_META_BINDING 3
 #include "elementwise.glsl"
-#include "math.glsl"
+#include "float_ops.glsl"
 
 layout(constant_id = 0) const uint OP = 0; // mlx::core::BinaryOp
 layout(constant_id = 1) const uint IN_DTYPE = DT_FLOAT32;
@@ -21,93 +21,12 @@ layout(std430, set = 0, binding = 2) writeonly buffer Out { uint dst[]; };
 MLX_DEFINE_LOAD(load_a, src_a)
 MLX_DEFINE_LOAD(load_b, src_b)
 
-// BinaryOp codes (core/primitives/elementwise.h order).
-const uint B_ADD = 0, B_SUBTRACT = 1, B_MULTIPLY = 2, B_DIVIDE = 3,
-           B_REMAINDER = 4, B_FLOOR_DIVIDE = 5, B_MAXIMUM = 6, B_MINIMUM = 7,
-           B_POWER = 8, B_ARCTAN2 = 9, B_LOGADDEXP = 10, B_EQUAL = 11,
-           B_NAN_EQUAL = 12, B_NOT_EQUAL = 13, B_LESS = 14,
-           B_LESS_EQUAL = 15, B_GREATER = 16, B_GREATER_EQUAL = 17,
-           B_LOGICAL_AND = 18, B_LOGICAL_OR = 19, B_BITWISE_AND = 20,
-           B_BITWISE_OR = 21, B_BITWISE_XOR = 22, B_LEFT_SHIFT = 23,
-           B_RIGHT_SHIFT = 24;
-
-#define kNaN uintBitsToFloat(0x7fc00000u)
-
-// Comparisons (1 or 0) of any compute type; NaN compares false but in
-// NaNEqual and NotEqual, as IEEE and the CPU.
-#define MLX_COMPARE(X, Y, NAN_X, NAN_Y)                                        \
-  switch (OP) {                                                                \
-  case B_EQUAL:                                                                \
-    return int64_t(X == Y);                                                    \
-  case B_NAN_EQUAL:                                                            \
-    return int64_t(X == Y || (NAN_X && NAN_Y));                                \
-  case B_NOT_EQUAL:                                                            \
-    return int64_t(!(X == Y));                                                 \
-  case B_LESS:                                                                 \
-    return int64_t(X < Y);                                                     \
-  case B_LESS_EQUAL:                                                           \
-    return int64_t(X < Y || X == Y);                                           \
-  case B_GREATER:                                                              \
-    return int64_t(Y < X);                                                     \
-  case B_GREATER_EQUAL:                                                        \
-    return int64_t(Y < X || X == Y);                                           \
-  }
-
 int64_t compare_float(float x, float y) {
-  bool nx = is_nan(x), ny = is_nan(y);
-  // An explicit NaN guard: ordered comparisons are false with a NaN.
-  if ((nx || ny) && OP != B_NAN_EQUAL) {
-    return int64_t(OP == B_NOT_EQUAL);
-  }
-  MLX_COMPARE(x, y, nx, ny)
-  return 0l;
-}
-
-float remainder_float(float x, float y) {
-  float r = fmod_f(x, y);
-  if (r != 0.0 && ((r < 0.0) != (y < 0.0))) {
-    r += y;
-  }
-  return r;
-}
-
-float logaddexp_f(float x, float y) {
-  if (is_inf(x) && x == y) {
-    return x;
-  }
-  if (is_nan(x) || is_nan(y)) {
-    return kNaN;
-  }
-  float m = max(x, y);
-  return m + log1p_f(fast_exp(-abs(x - y)));
+  return int64_t(compare_float_of(OP, x, y));
 }
 
 float op_float(float x, float y) {
-  switch (OP) {
-  case B_ADD:
-    return x + y;
-  case B_SUBTRACT:
-    return x - y;
-  case B_MULTIPLY:
-    return x * y;
-  case B_DIVIDE:
-    return x / y;
-  case B_REMAINDER:
-    return remainder_float(x, y);
-  case B_FLOOR_DIVIDE:
-    return floor(x / y);
-  case B_MAXIMUM:
-    return (is_nan(x) || is_nan(y)) ? kNaN : (x > y ? x : y);
-  case B_MINIMUM:
-    return (is_nan(x) || is_nan(y)) ? kNaN : (x < y ? x : y);
-  case B_POWER:
-    return pow_f(x, y);
-  case B_ARCTAN2:
-    return atan2_f(x, y);
-  case B_LOGADDEXP:
-    return logaddexp_f(x, y);
-  }
-  return x;
+  return binary_float(OP, x, y);
 }
 
 #ifdef MLX_FLOAT64
@@ -116,7 +35,7 @@ int64_t compare_double(double x, double y) {
   if ((nx || ny) && OP != B_NAN_EQUAL) {
     return int64_t(OP == B_NOT_EQUAL);
   }
-  MLX_COMPARE(x, y, nx, ny)
+  MLX_COMPARE(OP, int64_t, x, y, nx, ny)
   return 0l;
 }
 
@@ -164,9 +83,9 @@ int64_t op_int(int64_t x, int64_t y) {
   uint64_t ux = uint64_t(x), uy = uint64_t(y);
   if (OP >= B_EQUAL && OP <= B_GREATER_EQUAL) {
     if (uns) {
-      MLX_COMPARE(ux, uy, false, false)
+      MLX_COMPARE(OP, int64_t, ux, uy, false, false)
     }
-    MLX_COMPARE(x, y, false, false)
+    MLX_COMPARE(OP, int64_t, x, y, false, false)
   }
   switch (OP) {
   case B_ADD:

@@ -64,18 +64,10 @@ uint input_index(uint i) {
 }
 
 // The raw bits of input element e, zero-extended to 64 bits.
+MLX_DEFINE_LOAD(load_word_bits, src)
+
 uint64_t load_bits(uint e) {
-  uint size = dtype_size(IN_DTYPE);
-  if (size == 1) {
-    return uint64_t((src[e >> 2] >> ((e & 3u) * 8u)) & 0xffu);
-  }
-  if (size == 2) {
-    return uint64_t((src[e >> 1] >> ((e & 1u) * 16u)) & 0xffffu);
-  }
-  if (size == 4) {
-    return uint64_t(src[e]);
-  }
-  return (uint64_t(src[2 * e + 1]) << 32) | uint64_t(src[2 * e]);
+  return load_word_bits(IN_DTYPE, e);
 }
 
 // Integer sources as int64 (sign-extended when signed, two's complement).

@@ -102,4 +102,22 @@ float bfloat_bits_to_float(uint b) {
   return uintBitsToFloat(b << 16);
 }
 
+// MLX_DEFINE_LOAD(NAME, BUF) defines uint64_t NAME(uint dt, uint e): the
+// raw bits of element e of dtype dt in the word buffer BUF, zero-extended
+// to 64 bits (buffers are 32-bit words: no 8/16-bit storage features).
+#define MLX_DEFINE_LOAD(NAME, BUF)                                             \
+  uint64_t NAME(uint dt, uint e) {                                             \
+    uint size = dtype_size(dt);                                                \
+    if (size == 1u) {                                                          \
+      return uint64_t((BUF[e >> 2] >> ((e & 3u) * 8u)) & 0xffu);               \
+    }                                                                          \
+    if (size == 2u) {                                                          \
+      return uint64_t((BUF[e >> 1] >> ((e & 1u) * 16u)) & 0xffffu);            \
+    }                                                                          \
+    if (size == 4u) {                                                          \
+      return uint64_t(BUF[e]);                                                 \
+    }                                                                          \
+    return (uint64_t(BUF[2u * e + 1u]) << 32) | uint64_t(BUF[2u * e]);         \
+  }
+
 #endif

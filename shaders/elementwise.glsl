@@ -9,6 +9,7 @@
 // invocations write the same word.
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_shader_explicit_arithmetic_types_int64 : require
+#extension GL_EXT_control_flow_attributes : require
 
 #include "dtype.glsl"
 
@@ -25,16 +26,22 @@ const uint IN_CONTIGUOUS = 0; // element first + i
 const uint IN_SCALAR = 1;     // element first, for every i
 const uint IN_STRIDED = 2;    // through the shape and strides in Meta
 
-// shape[ndim], then the strides of input 0, 1, ... (ndim each), int32; the
-// binding after the output's (MLX_META_BINDING, set by the includer).
+// shape[ndim], then the strides of input 0, 1, ... (ndim each), int32 (then
+// fused.comp's program); the binding after the output's (MLX_META_BINDING,
+// set by the includer).
 layout(std430, set = 0, binding = MLX_META_BINDING) readonly buffer Meta {
   int meta[];
 };
 
+// Inputs an element-wise shader may read (fused.comp reads them all).
+const uint MAX_INPUTS = 6;
+
 layout(push_constant) uniform Params {
-  uint n;        // output elements
-  uint ndim;     // dims of the (collapsed) output shape in Meta
-  uint first[3]; // element offset of each input in its binding
+  uint n;                 // output elements
+  uint ndim;              // dims of the (collapsed) output shape in Meta
+  uint first[MAX_INPUTS]; // element offset of each input in its binding
+  uint steps;             // fused.comp: steps of its program in Meta
+  uint bools;             // fused.comp: bit k: input k is bool; 31: output
 }
 p;
 
@@ -54,22 +61,6 @@ uint input_index(uint mode, uint k, uint i) {
   }
   return uint(loc);
 }
-
-// The raw bits of element e of a word buffer, zero-extended to 64 bits.
-#define MLX_DEFINE_LOAD(NAME, BUF)                                             \
-  uint64_t NAME(uint dt, uint e) {                                             \
-    uint size = dtype_size(dt);                                                \
-    if (size == 1u) {                                                          \
-      return uint64_t((BUF[e >> 2] >> ((e & 3u) * 8u)) & 0xffu);               \
-    }                                                                          \
-    if (size == 2u) {                                                          \
-      return uint64_t((BUF[e >> 1] >> ((e & 1u) * 16u)) & 0xffffu);            \
-    }                                                                          \
-    if (size == 4u) {                                                          \
-      return uint64_t(BUF[e]);                                                 \
-    }                                                                          \
-    return (uint64_t(BUF[2u * e + 1u]) << 32) | uint64_t(BUF[2u * e]);         \
-  }
 
 // Integers (and bool) as int64: sign-extended when signed, zero-extended
 // when unsigned (uint64 keeps its bits).
@@ -144,12 +135,16 @@ bool is_unsigned_kind(uint dt) {
       dt == DT_UINT64;
 }
 
-// The output word(s) of invocation t: compute(i) gives the bits of output
-// element i; the caller's main() expands this with its own compute.
+// Output words per invocation (constant_id 7 in every element-wise shader;
+// the host pads the constants before it): a workgroup writes
+// WORDS_PER_INVOCATION blocks of 256 consecutive words, so every load and
+// store stays coalesced while each invocation keeps several in flight.
+layout(constant_id = 7) const uint WORDS_PER_INVOCATION = 1;
+
+// Output word t: compute(i) gives the bits of output element i; the
+// caller's main() expands this with its own compute.
 #define MLX_ELEMENTWISE_MAIN(OUT_DT, COMPUTE)                                  \
-  void main() {                                                                \
-    uint group = gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;     \
-    uint t = group * gl_WorkGroupSize.x + gl_LocalInvocationID.x;              \
+  void write_word(uint t) {                                                    \
     uint size = dtype_size(OUT_DT);                                            \
     uint per_word = size < 4u ? 4u / size : 1u;                                \
     uint first_i = t * per_word;                                               \
@@ -169,4 +164,11 @@ bool is_unsigned_kind(uint dt) {
       word |= v << (8u * size * k);                                            \
     }                                                                          \
     dst[t] = word;                                                             \
+  }                                                                            \
+  void main() {                                                                \
+    uint group = gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;     \
+    uint first = group * WORDS_PER_INVOCATION * gl_WorkGroupSize.x;            \
+    [[unroll]] for (uint j = 0u; j < WORDS_PER_INVOCATION; ++j) {              \
+      write_word(first + j * gl_WorkGroupSize.x + gl_LocalInvocationID.x);     \
+    }                                                                          \
   }

@@ -79,18 +79,10 @@ ivec3 locations(uint i) {
   return loc;
 }
 
+MLX_DEFINE_LOAD(load_word_bits, src)
+
 uint64_t load_src(uint e) {
-  uint size = dtype_size(DTYPE);
-  if (size == 1) {
-    return uint64_t((src[e >> 2] >> ((e & 3u) * 8u)) & 0xffu);
-  }
-  if (size == 2) {
-    return uint64_t((src[e >> 1] >> ((e & 1u) * 16u)) & 0xffffu);
-  }
-  if (size == 4) {
-    return uint64_t(src[e]);
-  }
-  return (uint64_t(src[2 * e + 1]) << 32) | uint64_t(src[2 * e]);
+  return load_word_bits(DTYPE, e);
 }
 
 // The index at element e of the indices, wrapped and clamped, in 32-bit

@@ -5,7 +5,7 @@
 // Included by unary.comp and unary_f64.comp (MLX_FLOAT64).
 #define MLX_META_BINDING 2
 #include "elementwise.glsl"
-#include "math.glsl"
+#include "float_ops.glsl"
 
 layout(constant_id = 0) const uint OP = 0; // mlx::core::UnaryOp
 layout(constant_id = 1) const uint IN_DTYPE = DT_FLOAT32;
@@ -17,80 +17,9 @@ layout(std430, set = 0, binding = 1) writeonly buffer Out { uint dst[]; };
 
 MLX_DEFINE_LOAD(load_in, src)
 
-// UnaryOp codes (core/primitives/elementwise.h order).
-const uint U_ABS = 0, U_NEGATIVE = 1, U_SIGN = 2, U_SQUARE = 3, U_SQRT = 4,
-           U_RSQRT = 5, U_EXP = 6, U_EXPM1 = 7, U_LOG = 8, U_LOG2 = 9,
-           U_LOG10 = 10, U_LOG1P = 11, U_SIN = 12, U_COS = 13, U_TAN = 14,
-           U_ARCSIN = 15, U_ARCCOS = 16, U_ARCTAN = 17, U_SINH = 18,
-           U_COSH = 19, U_TANH = 20, U_ARCSINH = 21, U_ARCCOSH = 22,
-           U_ARCTANH = 23, U_FLOOR = 24, U_CEIL = 25, U_ROUND = 26,
-           U_ERF = 27, U_ERFINV = 28, U_SIGMOID = 29, U_LOGICAL_NOT = 30,
-           U_BITWISE_INVERT = 31;
-
+// op(x) for float compute types (float_ops.glsl).
 float op_float(float x) {
-  switch (OP) {
-  case U_ABS:
-    return x < 0.0 ? -x : x;
-  case U_NEGATIVE:
-    return -x;
-  case U_SIGN:
-    return is_nan(x) ? x : float(int(x > 0.0) - int(x < 0.0));
-  case U_SQUARE:
-    return x * x;
-  case U_SQRT:
-    return sqrt(x);
-  case U_RSQRT:
-    return 1.0 / sqrt(x);
-  case U_EXP:
-    return fast_exp(x);
-  case U_EXPM1:
-    return expm1_f(x);
-  case U_LOG:
-    return log(x);
-  case U_LOG2:
-    return log2(x);
-  case U_LOG10:
-    return log2(x) * 0.30102999566398120;
-  case U_LOG1P:
-    return log1p_f(x);
-  case U_SIN:
-    return sin(x);
-  case U_COS:
-    return cos(x);
-  case U_TAN:
-    return tan(x);
-  case U_ARCSIN:
-    return asin_f(x);
-  case U_ARCCOS:
-    return acos_f(x);
-  case U_ARCTAN:
-    return atan_f(x);
-  case U_SINH:
-    return sinh_f(x);
-  case U_COSH:
-    return cosh_f(x);
-  case U_TANH:
-    return tanh(x);
-  case U_ARCSINH:
-    return asinh_f(x);
-  case U_ARCCOSH:
-    return acosh_f(x);
-  case U_ARCTANH:
-    return atanh_f(x);
-  case U_FLOOR:
-    return floor(x);
-  case U_CEIL:
-    return ceil(x);
-  case U_ROUND:
-    return roundEven(x);
-  case U_ERF:
-    return erf_f(x);
-  case U_ERFINV:
-    return erfinv_f(x);
-  case U_SIGMOID:
-    return 1.0 / (1.0 + fast_exp(-x));
-  }
-  return x;
+  return unary_float(OP, x);
 }
 
 #ifdef MLX_FLOAT64

@@ -16,10 +16,11 @@ namespace mlx::core::vulkan {
 namespace {
 
 // The push constants of shaders/elementwise.glsl.
-constexpr size_t kMaxInputs = 3;
 struct ElementwiseParams {
   uint32_t n, ndim;
-  uint32_t first[kMaxInputs];
+  uint32_t first[kMaxElementwiseInputs];
+  uint32_t steps; // fused.comp: steps of its program
+  uint32_t bools; // fused.comp: bit k: input k is bool; bit 31: the output
 };
 static_assert(sizeof(ElementwiseParams) <= kPushConstantBytes);
 
@@ -30,6 +31,16 @@ enum Mode : uint32_t { kContiguous = 0, kScalar = 1, kStrided = 2 };
 // workgroups in x every device allows (maxComputeWorkGroupCount minimum).
 constexpr uint32_t kGroupSize = 256;
 constexpr uint32_t kMaxGroupsX = 65535;
+
+// The constant_id of elementwise.glsl's WORDS_PER_INVOCATION.
+constexpr size_t kWordsConstant = 7;
+
+uint32_t words_per_invocation() {
+  if (const char* env = std::getenv("MLX_VULKAN_EW_WORDS")) {
+    return uint32_t(std::max(1, std::atoi(env)));
+  }
+  return 1;
+}
 
 size_t round_up(size_t v, size_t to) {
   return (v + to - 1) / to * to;
@@ -69,8 +80,15 @@ void record_elementwise(
     const std::vector<const array*>& inputs,
     array& out,
     const char* name,
-    const std::vector<int>& donors) {
+    const std::vector<int>& donors,
+    const std::vector<int32_t>& program) {
   check_int64(name); // the shaders compute integers in 64 bits
+  if (inputs.size() > kMaxElementwiseInputs) {
+    std::ostringstream msg;
+    msg << "[" << name << "] " << inputs.size() << " inputs: the Vulkan "
+        << "element-wise kernels read at most " << kMaxElementwiseInputs;
+    throw std::invalid_argument(msg.str());
+  }
   size_t n = out.size();
   if (n > std::numeric_limits<uint32_t>::max()) {
     std::ostringstream msg;
@@ -149,6 +167,16 @@ void record_elementwise(
     p.first[k] = b.first;
     constants.push_back(uint32_t(modes[k]));
   }
+  if (!program.empty()) {
+    // fused.comp binds every input slot and reads NUM_INPUTS of them.
+    bindings.resize(kMaxElementwiseInputs, bindings[0]);
+    constants.resize(kMaxElementwiseInputs, 0);
+    constants.push_back(uint32_t(ni));
+    for (size_t k = 0; k < ni; ++k) {
+      p.bools |= inputs[k]->dtype() == bool_ ? 1u << k : 0u;
+    }
+    p.bools |= out.dtype() == bool_ ? 1u << 31 : 0u;
+  }
   bool donated = false;
   for (int k : donors) {
     if (modes[k] == kContiguous && can_donate(*inputs[k], out)) {
@@ -162,7 +190,7 @@ void record_elementwise(
   if (!donated) {
     bindings.push_back(bind_output(out));
   }
-  if (any_strided) {
+  if (any_strided || !program.empty()) {
     std::vector<int32_t> meta;
     for (auto s : shape) {
       meta.push_back(int32_t(s));
@@ -172,6 +200,8 @@ void record_elementwise(
         meta.push_back(int32_t(s));
       }
     }
+    meta.insert(meta.end(), program.begin(), program.end());
+    p.steps = uint32_t(program.size() / 4);
     size_t bytes = meta.size() * sizeof(int32_t);
     bindings.push_back(
         {enc.upload(meta.data(), bytes), 0, bytes, Access::read});
@@ -183,8 +213,12 @@ void record_elementwise(
 
   size_t out_size = out.itemsize();
   size_t per_word = out_size < 4 ? 4 / out_size : 1;
-  size_t threads = (n + per_word - 1) / per_word;
-  size_t groups = (threads + kGroupSize - 1) / kGroupSize;
+  size_t words = (n + per_word - 1) / per_word;
+  uint32_t per_invocation = words_per_invocation();
+  constants.resize(kWordsConstant, 0);
+  constants.push_back(per_invocation);
+  size_t groups =
+      (words + kGroupSize * per_invocation - 1) / (kGroupSize * per_invocation);
   uint32_t gx = uint32_t(std::min<size_t>(groups, kMaxGroupsX));
   uint32_t gy = uint32_t((groups + gx - 1) / gx);
   enc.dispatch(pipeline(shader, constants), bindings, &p, sizeof(p), gx, gy);

@@ -45,11 +45,15 @@ void select_kernel(
     const char* name,
     bool donate);
 
+/** Inputs an element-wise shader reads at most (elementwise.glsl). */
+constexpr size_t kMaxElementwiseInputs = 6;
+
 /** Records `shader` (one of the element-wise shaders) over out's elements:
  * specialization constants `constants` followed by one read mode per
- * input; bindings: the inputs, the output, then the metadata. Inputs whose
- * index is in `donors` (in that order) may give out their buffer. Checks
- * sizes; an empty output gets an empty buffer and records nothing.
+ * input; bindings: the inputs, the output, then the metadata (shape and
+ * strides, then `program`: fused.comp's steps, four ints each). Inputs
+ * whose index is in `donors` (in that order) may give out their buffer.
+ * Checks sizes; an empty output gets an empty buffer and records nothing.
  * Inputs are pointers: a copied handle would make no input donatable. */
 void record_elementwise(
     Encoder& enc,
@@ -58,7 +62,8 @@ void record_elementwise(
     const std::vector<const array*>& inputs,
     array& out,
     const char* name,
-    const std::vector<int>& donors);
+    const std::vector<int>& donors,
+    const std::vector<int32_t>& program = {});
 
 /** Throws "[name] complex64 is not supported on the Vulkan backend". */
 [[noreturn]] void complex_unsupported(const char* name);
