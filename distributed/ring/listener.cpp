@@ -63,6 +63,12 @@ uint32_t get_u32(const unsigned char* in) {
   return v;
 }
 
+// The magic and protocol version that start every Hello.
+constexpr size_t kPrefixBytes = 12;
+bool has_our_prefix(const unsigned char* in) {
+  return get_u64(in) == kMagic && get_u32(in + 8) == kProtocolVersion;
+}
+
 void fill_random(void* data, size_t bytes) {
   auto* p = static_cast<unsigned char*>(data);
   while (bytes > 0) {
@@ -289,6 +295,16 @@ void Listener::read_step(Pending& p) {
     return;
   }
   p.received += static_cast<size_t>(n);
+  // Something else (an HTTP probe, an older MLX) is refused as soon as its
+  // first bytes show it, not after the handshake timeout.
+  if (!p.awaiting_proof && p.received >= kPrefixBytes &&
+      !has_our_prefix(p.input)) {
+    refuse(
+        p,
+        "not an MLX ring handshake (another program, or another MLX "
+        "version)");
+    return;
+  }
   if (p.received < wanted) {
     return;
   }

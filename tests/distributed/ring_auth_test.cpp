@@ -225,7 +225,7 @@ TEST(RingAuthTest, SecretOnOneSideOnlyIsRefusedBothWays) {
   EXPECT_EQ(try_handshake(job.config(0, ""), 1), "ok");
 }
 
-TEST(RingAuthTest, StalledClientsAreDroppedAfterTheHandshakeTimeout) {
+TEST(RingAuthTest, StrangersAreRefusedAtOnceStalledClientsAfterTheTimeout) {
   TwoRanks job;
   CapturedStderr log;
   // MLX_DIST_TIMEOUT of 1 s caps the handshake's 10 s.
@@ -233,6 +233,23 @@ TEST(RingAuthTest, StalledClientsAreDroppedAfterTheHandshakeTimeout) {
   ring::Listener listener(rank1);
   const ring::Address& address = rank1.addresses[1][0];
   auto start = Clock::now();
+  // An HTTP request shorter than a Hello is refused at once.
+  ring::Fd http = connect_raw(address);
+  const char request[] = "GET / HTTP/1.0\r\n\r\n";
+  std::string error;
+  ASSERT_TRUE(ring::send_exact(
+      http.get(),
+      request,
+      sizeof(request) - 1,
+      ring::Deadline::after(5),
+      error));
+  char byte;
+  EXPECT_FALSE(ring::recv_exact(
+      http.get(), &byte, 1, ring::Deadline::after(0.5), error));
+  EXPECT_EQ(error, "connection closed");
+  EXPECT_LT(seconds_since(start), 0.5);
+  EXPECT_TRUE(contains(log.text(), ": not an MLX ring handshake"))
+      << log.text();
   // Silent; half a Hello; a whole Hello and then no proof.
   ring::Fd silent = connect_raw(address);
   ring::Fd half = connect_raw(address);
@@ -246,7 +263,6 @@ TEST(RingAuthTest, StalledClientsAreDroppedAfterTheHandshakeTimeout) {
   hello.authenticated = true;
   unsigned char bytes[ring::Hello::kBytes];
   hello.encode(bytes);
-  std::string error;
   ASSERT_TRUE(ring::send_exact(
       half.get(), bytes, sizeof(bytes) / 2, ring::Deadline::after(5), error));
   ASSERT_TRUE(ring::send_exact(
@@ -256,7 +272,6 @@ TEST(RingAuthTest, StalledClientsAreDroppedAfterTheHandshakeTimeout) {
       no_proof.get(), reply, sizeof(reply), ring::Deadline::after(5), error))
       << error;
   for (ring::Fd* fd : {&silent, &half, &no_proof}) {
-    char byte;
     error.clear();
     EXPECT_FALSE(ring::recv_exact(
         fd->get(), &byte, 1, ring::Deadline::after(10), error));
