@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
@@ -112,6 +113,11 @@ start_process(const ProcessSpec& spec, const sigset_t& child_signal_mask) {
   std::vector<char*> argv = pointers_to(args);
   std::vector<char*> envp = pointers_to(env);
 
+  if (spec.stdin_data.size() > PIPE_BUF) {
+    throw std::invalid_argument(
+        "stdin data of " + std::to_string(spec.stdin_data.size()) +
+        " bytes is more than PIPE_BUF (" + std::to_string(PIPE_BUF) + ")");
+  }
   int out[2] = {-1, -1}, err[2] = {-1, -1}, in[2] = {-1, -1};
   try {
     make_pipe(out);
@@ -155,6 +161,14 @@ start_process(const ProcessSpec& spec, const sigset_t& child_signal_mask) {
   }
   // Also set here, so the group exists before the launcher signals it.
   setpgid(pid, pid);
+  if (in[1] >= 0 && !spec.stdin_data.empty()) {
+    // The pipe is new and the data fits in PIPE_BUF: one write, no wait. A
+    // child that already died gives EPIPE (SIGPIPE is ignored while ranks
+    // are supervised); its exit status tells the rest.
+    ssize_t ignored =
+        write(in[1], spec.stdin_data.data(), spec.stdin_data.size());
+    (void)ignored;
+  }
   for (int fd : {out[0], err[0]}) {
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
   }

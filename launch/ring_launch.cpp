@@ -2,13 +2,18 @@
 
 #include <arpa/inet.h>
 #include <netdb.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <memory>
+#include <stdexcept>
 
+#include "distributed/ring/config.h"
 #include "shell_words.h"
 
 namespace mlx::launch {
@@ -17,6 +22,34 @@ namespace {
 
 constexpr const char* kLoopbackIp = "127.0.0.1";
 constexpr int kMaxPort = 65535;
+// Random bytes in a generated secret: 256 bits, HMAC-SHA256's key strength.
+constexpr size_t kSecretBytes = 32;
+static_assert(
+    2 * kSecretBytes >= mlx::core::distributed::ring::kMinSecretChars,
+    "the launcher's secrets must be long enough for the ring");
+
+std::string random_hex(size_t bytes) {
+  std::string raw(bytes, '\0');
+  size_t done = 0;
+  while (done < bytes) {
+    ssize_t n = getrandom(raw.data() + done, bytes - done, 0);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      throw std::runtime_error(
+          std::string("getrandom: ") + std::strerror(errno));
+    }
+    done += static_cast<size_t>(n);
+  }
+  constexpr char kDigits[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char c : raw) {
+    hex += kDigits[c >> 4];
+    hex += kDigits[c & 0xf];
+  }
+  return hex;
+}
 
 // The IPv4 address `name` resolves to here, or `name` itself when it does
 // not resolve (an ssh alias the ring may still understand on its hosts).
@@ -154,6 +187,32 @@ place_ring_ranks(const std::vector<Host>& hosts, int num_ranks) {
   return ranks;
 }
 
+std::string job_secret(const LaunchOptions& options) {
+  for (const auto& [name, value] : options.env) {
+    if (name == kSecretVariable) {
+      throw UsageError(
+          std::string("--env ") + kSecretVariable +
+          "=... would show the secret on command lines (ps); export " +
+          kSecretVariable +
+          " in the launcher's environment to choose it, or leave it to the "
+          "launcher");
+    }
+  }
+  const char* pinned = std::getenv(kSecretVariable);
+  if (!pinned || !*pinned) {
+    return random_hex(kSecretBytes);
+  }
+  size_t min_chars = mlx::core::distributed::ring::kMinSecretChars;
+  if (std::strlen(pinned) < min_chars) {
+    throw UsageError(
+        std::string(kSecretVariable) + " is " +
+        std::to_string(std::strlen(pinned)) +
+        " characters long; the ring needs at least " +
+        std::to_string(min_chars) + " (or unset it: the launcher makes one)");
+  }
+  return pinned;
+}
+
 std::string remote_rank_script(
     int rank,
     const std::string& hostfile_json,
@@ -172,7 +231,17 @@ std::string remote_rank_script(
                         std::to_string(rank) + " " + kLocalRankVariable + "=" +
                         std::to_string(local_rank) + " " + kHostfileVariable +
                         "=\"$f\" " + env_words + shell_join(options.program);
+  // The secret comes as the first line of ssh's stdin, never on a command
+  // line: this script is in ssh's argv here and in sh's argv there, both
+  // visible to every user in ps. ssh's own ways to pass variables do not
+  // fit: SendEnv needs the server's AcceptEnv to list the name, and
+  // SetEnv=... is itself an argument. `read` and `export` are shell
+  // built-ins (no process, no argv) and read stops at the newline, so the
+  // rest of stdin stays for the watcher below. The program then has the
+  // secret in its environment, which only its user (and root) can read.
   const std::vector<std::string> lines = {
+      std::string("IFS= read -r ") + kSecretVariable + " || exit 1",
+      std::string("export ") + kSecretVariable,
       "cd " + shell_quote(cwd) + " || exit 127",
       "f=$(mktemp \"${TMPDIR:-/tmp}/mlx-ring-hostfile-XXXXXX\") || exit 1",
       "printf '%s' " + shell_quote(hostfile_json) + " > \"$f\"",
@@ -199,12 +268,15 @@ ProcessSpec ring_rank_process(
     const RingRank& placement,
     const std::string& hostfile_path,
     const std::string& hostfile_json,
-    const LaunchOptions& options) {
+    const LaunchOptions& options,
+    const std::string& secret) {
   ProcessSpec spec;
   if (placement.local) {
     spec.argv = options.program;
     spec.env =
         rank_environment(rank, placement.local_rank, hostfile_path, options);
+    // Passed to execve's environment, not its arguments.
+    spec.env.emplace_back(kSecretVariable, secret);
     spec.cwd = options.cwd;
     return spec;
   }
@@ -216,6 +288,7 @@ ProcessSpec ring_rank_process(
       "sh -c " + shell_quote(remote_rank_script(
                      rank, hostfile_json, cwd, options, placement.local_rank))};
   spec.stdin_pipe = true;
+  spec.stdin_data = secret + "\n";
   return spec;
 }
 
@@ -233,6 +306,7 @@ int run_ring_job(
       check_local_cwd(options);
     }
   }
+  std::string secret = job_secret(options);
   std::string json = ring_hostfile_json(assign_ring_addresses(
       endpoints, options.starting_port, options.connections_per_ip));
 
@@ -256,7 +330,7 @@ int run_ring_job(
   std::vector<ProcessSpec> processes;
   for (int r = 0; r < num_ranks; ++r) {
     processes.push_back(
-        ring_rank_process(r, ranks[r], hostfile_path, json, options));
+        ring_rank_process(r, ranks[r], hostfile_path, json, options, secret));
   }
   return supervise_ranks(processes);
 }

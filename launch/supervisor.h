@@ -28,6 +28,10 @@ struct ProcessSpec {
    * the rank runs (an ssh rank's remote side stops the program when that
    * pipe closes); otherwise stdin is /dev/null. */
   bool stdin_pipe = false;
+  /** Written into that pipe as soon as the process starts (at most
+   * PIPE_BUF bytes, so that the write neither blocks nor splits): how a
+   * remote rank gets its secret without it appearing on a command line. */
+  std::string stdin_data;
 };
 
 /** Starts processes[r] as rank r (each in its own process group), relays

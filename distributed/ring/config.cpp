@@ -196,6 +196,19 @@ Config make_config(
   return config;
 }
 
+void check_secret(const std::string& secret) {
+  if (secret.size() < kMinSecretChars) {
+    throw std::invalid_argument(
+        std::string("[ring] ") + kSecretVariable + " is " +
+        std::to_string(secret.size()) +
+        " characters long; it must have at "
+        "least " +
+        std::to_string(kMinSecretChars) +
+        " (for example 64 hex digits: head -c 32 /dev/urandom | od -An -tx1 "
+        "| tr -d ' \\n'). mlx.launch sets one for its ranks.");
+  }
+}
+
 std::optional<Config> config_from_env(bool strict) {
   const char* rank_text = env("MLX_RANK");
   const char* path = env("MLX_HOSTFILE");
@@ -227,8 +240,15 @@ std::optional<Config> config_from_env(bool strict) {
     }
     connections = static_cast<int>(value);
   }
-  return make_config(
+  Config config = make_config(
       path, static_cast<int>(rank), connections, detail::timeout_seconds());
+  if (const char* secret = std::getenv(kSecretVariable)) {
+    // Set but empty is a mistake (an unset shell variable), not a request to
+    // run without authentication.
+    check_secret(secret);
+    config.secret = secret;
+  }
+  return config;
 }
 
 } // namespace mlx::core::distributed::ring

@@ -1,6 +1,7 @@
 // Configuration of the ring backend: the JSON hostfile (MLX_HOSTFILE), this
-// process's rank (MLX_RANK), sockets per neighbour (MLX_RING_CONNECTIONS) and
-// the deadline of every blocking step (MLX_DIST_TIMEOUT).
+// process's rank (MLX_RANK), sockets per neighbour (MLX_RING_CONNECTIONS),
+// the job's shared secret (MLX_RING_SECRET) and the deadline of every
+// blocking step (MLX_DIST_TIMEOUT).
 #pragma once
 
 #include <cstdint>
@@ -31,12 +32,25 @@ struct Config {
   double timeout_s = 0;
   /** Identifies the job in handshakes (a hash of the hostfile's content). */
   uint64_t job_hash = 0;
+  /** The job's shared secret (MLX_RING_SECRET): every connection proves
+   * that both ends know it. Empty: connections are not authenticated. */
+  std::string secret;
 
   int size() const { return static_cast<int>(addresses.size()); }
 };
 
 /** Upper bound of MLX_RING_CONNECTIONS (file descriptors per link). */
 inline constexpr int kMaxConnections = 64;
+
+/** The environment variable holding the job's secret. */
+inline constexpr const char* kSecretVariable = "MLX_RING_SECRET";
+/** Shortest accepted secret: 32 characters, i.e. 128 bits when they are hex
+ * digits of random bytes (mlx.launch makes 64 hex digits, 256 bits). */
+inline constexpr size_t kMinSecretChars = 32;
+
+/** Checks a secret's length; throws std::invalid_argument naming the
+ * variable and the length (never the value, which would leak into logs). */
+void check_secret(const std::string& secret);
 
 /** Parses "host:port", "1.2.3.4:port" or "[v6]:port"; throws
  * std::invalid_argument naming the problem. */
@@ -51,7 +65,8 @@ parse_hostfile(std::string_view text, const std::string& path);
  * file's whitespace), mixed with the rank count. */
 uint64_t hostfile_hash(const std::vector<std::vector<Address>>& addresses);
 
-/** Reads MLX_RANK / MLX_HOSTFILE / MLX_RING_CONNECTIONS / MLX_DIST_TIMEOUT.
+/** Reads MLX_RANK / MLX_HOSTFILE / MLX_RING_CONNECTIONS / MLX_RING_SECRET /
+ * MLX_DIST_TIMEOUT.
  * Returns nullopt when neither MLX_RANK nor MLX_HOSTFILE is set and
  * !strict; otherwise throws std::invalid_argument on missing or bad
  * settings. */

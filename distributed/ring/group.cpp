@@ -83,10 +83,13 @@ void RingGroup::connect_link(
     } else {
       fd = endpoint_->listener->take(group_id_, link.peer, channel, deadline);
       if (!fd) {
+        std::string refused = endpoint_->listener->last_refusal();
         throw std::runtime_error(
             std::string("[ring] ") + op + ": timed out after " +
             seconds_text(config().timeout_s) + " waiting for rank " +
-            std::to_string(link.peer) + " to connect");
+            std::to_string(link.peer) + " to connect" +
+            (refused.empty() ? ""
+                             : " (last refused connection " + refused + ")"));
       }
     }
     (c < connections ? link.data.emplace_back() : link.control) = std::move(fd);

@@ -1,10 +1,11 @@
 // The ring backend's configuration: the JSON reader, "host:port" addresses,
 // hostfiles (good and malformed) and the MLX_RANK / MLX_HOSTFILE /
-// MLX_RING_CONNECTIONS environment.
+// MLX_RING_CONNECTIONS / MLX_RING_SECRET environment.
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <string>
 
@@ -280,4 +281,28 @@ TEST(RingEnvTest, SingleRankHostfileGivesAGroupOfOne) {
       mlx::core::distributed::detail::ReduceOp::Sum);
   EXPECT_EQ(out[2], 3.0f);
   EXPECT_EQ(group->split(0, -1)->size(), 1);
+}
+
+TEST(RingEnvTest, SecretComesFromTheEnvironment) {
+  TempHostfile file("[[\"127.0.0.1:5000\"], [\"127.0.0.1:5001\"]]");
+  ScopedEnv env;
+  env.set("MLX_RANK", "1");
+  env.set("MLX_HOSTFILE", file.path().c_str());
+  env.set("MLX_RING_SECRET", nullptr);
+  EXPECT_EQ(ring::config_from_env(true)->secret, "");
+  const std::string good(64, 'f');
+  env.set("MLX_RING_SECRET", good.c_str());
+  EXPECT_EQ(ring::config_from_env(true)->secret, good);
+  // Too short, or set but empty: the message gives the length, never the
+  // value (it would end up in logs).
+  for (const char* bad : {"hunter2", ""}) {
+    env.set("MLX_RING_SECRET", bad);
+    std::string message =
+        invalid_argument_message([] { ring::config_from_env(true); });
+    std::string expected = "[ring] MLX_RING_SECRET is " +
+                           std::to_string(std::strlen(bad)) +
+                           " characters long; it must have at least 32";
+    EXPECT_EQ(message.rfind(expected, 0), 0u) << message;
+    EXPECT_TRUE(*bad == 0 || !contains(message, bad)) << message;
+  }
 }

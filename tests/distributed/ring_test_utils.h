@@ -34,8 +34,11 @@ struct Job {
   /** Host part of rank r's addresses: hosts[r % size], "127.0.0.1" when
    * empty ("[::1]" and names such as "localhost" work too). */
   std::vector<std::string> hosts;
-  /** Runs in each rank before it joins the ring. */
-  std::function<void(int rank, const ring::Config&)> before_init;
+  /** Every rank's MLX_RING_SECRET; empty: unauthenticated. */
+  std::string secret;
+  /** Runs in each rank before it joins the ring; it may change the
+   * rank's configuration. */
+  std::function<void(int rank, ring::Config&)> before_init;
   /** Descriptors the test process closes once the ranks are forked (write
    * ends of pipes that only the ranks should hold). */
   std::vector<int> close_after_fork;
@@ -113,6 +116,7 @@ run(const Job& job, const Body& body, double limit_s = 60) {
       try {
         auto config =
             ring::make_config(hostfile, r, job.connections, job.timeout_s);
+        config.secret = job.secret;
         if (job.before_init) {
           job.before_init(r, config);
         }

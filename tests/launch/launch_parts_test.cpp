@@ -245,7 +245,9 @@ TEST(LaunchRingRanksTest, PlacementAndProcesses) {
   EXPECT_EQ(ranks[2].local_rank, 1);
 
   LaunchOptions options = parse({"--env", "A=b c", "--cwd", "/w", "p", "x"});
-  ProcessSpec local = ring_rank_process(0, ranks[0], "/tmp/h", "[]", options);
+  const std::string secret(64, 'e');
+  ProcessSpec local =
+      ring_rank_process(0, ranks[0], "/tmp/h", "[]", options, secret);
   EXPECT_EQ(local.argv, (std::vector<std::string>{"p", "x"}));
   EXPECT_EQ(local.cwd, "/w");
   EXPECT_FALSE(local.stdin_pipe);
@@ -255,14 +257,25 @@ TEST(LaunchRingRanksTest, PlacementAndProcesses) {
           {"A", "b c"},
           {"MLX_RANK", "0"},
           {"MLX_LOCAL_RANK", "0"},
-          {"MLX_HOSTFILE", "/tmp/h"}}));
+          {"MLX_HOSTFILE", "/tmp/h"},
+          {"MLX_RING_SECRET", secret}}));
+  EXPECT_EQ(local.stdin_data, "");
 
   unsetenv(kSshVariable);
-  ProcessSpec remote = ring_rank_process(1, ranks[1], "/tmp/h", "[]", options);
+  ProcessSpec remote =
+      ring_rank_process(1, ranks[1], "/tmp/h", "[]", options, secret);
   ASSERT_EQ(remote.argv.size(), 3u);
   EXPECT_EQ(remote.argv[0], "ssh");
   EXPECT_EQ(remote.argv[1], "far");
-  EXPECT_EQ(remote.argv[2].rfind("sh -c 'cd /w || exit 127\n", 0), 0u);
+  // The secret goes through ssh's stdin, read by the script's first line.
+  EXPECT_EQ(
+      remote.argv[2].rfind(
+          "sh -c 'IFS= read -r MLX_RING_SECRET || exit 1\n"
+          "export MLX_RING_SECRET\ncd /w || exit 127\n",
+          0),
+      0u);
+  EXPECT_EQ(remote.argv[2].find(secret), std::string::npos);
+  EXPECT_EQ(remote.stdin_data, secret + "\n");
   EXPECT_NE(
       remote.argv[2].find("env MLX_RANK=1 MLX_LOCAL_RANK=0 "
                           "MLX_HOSTFILE=\"$f\" '\\''A=b c'\\'' "

@@ -165,6 +165,44 @@ EnvIsPassed)
   done
   ;;
 
+RingSecretIsInTheEnvironmentNotOnCommandLines)
+  # Local ranks and a rank over (fake) ssh get the same fresh secret; no
+  # command line of a rank or its ancestors (the ssh command, the remote
+  # sh -c) shows it, nor does the hostfile.
+  printf '[{"ssh": "localhost"}, {"ssh": "fakehost", "ips": ["10.11.12.13"]}]' \
+    > "$work/hosts.json"
+  export MLX_LAUNCH_SSH="$here/fake_ssh.sh"
+  unset MLX_RING_SECRET
+  launch --hostfile "$work/hosts.json" -n 3 "$probe" secret
+  expect_rc 0
+  expect_line "$work/stderr" "[1] fake_ssh: connected to fakehost"
+  grep -q 'secret found' "$work/stdout" && fail "the secret leaked"
+  first=$(grep '^\[0\] secret ' "$work/stdout")
+  prefix=${first#"[0] secret 64 "}
+  [ "${#prefix}" -eq 8 ] || fail "rank 0 got no 64-character secret"
+  for r in 0 1 2; do
+    expect_line "$work/stdout" "[$r] secret 64 $prefix"
+  done
+  cp "$work/stdout" "$work/first"
+  launch -n 1 "$probe" secret
+  grep -Fxq "[0] secret 64 $prefix" "$work/stdout" &&
+    fail "two jobs got the same secret"
+  # One exported in the launcher's environment is used as it is; --env
+  # would put it on command lines and is refused.
+  MLX_RING_SECRET=0123456789abcdef0123456789abcdef-pinned \
+    launch --hostfile "$work/hosts.json" "$probe" secret
+  expect_rc 0
+  expect_line "$work/stdout" "[1] secret 39 01234567"
+  grep -q 'secret found' "$work/stdout" && fail "the secret leaked"
+  launch -n 2 --env MLX_RING_SECRET=0123456789abcdef0123456789abcdef \
+    "$probe" secret
+  expect_rc 2
+  expect_text "$work/stderr" "--env MLX_RING_SECRET=... would show the secret"
+  MLX_RING_SECRET=short launch -n 2 "$probe" secret
+  expect_rc 2
+  expect_text "$work/stderr" "MLX_RING_SECRET is 5 characters long"
+  ;;
+
 CwdIsUsed)
   mkdir "$work/run dir"
   launch -n 2 --cwd "$work/run dir" "$probe" cwd

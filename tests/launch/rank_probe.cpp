@@ -14,6 +14,12 @@
 //   rank_probe env NAME...         prints NAME=value (or NAME unset)
 //   rank_probe cwd                 prints the working directory
 //   rank_probe hostfile            prints the file MLX_HOSTFILE names
+//   rank_probe secret              checks MLX_RING_SECRET: prints "secret
+//                                  <length> <first 8 characters>" and
+//                                  "secret found in ..." for each command
+//                                  line of this process and its ancestors
+//                                  (ps shows them to every user), or the
+//                                  hostfile, that contains it
 //
 // "Blocks" means pause(): only a signal ends it.
 #include <fcntl.h>
@@ -27,6 +33,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string>
 
 namespace {
@@ -91,6 +98,50 @@ void report_signal(int sig) {
   _exit(0);
 }
 
+std::string read_whole(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::ostringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+// The parent of `pid` from /proc/<pid>/stat (the field after the
+// parenthesized command name); 0 when unknown.
+int parent_of(int pid) {
+  std::string stat = read_whole("/proc/" + std::to_string(pid) + "/stat");
+  size_t close = stat.rfind(')');
+  if (close == std::string::npos) {
+    return 0;
+  }
+  std::istringstream rest(stat.substr(close + 1));
+  std::string state;
+  int ppid = 0;
+  rest >> state >> ppid;
+  return ppid;
+}
+
+void check_secret() {
+  const char* value = std::getenv("MLX_RING_SECRET");
+  if (!value) {
+    say("secret unset");
+    return;
+  }
+  std::string secret = value;
+  say("secret " + std::to_string(secret.size()) + " " + secret.substr(0, 8));
+  for (int pid = getpid(); pid > 1; pid = parent_of(pid)) {
+    // Arguments are NUL-separated; the secret contains no NUL.
+    std::string cmdline =
+        read_whole("/proc/" + std::to_string(pid) + "/cmdline");
+    if (cmdline.find(secret) != std::string::npos) {
+      say("secret found in the command line of pid " + std::to_string(pid));
+    }
+  }
+  const char* hostfile = std::getenv("MLX_HOSTFILE");
+  if (hostfile && read_whole(hostfile).find(secret) != std::string::npos) {
+    say("secret found in the hostfile");
+  }
+}
+
 int usage() {
   std::cerr << "rank_probe: see the comment at the top of rank_probe.cpp\n";
   return 64;
@@ -152,6 +203,8 @@ int main(int argc, char** argv) {
       return 1;
     }
     std::cout << file.rdbuf();
+  } else if (mode == "secret" && argc == 2) {
+    check_secret();
   } else {
     return usage();
   }
