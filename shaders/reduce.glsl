@@ -12,8 +12,10 @@
 // workgroup (a shared-memory tree, correct for any subgroup size), MODE 1
 // one invocation (many outputs with short or strided rows).
 //
-// Included by reduce.comp / reduce_f64.comp (REDUCE_MAIN) and
-// arg_reduce.comp / arg_reduce_f64.comp (ARG_REDUCE_MAIN).
+// Included by reduce.comp / reduce_f64.comp / reduce_subgroup.comp
+// (REDUCE_MAIN; the last combines a workgroup's float partial results by
+// subgroup shuffles, MLX_SUBGROUP_REDUCE) and arg_reduce.comp /
+// arg_reduce_f64.comp (ARG_REDUCE_MAIN).
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_shader_explicit_arithmetic_types_int64 : require
 
@@ -312,6 +314,21 @@ void main() {
     real acc;
     MLX_ACCUMULATE(real, real_init, real_combine, load_real)
     if (MODE == 0) {
+#ifdef MLX_SUBGROUP_REDUCE
+      // Within each subgroup by shuffles, then across the subgroups'
+      // results: one barrier instead of eight.
+      for (uint off = gl_SubgroupSize / 2u; off > 0u; off >>= 1) {
+        acc = real_combine(acc, subgroupShuffleXor(acc, off));
+      }
+      if (subgroupElect()) {
+        s_real[gl_SubgroupID] = acc;
+      }
+      barrier();
+      acc = s_real[0];
+      for (uint s = 1u; s < gl_NumSubgroups; ++s) {
+        acc = real_combine(acc, s_real[s]);
+      }
+#else
       s_real[lid] = acc;
       barrier();
       for (uint s = kGroupSize / 2u; s > 0u; s >>= 1) {
@@ -321,6 +338,7 @@ void main() {
         barrier();
       }
       acc = s_real[0];
+#endif
     }
     if (MODE == 1 || lid == 0u) {
       store_bits(g, real_out_bits(acc));

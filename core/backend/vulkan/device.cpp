@@ -149,6 +149,7 @@ struct Instance {
   std::vector<VkPhysicalDevice> devices;
   std::vector<VkPhysicalDeviceProperties> properties;
   std::vector<uint32_t> subgroup_sizes;
+  std::vector<bool> subgroup_shuffle;
   std::vector<
       std::unordered_map<std::string, std::variant<std::string, size_t>>>
       info;
@@ -234,6 +235,9 @@ void create_instance(Instance& out) {
     out.devices.push_back(physical);
     out.properties.push_back(p);
     out.subgroup_sizes.push_back(subgroup.subgroupSize);
+    out.subgroup_shuffle.push_back(
+        (subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
+        (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_SHUFFLE_BIT));
     out.info.push_back({
         {"device_name", std::string(p.deviceName)},
         {"architecture", std::string("vulkan")},
@@ -289,6 +293,7 @@ void create_device(Device& d, const Instance& inst) {
   d.physical = inst.devices[d.index];
   d.properties = inst.properties[d.index];
   d.subgroup_size = inst.subgroup_sizes[d.index];
+  d.features.subgroup_shuffle = inst.subgroup_shuffle[d.index];
   d.queue_family = *compute_queue_family(d.physical);
   vkGetPhysicalDeviceMemoryProperties(d.physical, &d.memory);
 

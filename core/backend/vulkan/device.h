@@ -32,7 +32,8 @@ struct Features {
   bool storage8 = false;  // storageBuffer8BitAccess
   bool storage16 = false; // storageBuffer16BitAccess
   bool subgroup_size_control = false;
-  bool push_descriptor = false; // VK_KHR_push_descriptor
+  bool push_descriptor = false;  // VK_KHR_push_descriptor
+  bool subgroup_shuffle = false; // subgroup shuffles in compute shaders
 };
 
 struct Device {

@@ -215,8 +215,12 @@ void record_reduce(
   bool meta;
   fill_params(enc, p, kept, red, bindings, meta);
   bool f64 = in_dtype == float64 || pass_dtype == float64;
+  const char* shader = f64 ? "reduce_f64"
+                       : vulkan::device().features.subgroup_shuffle
+                           ? "reduce_subgroup"
+                           : "reduce";
   auto pipe = vulkan::pipeline(
-      f64 ? "reduce_f64" : "reduce",
+      shader,
       {uint32_t(Dtype::Val(in_dtype)),
        uint32_t(Dtype::Val(pass_dtype)),
        uint32_t(op),
