@@ -53,6 +53,34 @@ inline void use_device(const std::string& name, int rank) {
   std::fflush(stdout);
 }
 
+// train_mnist's CNN: two 3x3 conv + ReLU + 2x2 max-pool stages (side ->
+// side / 2 -> side / 4; c1 and c2 channels) and two linear layers.
+class Cnn : public nn::Module {
+public:
+  Cnn(int side, int c1, int c2, int hidden_dim) {
+    conv1_ =
+        register_module("conv1", std::make_shared<nn::Conv2d>(1, c1, 3, 1, 1));
+    conv2_ =
+        register_module("conv2", std::make_shared<nn::Conv2d>(c1, c2, 3, 1, 1));
+    int flat = (side / 4) * (side / 4) * c2;
+    fc1_ =
+        register_module("fc1", std::make_shared<nn::Linear>(flat, hidden_dim));
+    fc2_ = register_module("fc2", std::make_shared<nn::Linear>(hidden_dim, 10));
+  }
+  std::string name() const override { return "Cnn"; }
+  mx::array operator()(const mx::array& images) override {
+    auto x = pool_(nn::relu((*conv1_)(images)));
+    x = pool_(nn::relu((*conv2_)(x)));
+    x = mx::reshape(x, {x.shape(0), -1});
+    return (*fc2_)(nn::relu((*fc1_)(x)));
+  }
+
+private:
+  std::shared_ptr<nn::Conv2d> conv1_, conv2_;
+  std::shared_ptr<nn::Linear> fc1_, fc2_;
+  nn::MaxPool2d pool_{2};
+};
+
 // The reference's MLP: Linear + ReLU layers, then a linear classifier.
 class Mlp : public nn::Module {
 public:

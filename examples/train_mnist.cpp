@@ -30,6 +30,7 @@ namespace mu = mlx::utils;
 namespace {
 
 using examples::eval_trees;
+using examples::Cnn;
 using examples::Mlp;
 
 struct Options {
@@ -99,32 +100,6 @@ Options parse(int argc, char** argv) {
   return o;
 }
 
-// Two conv + max-pool stages (28 -> 14 -> 7) and two linear layers.
-class Cnn : public nn::Module {
-public:
-  explicit Cnn(int hidden_dim) {
-    conv1_ =
-        register_module("conv1", std::make_shared<nn::Conv2d>(1, 32, 3, 1, 1));
-    conv2_ =
-        register_module("conv2", std::make_shared<nn::Conv2d>(32, 64, 3, 1, 1));
-    fc1_ = register_module(
-        "fc1", std::make_shared<nn::Linear>(7 * 7 * 64, hidden_dim));
-    fc2_ = register_module("fc2", std::make_shared<nn::Linear>(hidden_dim, 10));
-  }
-  std::string name() const override { return "Cnn"; }
-  mx::array operator()(const mx::array& images) override {
-    auto x = pool_(nn::relu((*conv1_)(images)));
-    x = pool_(nn::relu((*conv2_)(x)));
-    x = mx::reshape(x, {x.shape(0), -1});
-    return (*fc2_)(nn::relu((*fc1_)(x)));
-  }
-
-private:
-  std::shared_ptr<nn::Conv2d> conv1_, conv2_;
-  std::shared_ptr<nn::Linear> fc1_, fc2_;
-  nn::MaxPool2d pool_{2};
-};
-
 void save_checkpoint(
     const std::string& dir,
     const nn::Module& model,
@@ -175,7 +150,7 @@ int main(int argc, char** argv) {
   if (opt.model == "mlp") {
     model = std::make_shared<Mlp>(2, 28 * 28, opt.hidden, 10);
   } else {
-    model = std::make_shared<Cnn>(128);
+    model = std::make_shared<Cnn>(28, 32, 64, 128);
   }
   eval_trees({model->parameters()});
   optim::Adam optimizer(opt.lr);

@@ -174,3 +174,14 @@ TEST(VulkanConv, EmptyBatch) {
       mx::conv2d(x, w, {1, 1}, {0, 0}, {1, 1}, 1, kCpu),
       kTol);
 }
+
+TEST(VulkanConv, ImageBatchesBeyondOneScratchChunk) {
+  REQUIRE_GPU();
+  // 117,600 output rows of 288 im2col columns: more than one 2^25-element
+  // scratch chunk, so the gather of the second chunk must wait for the
+  // first chunk's GEMM (train_mnist's second conv at batch 150).
+  mx::array x = lcg_values({150, 28, 28, 32}, 4);
+  mx::array w = lcg_values({8, 3, 3, 32}, 5);
+  Case c{{1, 1}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, 1, false};
+  expect_close(conv(x, w, c, kGpu), conv(x, w, c, kCpu), kTol);
+}

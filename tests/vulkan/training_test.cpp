@@ -1,6 +1,6 @@
 // The training examples' models on the GPU: the loss and every gradient of
 // a small CNN (conv, ReLU, max-pool, linear, cross-entropy: what
-// `train_mnist --model cnn` runs) and of the MLP equal the CPU backend's
+// `train_mnist --model cnn` runs) and of its MLP equal the CPU backend's
 // within float32 rounding, and an Adam step on the GPU moves the parameters
 // as on the CPU. Runs on lavapipe (MLX_VULKAN_DEVICE=cpu).
 #include <gtest/gtest.h>
@@ -13,6 +13,7 @@
 #include "mlx/mlx.h"
 #include "mlx/nn.h"
 #include "mlx/optimizers.h"
+#include "models.h"
 
 namespace mx = mlx::core;
 namespace nn = mlx::nn;
@@ -20,48 +21,6 @@ namespace optim = mlx::optimizers;
 using namespace gpu_test;
 
 namespace {
-
-// train_mnist's CNN, narrower: two conv + max-pool stages, two linears.
-class SmallCnn : public nn::Module {
-public:
-  // Images of side `side` (a multiple of 4), c1 and c2 channels.
-  SmallCnn(int side, int c1, int c2, int hidden) {
-    conv1_ =
-        register_module("conv1", std::make_shared<nn::Conv2d>(1, c1, 3, 1, 1));
-    conv2_ =
-        register_module("conv2", std::make_shared<nn::Conv2d>(c1, c2, 3, 1, 1));
-    int flat = (side / 4) * (side / 4) * c2;
-    fc1_ = register_module("fc1", std::make_shared<nn::Linear>(flat, hidden));
-    fc2_ = register_module("fc2", std::make_shared<nn::Linear>(hidden, 10));
-  }
-  std::string name() const override { return "SmallCnn"; }
-  mx::array operator()(const mx::array& images) override {
-    auto x = pool_(nn::relu((*conv1_)(images)));
-    x = pool_(nn::relu((*conv2_)(x)));
-    x = mx::reshape(x, {x.shape(0), -1});
-    return (*fc2_)(nn::relu((*fc1_)(x)));
-  }
-
-private:
-  std::shared_ptr<nn::Conv2d> conv1_, conv2_;
-  std::shared_ptr<nn::Linear> fc1_, fc2_;
-  nn::MaxPool2d pool_{2};
-};
-
-class Mlp : public nn::Module {
-public:
-  Mlp() {
-    l1_ = register_module("l1", std::make_shared<nn::Linear>(64, 32));
-    l2_ = register_module("l2", std::make_shared<nn::Linear>(32, 10));
-  }
-  std::string name() const override { return "Mlp"; }
-  mx::array operator()(const mx::array& x) override {
-    return (*l2_)(nn::relu((*l1_)(mx::reshape(x, {x.shape(0), -1}))));
-  }
-
-private:
-  std::shared_ptr<nn::Linear> l1_, l2_;
-};
 
 // Restores the default device when a test changes it.
 struct DefaultDevice {
@@ -130,7 +89,7 @@ void check_model(nn::Module& model, const mx::array& x, const mx::array& y) {
 TEST(GpuTrainingTest, CnnStepEqualsTheCpus) {
   REQUIRE_GPU();
   mx::random::seed(3);
-  SmallCnn model(8, 4, 8, 16);
+  examples::Cnn model(8, 4, 8, 16);
   auto key = mx::random::key(7);
   auto x = mx::random::uniform({6, 8, 8, 1}, mx::float32, key);
   auto y = mx::array({1u, 3u, 0u, 9u, 4u, 3u}, mx::uint32);
@@ -140,7 +99,7 @@ TEST(GpuTrainingTest, CnnStepEqualsTheCpus) {
 TEST(GpuTrainingTest, FullCnnStepEqualsTheCpus) {
   REQUIRE_GPU();
   mx::random::seed(3);
-  SmallCnn model(28, 32, 64, 128);
+  examples::Cnn model(28, 32, 64, 128);
   auto key = mx::random::key(7);
   auto x = mx::random::uniform({64, 28, 28, 1}, mx::float32, key);
   auto y =
@@ -151,9 +110,9 @@ TEST(GpuTrainingTest, FullCnnStepEqualsTheCpus) {
 TEST(GpuTrainingTest, MlpStepEqualsTheCpus) {
   REQUIRE_GPU();
   mx::random::seed(5);
-  Mlp model;
+  examples::Mlp model(2, 64, 32, 10);
   auto key = mx::random::key(11);
-  auto x = mx::random::normal({9, 8, 8}, mx::float32, key);
+  auto x = mx::random::normal({9, 64}, mx::float32, key);
   auto y = mx::array({2u, 7u, 7u, 0u, 1u, 5u, 6u, 8u, 9u}, mx::uint32);
   check_model(model, x, y);
 }
