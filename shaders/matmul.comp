@@ -38,6 +38,8 @@ layout(constant_id = 9) const bool VEC_A = false;
 layout(constant_id = 10) const bool VEC_B = false;
 layout(constant_id = 11) const bool VEC_OUT = false;
 layout(constant_id = 12) const bool HAS_C = false;
+// C is float32 whatever DTYPE (a depth slice accumulating into out).
+layout(constant_id = 13) const bool C_F32 = false;
 
 const uint THREADS = (BM / TM) * (BN / TN);
 const uint WM = BM / TM; // invocations along M
@@ -86,6 +88,9 @@ float load_b(uint e) {
   return to_float(b1[word_index(e)], e);
 }
 float load_c(uint e) {
+  if (C_F32) {
+    return uintBitsToFloat(c1[e]);
+  }
   return to_float(c1[word_index(e)], e);
 }
 

@@ -197,3 +197,30 @@ TEST(VulkanMatmul, MoreBatchesThanOneDispatchDimensionHolds) {
   // 70000 > 65535 workgroups in z: the kernel loops over the rest.
   check_matmul(lcg_values({70000, 1, 2}, 42), lcg_values({70000, 2, 3}, 43));
 }
+
+TEST(VulkanMatmul, DeepProductsBeyondLavapipesLoopLimit) {
+  REQUIRE_GPU();
+  // 20,000 deep: more depth tiles than lavapipe runs loop iterations per
+  // invocation, so the GEMM runs there as depth slices adding into out; in
+  // place and transposed operands, addmm's beta * C only once, half types
+  // accumulating in float32 across the slices.
+  mx::array a = lcg_values({5, 20000}, 40), b = lcg_values({20000, 7}, 41);
+  check_matmul(a, b);
+  check_matmul(
+      mx::transpose(lcg_values({20000, 5}, 42)),
+      mx::transpose(lcg_values({7, 20000}, 43)));
+  mx::array c = lcg_values({5, 7}, 44);
+  expect_close(
+      mx::addmm(c, a, b, 0.5f, 2.0f, kGpu),
+      mx::addmm(c, a, b, 0.5f, 2.0f, kCpu),
+      tol_for(20000));
+  mx::array ah = mx::astype(a, mx::float16, kCpu);
+  mx::array bh = mx::astype(b, mx::float16, kCpu);
+  auto gpu = mx::astype(mx::matmul(ah, bh, kGpu), mx::float32, kCpu);
+  auto cpu = mx::astype(mx::matmul(ah, bh, kCpu), mx::float32, kCpu);
+  mx::eval(gpu, cpu);
+  auto g = floats_of(gpu), r = floats_of(cpu);
+  for (size_t i = 0; i < g.size(); ++i) {
+    EXPECT_NEAR(g[i], r[i], 2e-3 * (1.0 + std::abs(r[i]))) << "element " << i;
+  }
+}

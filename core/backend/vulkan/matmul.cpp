@@ -70,8 +70,14 @@ Tile choose_tile(const Gemm& g) {
       return kSmall;
     }
     Tile custom{};
-    if (std::sscanf(env, "%u,%u,%u,%u,%u", &custom.bm, &custom.bn, &custom.bk,
-                    &custom.tm, &custom.tn) == 5) {
+    if (std::sscanf(
+            env,
+            "%u,%u,%u,%u,%u",
+            &custom.bm,
+            &custom.bn,
+            &custom.bk,
+            &custom.tm,
+            &custom.tn) == 5) {
       return custom;
     }
   }
@@ -80,8 +86,8 @@ Tile choose_tile(const Gemm& g) {
   }
   // Measured on an H100 (benchmarks/RESULTS.md, vulkan_gpu_bench): the
   // large tile runs at 2 TFLOP/s there (probably its 64 accumulators per
-  // invocation spill), the medium one at 22-30 TFLOP/s for n = 2048-8192; the large
-  // tile stays available by name until it is fixed.
+  // invocation spill), the medium one at 22-30 TFLOP/s for n = 2048-8192; the
+  // large tile stays available by name until it is fixed.
   return kMedium;
 }
 
@@ -109,9 +115,8 @@ bool aligned4(const GemmOperand& op, int64_t ld) {
   });
 }
 
-} // namespace
-
-void gemm(Encoder& enc, const Gemm& g, const char* name) {
+// One dispatch of matmul.comp; c_f32: C holds float32 words (out itself).
+void record_gemm(Encoder& enc, const Gemm& g, const char* name, bool c_f32) {
   int64_t batch = int64_t(g.out_offsets.size());
   int64_t limit = std::numeric_limits<int32_t>::max();
   if (g.m > limit || g.n > limit || g.k > limit || batch > limit) {
@@ -183,7 +188,8 @@ void gemm(Encoder& enc, const Gemm& g, const char* name) {
        uint32_t(vec_a),
        uint32_t(vec_b),
        uint32_t(vec_out),
-       uint32_t(g.has_c)});
+       uint32_t(g.has_c),
+       uint32_t(c_f32)});
   enc.dispatch(
       pipe,
       bindings,
@@ -194,6 +200,42 @@ void gemm(Encoder& enc, const Gemm& g, const char* name) {
       uint32_t(std::min(batch, kMaxGroups)));
 }
 
+// Lavapipe (llvmpipe) ends a shader's loops after 65,535 iterations in all,
+// silently: on CPU-type devices a deep product runs as slices of at most
+// kCpuDeviceDepth, each adding into out (the first applies beta * C).
+constexpr int64_t kCpuDeviceDepth = 8192;
+
+} // namespace
+
+void gemm(Encoder& enc, const Gemm& g, const char* name) {
+  if (!device().is_cpu() || g.k <= kCpuDeviceDepth) {
+    record_gemm(enc, g, name, false);
+    return;
+  }
+  for (int64_t k0 = 0; k0 < g.k; k0 += kCpuDeviceDepth) {
+    Gemm slice = g;
+    slice.k = std::min(kCpuDeviceDepth, g.k - k0);
+    // A's column k0 and B's row k0 (the depth dim of each).
+    int64_t a_step = g.a.row_major ? k0 : k0 * g.a.ld;
+    int64_t b_step = g.b.row_major ? k0 * g.b.ld : k0;
+    for (auto& o : slice.a.offsets) {
+      o += a_step;
+    }
+    for (auto& o : slice.b.offsets) {
+      o += b_step;
+    }
+    bool first = k0 == 0;
+    if (!first) {
+      slice.has_c = true;
+      slice.c = {g.out, true, g.ldo, g.out_offsets};
+      slice.c.binding.access = Access::read;
+      slice.c_row = g.ldo;
+      slice.c_col = 1;
+      slice.beta = 1.0f;
+    }
+    record_gemm(enc, slice, name, !first);
+  }
+}
 } // namespace mlx::core::vulkan
 
 namespace mlx::core {

@@ -49,6 +49,8 @@ constexpr size_t kShortRow = 64;
 constexpr size_t kTargetGroups = 1024;
 constexpr size_t kTargetThreads = 1 << 18;
 constexpr size_t kMinPerThread = 16;
+// Reduced elements per invocation at most on CPU-type devices (see plan).
+constexpr size_t kCpuDeviceLoop = 4096;
 
 // Dims of one group (kept or reduced), size-1 dims dropped and dims
 // contiguous with each other merged, row-major order kept.
@@ -196,6 +198,12 @@ void record_reduce(
         std::max<size_t>(1, n_red / (kGroupSize * kMinPerThread)));
   }
   split = std::max<size_t>(split, 1);
+  if (vulkan::device().is_cpu()) {
+    // Lavapipe ends a shader's loops after 65,535 iterations in all,
+    // silently: bound each invocation's share of a chunk.
+    size_t most = per_thread ? kCpuDeviceLoop : kCpuDeviceLoop * kGroupSize;
+    split = std::max(split, (n_red + most - 1) / most);
+  }
   size_t chunk = std::max<size_t>(1, (n_red + split - 1) / split);
   split = std::max<size_t>(1, (n_red + chunk - 1) / chunk);
 
