@@ -37,6 +37,29 @@ array KeySequence::next() {
   return array({w2, w3});
 }
 
+array KeySequence::state() {
+  std::lock_guard lock(mutex_);
+  return array({state_[0], state_[1]});
+}
+
+void KeySequence::set_state(const array& key) {
+  if (key.dtype() != uint32 || key.shape() != Shape{2}) {
+    throw_error(
+        "[KeySequence::set_state] Expected a uint32 key of shape (2,), got ",
+        key.dtype(),
+        " of shape ",
+        key.shape(),
+        ".");
+  }
+  array k = key;
+  k.eval();
+  uint32_t words[2] = {
+      k.data<uint32_t>()[0], k.data<uint32_t>()[k.strides()[0]]};
+  std::lock_guard lock(mutex_);
+  state_[0] = words[0];
+  state_[1] = words[1];
+}
+
 KeySequence& KeySequence::default_() {
   static KeySequence sequence(static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -24,6 +24,11 @@ public:
   void seed(uint64_t seed);
   array next();
 
+  /** The current state as a uint32 key of shape (2,) (what MLX keeps in
+   * `mx.random.state`); set_state restores one, e.g. from a checkpoint. */
+  array state();
+  void set_state(const array& key);
+
   /** The sequence used when no key is given (seeded from the clock). */
   static KeySequence& default_();
 

@@ -8,6 +8,9 @@ packages=(
   libgtest-dev libbenchmark-dev
   libopenmpi-dev openmpi-bin
   zlib1g-dev python3-numpy
+  # HDF5 checkpoints (checkpoint/): the C library, and h5py for the test
+  # that reads our files from Python.
+  libhdf5-dev python3-h5py
   dataset-fashion-mnist fortunes
   # Vulkan backend: loader and headers, the build-time shader compiler and
   # validator, and Mesa's lavapipe (a CPU Vulkan device the tests run on).
