@@ -128,10 +128,20 @@ template <typename T> bool less_than(T x, T y) {
 // Arithmetic functors get the compute type C (float for half types) and
 // return void for the types they do not support.
 
+// Integers wrap modulo 2^bits, as NumPy: their sums, differences and
+// products run in the unsigned type of their promotion (signed overflow,
+// and uint16 products promoted to int, are undefined in C++).
+template <typename C> constexpr bool kWraps =
+    std::is_integral_v<C> && !std::is_same_v<C, bool>;
+template <typename C>
+using WrapType = std::make_unsigned_t<decltype(C() + C())>;
+
 struct Add {
   template <typename C> auto operator()(C x, C y) const {
     if constexpr (std::is_same_v<C, bool>) {
       return x || y;
+    } else if constexpr (kWraps<C>) {
+      return static_cast<C>(WrapType<C>(x) + WrapType<C>(y));
     } else {
       return x + y;
     }
@@ -139,13 +149,21 @@ struct Add {
 };
 
 struct Subtract {
-  template <typename C> auto operator()(C x, C y) const { return x - y; }
+  template <typename C> auto operator()(C x, C y) const {
+    if constexpr (kWraps<C>) {
+      return static_cast<C>(WrapType<C>(x) - WrapType<C>(y));
+    } else {
+      return x - y;
+    }
+  }
 };
 
 struct Multiply {
   template <typename C> auto operator()(C x, C y) const {
     if constexpr (std::is_same_v<C, bool>) {
       return x && y;
+    } else if constexpr (kWraps<C>) {
+      return static_cast<C>(WrapType<C>(x) * WrapType<C>(y));
     } else {
       return x * y;
     }
