@@ -54,25 +54,11 @@ private:
   std::string path_;
 };
 
-// Connects to `address`, retrying briefly while its rank is still starting.
-ring::Fd connect_raw(const ring::Address& address) {
-  auto deadline = ring::Deadline::after(10);
-  std::string error;
-  while (!deadline.expired()) {
-    ring::Fd fd = ring::try_connect(address, deadline, error);
-    if (fd) {
-      return fd;
-    }
-    usleep(2000); // backoff between connection attempts, as ranks do
-  }
-  throw std::runtime_error("could not connect: " + error);
-}
-
 // One handshake from rank `c.rank` to rank `to` over a fresh connection,
 // claiming the world group's first socket; "ok" or the error. Returns once
 // the listener has closed a refused connection (so its log line is out).
 std::string try_handshake(const ring::Config& c, int to) {
-  ring::Fd fd = connect_raw(c.addresses[to][0]);
+  ring::Fd fd = ring_test::connect_raw(c.addresses[to][0]);
   std::string error;
   if (ring::handshake_as_connector(
           fd.get(), c, to, kWorldGroup, 0, ring::Deadline::after(5), error)) {
@@ -150,7 +136,7 @@ TEST(RingAuthTest, RightSecretPassesTheHandshake) {
   ring::Listener listener(job.config(1, kSecret));
   ring::Config rank0 = job.config(0, kSecret);
   // A single handshake, then connect_to_rank as ranks use it.
-  ring::Fd fd = connect_raw(rank0.addresses[1][0]);
+  ring::Fd fd = ring_test::connect_raw(rank0.addresses[1][0]);
   std::string error;
   ASSERT_TRUE(ring::handshake_as_connector(
       fd.get(), rank0, 1, kWorldGroup, 0, ring::Deadline::after(5), error))
@@ -234,7 +220,7 @@ TEST(RingAuthTest, StrangersAreRefusedAtOnceStalledClientsAfterTheTimeout) {
   const ring::Address& address = rank1.addresses[1][0];
   auto start = Clock::now();
   // An HTTP request shorter than a Hello is refused at once.
-  ring::Fd http = connect_raw(address);
+  ring::Fd http = ring_test::connect_raw(address);
   const char request[] = "GET / HTTP/1.0\r\n\r\n";
   std::string error;
   ASSERT_TRUE(ring::send_exact(
@@ -251,9 +237,9 @@ TEST(RingAuthTest, StrangersAreRefusedAtOnceStalledClientsAfterTheTimeout) {
   EXPECT_TRUE(contains(log.text(), ": not an MLX ring handshake"))
       << log.text();
   // Silent; half a Hello; a whole Hello and then no proof.
-  ring::Fd silent = connect_raw(address);
-  ring::Fd half = connect_raw(address);
-  ring::Fd no_proof = connect_raw(address);
+  ring::Fd silent = ring_test::connect_raw(address);
+  ring::Fd half = ring_test::connect_raw(address);
+  ring::Fd no_proof = ring_test::connect_raw(address);
   ring::Hello hello;
   hello.job_hash = rank1.job_hash;
   hello.group_id = kWorldGroup;

@@ -24,20 +24,6 @@ bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
-// Connects to `address`, retrying briefly while its rank is still starting.
-ring::Fd connect_stray(const ring::Address& address) {
-  auto deadline = ring::Deadline::after(10);
-  std::string error;
-  while (!deadline.expired()) {
-    ring::Fd fd = ring::try_connect(address, deadline, error);
-    if (fd) {
-      return fd;
-    }
-    usleep(2000); // backoff between connection attempts, as ranks do
-  }
-  throw std::runtime_error("stray could not connect: " + error);
-}
-
 // Silent clients stay open until the listener's handshake deadline.
 std::vector<ring::Fd> silent_strays;
 
@@ -48,8 +34,8 @@ std::vector<ring::Fd> silent_strays;
 std::vector<ring::Fd> open_strays(const ring::Config& c, int to) {
   std::vector<ring::Fd> strays;
   const ring::Address& address = c.addresses[to][0];
-  silent_strays.push_back(connect_stray(address));
-  ring::Fd http = connect_stray(address);
+  silent_strays.push_back(ring_test::connect_raw(address));
+  ring::Fd http = ring_test::connect_raw(address);
   const char request[] =
       "GET / HTTP/1.0\r\n\r\n0123456789012345678901234567890";
   ::send(http.get(), request, sizeof(request), MSG_NOSIGNAL);
@@ -63,7 +49,7 @@ std::vector<ring::Fd> open_strays(const ring::Config& c, int to) {
     hello.to_rank = to;
     unsigned char bytes[ring::Hello::kBytes];
     hello.encode(bytes);
-    ring::Fd fd = connect_stray(address);
+    ring::Fd fd = ring_test::connect_raw(address);
     ::send(fd.get(), bytes, sizeof(bytes), MSG_NOSIGNAL);
     strays.push_back(std::move(fd));
   }

@@ -189,4 +189,19 @@ run(const Job& job, const Body& body, double limit_s = 60) {
   return reports;
 }
 
+// A raw connection to `address` (a stranger to the ring's handshake),
+// retrying briefly while its rank is still starting.
+inline ring::Fd connect_raw(const ring::Address& address) {
+  auto deadline = ring::Deadline::after(10);
+  std::string error;
+  while (!deadline.expired()) {
+    ring::Fd fd = ring::try_connect(address, deadline, error);
+    if (fd) {
+      return fd;
+    }
+    usleep(2000); // backoff between connection attempts, as ranks do
+  }
+  throw std::runtime_error("could not connect: " + error);
+}
+
 } // namespace ring_test
