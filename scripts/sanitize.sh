@@ -15,6 +15,9 @@ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
   -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=address,undefined"
 cmake --build "$build" -j "$(nproc)"
+# The install tests build programs outside the project against the
+# installed (sanitized) static libraries: they need the runtimes too.
+export CXXFLAGS="$flags" CFLAGS="$flags" LDFLAGS="-fsanitize=address,undefined"
 # Open MPI and the Vulkan loader keep some allocations until exit: leaks
 # are not what this run looks for.
 export ASAN_OPTIONS=detect_leaks=0:abort_on_error=0
