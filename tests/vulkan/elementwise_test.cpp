@@ -97,7 +97,9 @@ std::vector<double> doubles_of(const mx::array& a) {
   mx::eval(c);
   auto b = bytes_of(c);
   std::vector<double> v(b.size() / 8);
-  std::memcpy(v.data(), b.data(), b.size());
+  if (!b.empty()) {
+    std::memcpy(v.data(), b.data(), b.size());
+  }
   return v;
 }
 

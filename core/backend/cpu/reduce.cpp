@@ -7,6 +7,7 @@
 #include <limits>
 #include <memory>
 #include <numeric>
+#include <type_traits>
 
 #include "mlx/backend/cpu/strided.h"
 #include "mlx/primitives/reduce.h"
@@ -71,6 +72,13 @@ template <ReduceOp Op, typename A> inline A accumulate(A acc, A v) {
     return acc || v;
   } else if constexpr (std::is_same_v<A, bool> && Op == ReduceOp::Prod) {
     return acc && v;
+  } else if constexpr (std::is_integral_v<A> && Op == ReduceOp::Sum) {
+    // Integers wrap modulo 2^bits (signed overflow is undefined in C++).
+    using U = std::make_unsigned_t<decltype(A() + A())>;
+    return static_cast<A>(U(acc) + U(v));
+  } else if constexpr (std::is_integral_v<A> && Op == ReduceOp::Prod) {
+    using U = std::make_unsigned_t<decltype(A() + A())>;
+    return static_cast<A>(U(acc) * U(v));
   } else if constexpr (Op == ReduceOp::Sum) {
     return acc + v;
   } else if constexpr (Op == ReduceOp::Prod) {

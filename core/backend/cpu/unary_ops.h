@@ -33,6 +33,10 @@ struct Abs {
       return x;
     } else if constexpr (std::is_same_v<T, complex64_t>) {
       return complex64_t(std::abs(x), 0.0f);
+    } else if constexpr (std::is_integral_v<T>) {
+      // The minimum is its own absolute value, as NumPy (no overflow UB).
+      using U = std::make_unsigned_t<T>;
+      return x < T(0) ? static_cast<T>(U(0) - static_cast<U>(x)) : x;
     } else {
       return x < T(0) ? T(-x) : x;
     }
