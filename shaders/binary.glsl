@@ -30,13 +30,10 @@ float op_float(float x, float y) {
 }
 
 #ifdef MLX_FLOAT64
+MLX_DEFINE_COMPARE(compare_double_of, double)
+
 int64_t compare_double(double x, double y) {
-  bool nx = is_nan(x), ny = is_nan(y);
-  if ((nx || ny) && OP != B_NAN_EQUAL) {
-    return int64_t(OP == B_NOT_EQUAL);
-  }
-  MLX_COMPARE(OP, int64_t, x, y, nx, ny)
-  return 0l;
+  return int64_t(compare_double_of(OP, x, y));
 }
 
 double op_double(double x, double y) {

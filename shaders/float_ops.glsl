@@ -116,16 +116,20 @@ const uint B_ADD = 0, B_SUBTRACT = 1, B_MULTIPLY = 2, B_DIVIDE = 3,
     return T(Y < X || X == Y);                                                 \
   }
 
-// Comparison op of floats: 1 or 0.
-int compare_float_of(uint op, float x, float y) {
-  bool nx = is_nan(x), ny = is_nan(y);
-  // An explicit NaN guard: ordered comparisons are false with a NaN.
-  if ((nx || ny) && op != B_NAN_EQUAL) {
-    return int(op == B_NOT_EQUAL);
+// MLX_DEFINE_COMPARE(NAME, T) defines int NAME(uint op, T x, T y): the
+// comparison op of floating-point values, 1 or 0, with an explicit NaN
+// guard (ordered comparisons are false with a NaN).
+#define MLX_DEFINE_COMPARE(NAME, T)                                            \
+  int NAME(uint op, T x, T y) {                                                \
+    bool nx = is_nan(x), ny = is_nan(y);                                       \
+    if ((nx || ny) && op != B_NAN_EQUAL) {                                     \
+      return int(op == B_NOT_EQUAL);                                           \
+    }                                                                          \
+    MLX_COMPARE(op, int, x, y, nx, ny)                                         \
+    return 0;                                                                  \
   }
-  MLX_COMPARE(op, int, x, y, nx, ny)
-  return 0;
-}
+
+MLX_DEFINE_COMPARE(compare_float_of, float)
 
 float remainder_float(float x, float y) {
   float r = fmod_f(x, y);

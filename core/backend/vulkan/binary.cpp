@@ -50,13 +50,7 @@ void binary_kernel(
   cpu::dispatch_binary(op, dt, name, [](auto, auto, auto) {});
   bool f64 = dt == float64;
   if (f64) {
-    check_float64(name);
-    if (!exact_in_double(op)) {
-      std::ostringstream msg;
-      msg << "[" << name << "] float64 is not supported on the Vulkan "
-          << "backend (no double-precision " << name << " in shaders)";
-      throw std::invalid_argument(msg.str());
-    }
+    check_float64_op(name, exact_in_double(op));
   }
   std::vector<int> donors;
   if (donate) {

@@ -70,6 +70,16 @@ bool can_donate(const array& in, const array& out) {
 
 } // namespace
 
+void check_float64_op(const char* name, bool exact_in_double) {
+  check_float64(name);
+  if (!exact_in_double) {
+    std::ostringstream msg;
+    msg << "[" << name << "] float64 is not supported on the Vulkan "
+        << "backend (no double-precision " << name << " in shaders)";
+    throw std::invalid_argument(msg.str());
+  }
+}
+
 void complex_unsupported(const char* name) {
   std::ostringstream msg;
   msg << "[" << name << "] complex64 is not supported on the Vulkan backend";

@@ -65,6 +65,11 @@ void record_elementwise(
     const std::vector<int>& donors,
     const std::vector<int32_t>& program = {});
 
+/** For a float64 op: throws unless the device has shaderFloat64 and the op
+ * is exact in double (the shaders have no double-precision transcendentals).
+ */
+void check_float64_op(const char* name, bool exact_in_double);
+
 /** Throws "[name] complex64 is not supported on the Vulkan backend". */
 [[noreturn]] void complex_unsupported(const char* name);
 

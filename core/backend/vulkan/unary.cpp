@@ -2,8 +2,6 @@
 // CPU kernel (its dispatch table decides what is refused, with the same
 // error), except complex64, and float64 only for the exact ops (GLSL has no
 // double-precision transcendental functions).
-#include <sstream>
-#include <stdexcept>
 
 #include "mlx/backend/cpu/unary_ops.h"
 #include "mlx/backend/vulkan/elementwise.h"
@@ -49,13 +47,7 @@ void unary_kernel(
   cpu::dispatch_unary(op, dt, name, [](auto, auto, auto) {});
   bool f64 = dt == float64;
   if (f64) {
-    check_float64(name);
-    if (!exact_in_double(op)) {
-      std::ostringstream msg;
-      msg << "[" << name << "] float64 is not supported on the Vulkan "
-          << "backend (no double-precision " << name << " in shaders)";
-      throw std::invalid_argument(msg.str());
-    }
+    check_float64_op(name, exact_in_double(op));
   }
   record_elementwise(
       enc,
