@@ -107,13 +107,15 @@ array binary_partial(
                     : negative(multiply(g, floor(divide(a, b, s), s), s), s);
   case BinaryOp::FloorDivide: // piecewise constant
     return zeros_like(out, s);
-  case BinaryOp::Maximum: { // ties give the gradient to b, as MLX
+  // Ties give the gradient to b, as MLX. The gradient is g times the cast
+  // mask, as MLX: a multiply vectorizes where a select would branch.
+  case BinaryOp::Maximum: {
     array mask = arg == 0 ? greater(a, b, s) : less_equal(a, b, s);
-    return where(mask, g, array(0.0, t), s);
+    return multiply(g, astype(mask, t, s), s);
   }
-  case BinaryOp::Minimum: { // ties give the gradient to b, as MLX
+  case BinaryOp::Minimum: {
     array mask = arg == 0 ? less(a, b, s) : greater_equal(a, b, s);
-    return where(mask, g, array(0.0, t), s);
+    return multiply(g, astype(mask, t, s), s);
   }
   case BinaryOp::Power: {
     if (arg == 0) { // b a^(b - 1)

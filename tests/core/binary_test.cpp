@@ -366,6 +366,31 @@ TEST(BinaryTest, Where) {
       "[where]");
 }
 
+TEST(BinaryTest, WhereOnLongRows) {
+  // Shapes that collapse to a few rows longer than the thread pool's grain:
+  // each row is cut into pieces, which must line up with the elements.
+  int n = 3 * (1 << 15) + 7;
+  auto x = arange(n);
+  auto odd = equal(remainder(x, array(2)), array(1));
+  auto picked = where(odd, x, array(-1));
+  auto evens_removed = sum(astype(picked, int64)).item<int64_t>();
+  // Sum of the odd numbers below n (n odd: (n - 1) / 2 of them), minus one
+  // per even number.
+  int64_t odds = (n - 1) / 2;
+  EXPECT_EQ(evens_removed, odds * odds - (n - odds));
+  // Two long rows read through a transpose: strided operands.
+  auto m = transpose(reshape(arange(2 * n), {n, 2}));
+  auto t = where(greater_equal(m, array(n)), m, array(0));
+  auto v = mlx_test::to_doubles(t);
+  ASSERT_EQ(v.size(), size_t(2 * n));
+  for (int j : {0, 1, n / 2, n - 1}) {
+    for (int r : {0, 1}) {
+      int value = 2 * j + r;
+      EXPECT_EQ(v[size_t(r) * n + j], value >= n ? value : 0) << r << "," << j;
+    }
+  }
+}
+
 TEST(BinaryTest, Clip) {
   array x({-3.0f, -1.0f, 0.5f, 2.0f, 7.0f});
   expect_array_near(

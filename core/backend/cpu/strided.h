@@ -3,6 +3,7 @@
 // split over the thread pool.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <climits>
 #include <cstdint>
@@ -24,8 +25,8 @@ void collapse_dims(Shape& shape, std::array<Strides, N>& strides) {
       continue;
     }
     // Dims stay int32: a merge that would pass 2^31 - 1 elements is skipped.
-    bool merge = !out_shape.empty() &&
-        int64_t(out_shape.back()) * shape[d] <= INT32_MAX;
+    bool merge =
+        !out_shape.empty() && int64_t(out_shape.back()) * shape[d] <= INT32_MAX;
     for (size_t k = 0; merge && k < N; ++k) {
       merge = out_strides[k].back() == strides[k][d] * shape[d];
     }
@@ -97,7 +98,9 @@ void for_each_row(
   }
 }
 
-/** Parallel for_each_row over a whole shape. */
+/** Parallel for_each_row over a whole shape. Rows longer than the grain
+ * are cut into pieces, so that a shape that collapses to a few long rows
+ * (contiguous operands, a broadcast scalar) still spreads over the pool. */
 template <size_t N, typename RowFn>
 void strided_rows(Shape shape, std::array<Strides, N> strides, RowFn&& row) {
   collapse_dims(shape, strides);
@@ -109,10 +112,34 @@ void strided_rows(Shape shape, std::array<Strides, N> strides, RowFn&& row) {
   if (rows * inner == 0) {
     return;
   }
-  size_t grain =
-      std::max<size_t>(1, kElementwiseGrain / std::max<size_t>(inner, 1));
-  parallel_for(rows, grain, [&](size_t begin, size_t end) {
-    for_each_row(shape, strides, begin, end, row);
+  if (inner <= kElementwiseGrain) {
+    size_t grain = std::max<size_t>(1, kElementwiseGrain / inner);
+    parallel_for(rows, grain, [&](size_t begin, size_t end) {
+      for_each_row(shape, strides, begin, end, row);
+    });
+    return;
+  }
+  size_t pieces = (inner + kElementwiseGrain - 1) / kElementwiseGrain;
+  size_t piece = (inner + pieces - 1) / pieces;
+  parallel_for(rows * pieces, 1, [&](size_t begin, size_t end) {
+    for (size_t w = begin; w < end; ++w) {
+      size_t r = w / pieces;
+      size_t start = (w % pieces) * piece;
+      auto len = static_cast<int32_t>(std::min(piece, inner - start));
+      for_each_row(
+          shape,
+          strides,
+          r,
+          r + 1,
+          [&](std::array<int64_t, N> offsets,
+              int32_t,
+              const std::array<int64_t, N>& inc) {
+            for (size_t k = 0; k < N; ++k) {
+              offsets[k] += static_cast<int64_t>(start) * inc[k];
+            }
+            row(offsets, len, inc);
+          });
+    }
   });
 }
 
