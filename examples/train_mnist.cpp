@@ -159,20 +159,23 @@ int main(int argc, char** argv) {
   // The losses (each averaged over the ranks) since the last log line, and
   // since the start of the epoch.
   examples::LossSum window, epoch_loss;
+  examples::Extra options = {
+      {"model", opt.model},
+      {"hidden", std::to_string(opt.hidden)},
+      {"seed", std::to_string(opt.seed)},
+      {"batch-size", std::to_string(opt.batch_size)}};
   int first_step = 0;
   if (opt.resume) {
     auto info = nn::load_checkpoint(
         examples::checkpoint_file(opt.checkpoint), *model, optimizer);
+    examples::check_same_options(info.extra, options);
     first_step = int(info.step);
     window.restore(info.extra, "window");
     epoch_loss.restore(info.extra, "epoch");
     log.restore(info.extra);
   }
   auto save = [&]() {
-    examples::Extra extra = {
-        {"model", opt.model},
-        {"hidden", std::to_string(opt.hidden)},
-        {"seed", std::to_string(opt.seed)}};
+    auto extra = options;
     window.save(extra, "window");
     epoch_loss.save(extra, "epoch");
     log.save(extra);

@@ -47,6 +47,19 @@ extra_value(const Extra& extra, const std::string& key) {
   return it->second;
 }
 
+// Raises unless the checkpoint's extra map holds `expected`'s values (the
+// options that shape the model or the data order: resuming with others
+// would not continue the same run).
+inline void check_same_options(const Extra& saved, const Extra& expected) {
+  for (auto& [key, value] : expected) {
+    if (extra_value(saved, key) != value) {
+      throw std::invalid_argument(
+          "[resume] The checkpoint was written with --" + key + " " +
+          saved.at(key) + ", not " + value + ".");
+    }
+  }
+}
+
 // --checkpoint DIR holds one file, rewritten atomically at each save.
 inline std::string checkpoint_file(const std::string& dir) {
   std::filesystem::create_directories(dir);
