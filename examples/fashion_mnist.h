@@ -96,8 +96,8 @@ load(const std::string& prefix, const std::string& dir = kDefaultDir) {
           mx::array(pixels.data(), {n, h, w, 1}, mx::uint8), mx::float32, host),
       mx::array(255.0f),
       host);
-  auto y = mx::astype(
-      mx::array(labels.data(), {n}, mx::uint8), mx::uint32, host);
+  auto y =
+      mx::astype(mx::array(labels.data(), {n}, mx::uint8), mx::uint32, host);
   mx::eval(images, y);
   return {images, y};
 }

@@ -5,7 +5,11 @@
 // corpus; gradients averaged with nn::average_gradients):
 //   mlx.launch -n 2 ./train_lm --steps 1000
 // Rank 0 prints the loss, tokens/s and a validation loss every --log-every
-// steps and writes checkpoints (--checkpoint DIR; --resume continues).
+// steps, and appends them to a JSON-lines log (--log FILE). --checkpoint
+// DIR saves DIR/checkpoint.h5 every --checkpoint-every steps and at the
+// end; --resume continues from it, and the losses of every later step are
+// those of an uninterrupted run, bit for bit (the batches of a step are a
+// function of the seed, the step and the rank).
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -14,13 +18,14 @@
 #include <fstream>
 #include <string>
 
+#include "mlx/checkpoint.h"
 #include "mlx/distributed/distributed.h"
 #include "mlx/distributed/ops.h"
-#include "mlx/io.h"
 #include "mlx/mlx.h"
 #include "mlx/nn.h"
 #include "mlx/optimizers.h"
 #include "models.h"
+#include "training_log.h"
 
 namespace mx = mlx::core;
 namespace nn = mlx::nn;
@@ -47,7 +52,9 @@ struct Options {
   int log_every = 50;
   std::string corpus = "/usr/share/games/fortunes";
   std::string checkpoint;
+  int checkpoint_every = 0;
   bool resume = false;
+  std::string log;
 };
 
 [[noreturn]] void usage(const std::string& error) {
@@ -56,7 +63,14 @@ struct Options {
       "%s\nusage: train_lm [--steps N] [--epochs N] [--batch-size N] "
       "[--context N] [--dims N] [--heads N] [--layers N] [--lr X] [--seed N] "
       "[--device cpu|gpu] "
-      "[--log-every N] [--corpus DIR] [--checkpoint DIR] [--resume]\n",
+      "[--log-every N] [--log FILE] [--corpus DIR] [--checkpoint DIR] "
+      "[--checkpoint-every N] [--resume]\n"
+      "  --log FILE            append a JSON line every --log-every steps\n"
+      "                        (step, loss, throughput, unit, lr, time)\n"
+      "  --checkpoint DIR      save DIR/checkpoint.h5 (HDF5) at the end\n"
+      "  --checkpoint-every N  and every N steps\n"
+      "  --resume              continue from DIR/checkpoint.h5: the later\n"
+      "                        losses equal an uninterrupted run's exactly\n",
       error.c_str());
   std::exit(2);
 }
@@ -98,11 +112,21 @@ Options parse(int argc, char** argv, int& epochs) {
       o.corpus = next();
     } else if (arg == "--checkpoint") {
       o.checkpoint = next();
+    } else if (arg == "--checkpoint-every") {
+      o.checkpoint_every = std::stoi(next());
     } else if (arg == "--resume") {
       o.resume = true;
+    } else if (arg == "--log") {
+      o.log = next();
     } else {
       usage("unknown argument " + arg);
     }
+  }
+  if (o.log_every < 1 || o.checkpoint_every < 0) {
+    usage("--log-every must be >= 1 and --checkpoint-every >= 0");
+  }
+  if (o.checkpoint.empty() && (o.resume || o.checkpoint_every > 0)) {
+    usage("--resume and --checkpoint-every need --checkpoint DIR");
   }
   return o;
 }
@@ -178,16 +202,41 @@ int main(int argc, char** argv) {
   mx::random::seed(opt.seed);
   LanguageModel model(opt.context, opt.dims, opt.heads, opt.layers);
   eval_trees({model.parameters()});
+  // examples/finetune_lm rebuilds the model from these entries and loads
+  // the checkpoint with a fresh AdamW.
   optim::AdamW optimizer(opt.lr);
+  examples::Extra hyper_parameters = {
+      {"context", std::to_string(opt.context)},
+      {"dims", std::to_string(opt.dims)},
+      {"heads", std::to_string(opt.heads)},
+      {"layers", std::to_string(opt.layers)},
+      {"seed", std::to_string(opt.seed)},
+      {"corpus", opt.corpus}};
+  examples::TrainingLog log(opt.log, rank == 0, "tokens/s");
+  // The training losses since the last log line.
+  examples::LossSum window;
   int first_step = 0;
   if (opt.resume) {
-    model.load_weights(opt.checkpoint + "/model.safetensors");
-    auto [arrays, meta] =
-        mx::load_safetensors(opt.checkpoint + "/optimizer.safetensors");
-    optimizer.set_state(
-        mu::tree_unflatten(mu::FlatTree(arrays.begin(), arrays.end())));
-    first_step = std::stoi(meta.at("step"));
+    auto info = nn::load_checkpoint(
+        examples::checkpoint_file(opt.checkpoint), model, optimizer);
+    auto shape = hyper_parameters;
+    shape.erase("corpus"); // the same text may have moved
+    examples::check_same_options(info.extra, shape);
+    first_step = int(info.step);
+    window.restore(info.extra, "window");
+    log.restore(info.extra);
   }
+  auto save = [&]() {
+    auto extra = hyper_parameters;
+    window.save(extra, "window");
+    log.save(extra);
+    nn::save_checkpoint(
+        examples::checkpoint_file(opt.checkpoint),
+        model,
+        optimizer,
+        extra,
+        world);
+  };
 
   auto loss_fn = [&](const mx::array& windows) {
     int n = windows.shape(0);
@@ -223,9 +272,6 @@ int main(int argc, char** argv) {
         opt.context,
         opt.lr);
   }
-  auto start = std::chrono::steady_clock::now();
-  mx::array loss_sum(0.0f);
-  int logged_steps = 0;
   for (int step = first_step; step < opt.steps; ++step) {
     // A different stream of windows per rank and step.
     auto key = mx::random::key(
@@ -235,16 +281,15 @@ int main(int argc, char** argv) {
     auto [loss, grads] = step_fn(windows);
     grads = nn::average_gradients(grads, world);
     optimizer.update(model, grads);
-    loss_sum = mx::add(loss_sum, loss);
-    eval_trees({model.parameters(), optimizer.state(), mu::Tree(loss_sum)});
-    ++logged_steps;
+    // The loss of the global batch, the same on every rank.
+    window.add(mx::divide(dist::all_sum(loss, world), mx::array(float(ranks))));
+    eval_trees({model.parameters(), optimizer.state(), mu::Tree(window.sum)});
     bool last = step + 1 == opt.steps;
     if ((step + 1) % opt.log_every == 0 || last) {
-      double seconds = std::chrono::duration<double>(
-                           std::chrono::steady_clock::now() - start)
-                           .count();
-      float mean =
-          dist::all_sum(loss_sum, world).item<float>() / (logged_steps * ranks);
+      float mean = window.mean();
+      double tokens = window.count * double(opt.batch_size) * opt.context;
+      double throughput = log.write(
+          step + 1, mean, tokens, optimizer.learning_rate().item<float>());
       float val = validation_loss();
       if (rank == 0) {
         std::printf(
@@ -254,24 +299,18 @@ int main(int argc, char** argv) {
             mean,
             val,
             val / std::log(2.0f),
-            logged_steps * double(opt.batch_size) * opt.context / seconds);
+            throughput);
         std::fflush(stdout);
       }
-      if (rank == 0 && !opt.checkpoint.empty()) {
-        fs::create_directories(opt.checkpoint);
-        model.save_weights(opt.checkpoint + "/model.safetensors");
-        std::unordered_map<std::string, mx::array> state;
-        for (auto& [path, value] : mu::tree_flatten(optimizer.state())) {
-          state.emplace(path, value);
-        }
-        mx::save_safetensors(
-            opt.checkpoint + "/optimizer.safetensors",
-            state,
-            {{"step", std::to_string(step + 1)}});
-      }
-      loss_sum = mx::array(0.0f);
-      logged_steps = 0;
-      start = std::chrono::steady_clock::now();
+      window.reset();
+      log.resume();
+    }
+    if (!opt.checkpoint.empty() &&
+        ((opt.checkpoint_every > 0 && (step + 1) % opt.checkpoint_every == 0) ||
+         last)) {
+      log.pause();
+      save();
+      log.resume();
     }
   }
   return 0;

@@ -5,7 +5,12 @@
 // Every rank takes its share of each global batch (--batch-size is the
 // global size), gradients are averaged with nn::average_gradients, and the
 // parameters stay identical on every rank. Rank 0 prints one line per
-// epoch and writes checkpoints (--checkpoint DIR; --resume continues).
+// epoch and appends a JSON line per --log-every steps to --log FILE.
+// --checkpoint DIR saves DIR/checkpoint.h5 at the end of each epoch and
+// every --checkpoint-every steps; --resume continues from it, mid-epoch
+// too, and the losses of every later step are those of an uninterrupted
+// run, bit for bit (an epoch's shuffle is a function of the seed and the
+// epoch; the loss sums being logged are saved with the checkpoint).
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -13,13 +18,14 @@
 #include <string>
 
 #include "fashion_mnist.h"
+#include "mlx/checkpoint.h"
 #include "mlx/distributed/distributed.h"
 #include "mlx/distributed/ops.h"
-#include "mlx/io.h"
 #include "mlx/mlx.h"
 #include "mlx/nn.h"
 #include "mlx/optimizers.h"
 #include "models.h"
+#include "training_log.h"
 
 namespace mx = mlx::core;
 namespace nn = mlx::nn;
@@ -29,8 +35,8 @@ namespace mu = mlx::utils;
 
 namespace {
 
-using examples::eval_trees;
 using examples::Cnn;
+using examples::eval_trees;
 using examples::Mlp;
 
 struct Options {
@@ -44,7 +50,10 @@ struct Options {
   std::string device = "cpu";
   std::string data = fashion_mnist::kDefaultDir;
   std::string checkpoint;
+  int checkpoint_every = 0;
   bool resume = false;
+  std::string log;
+  int log_every = 1;
 };
 
 [[noreturn]] void usage(const char* error) {
@@ -52,8 +61,14 @@ struct Options {
       stderr,
       "%s\nusage: train_mnist [--model mlp|cnn] [--epochs N] [--steps N] "
       "[--batch-size N] [--lr X] [--hidden N] [--seed N] [--device cpu|gpu] "
-      "[--data DIR] "
-      "[--checkpoint DIR] [--resume]\n",
+      "[--data DIR] [--log FILE] [--log-every N] [--checkpoint DIR] "
+      "[--checkpoint-every N] [--resume]\n"
+      "  --log FILE            append a JSON line every --log-every steps\n"
+      "                        (step, loss, throughput, unit, lr, time)\n"
+      "  --checkpoint DIR      save DIR/checkpoint.h5 (HDF5) every epoch\n"
+      "  --checkpoint-every N  and every N steps\n"
+      "  --resume              continue from DIR/checkpoint.h5: the later\n"
+      "                        losses equal an uninterrupted run's exactly\n",
       error);
   std::exit(2);
 }
@@ -88,8 +103,14 @@ Options parse(int argc, char** argv) {
       o.data = value();
     } else if (arg == "--checkpoint") {
       o.checkpoint = value();
+    } else if (arg == "--checkpoint-every") {
+      o.checkpoint_every = std::stoi(value());
     } else if (arg == "--resume") {
       o.resume = true;
+    } else if (arg == "--log") {
+      o.log = value();
+    } else if (arg == "--log-every") {
+      o.log_every = std::stoi(value());
     } else {
       usage(("unknown argument " + arg).c_str());
     }
@@ -97,34 +118,13 @@ Options parse(int argc, char** argv) {
   if (o.model != "mlp" && o.model != "cnn") {
     usage("--model is mlp or cnn");
   }
-  return o;
-}
-
-void save_checkpoint(
-    const std::string& dir,
-    const nn::Module& model,
-    const optim::Optimizer& optimizer,
-    int epoch) {
-  std::filesystem::create_directories(dir);
-  model.save_weights(dir + "/model.safetensors");
-  std::unordered_map<std::string, mx::array> state;
-  for (auto& [path, value] : mu::tree_flatten(optimizer.state())) {
-    state.emplace(path, value);
+  if (o.log_every < 1 || o.checkpoint_every < 0) {
+    usage("--log-every must be >= 1 and --checkpoint-every >= 0");
   }
-  mx::save_safetensors(
-      dir + "/optimizer.safetensors",
-      state,
-      {{"epoch", std::to_string(epoch)}});
-}
-
-int load_checkpoint(
-    const std::string& dir, nn::Module& model, optim::Optimizer& optimizer) {
-  model.load_weights(dir + "/model.safetensors");
-  auto [arrays, metadata] =
-      mx::load_safetensors(dir + "/optimizer.safetensors");
-  mu::FlatTree flat(arrays.begin(), arrays.end());
-  optimizer.set_state(mu::tree_unflatten(flat));
-  return std::stoi(metadata.at("epoch"));
+  if (o.checkpoint.empty() && (o.resume || o.checkpoint_every > 0)) {
+    usage("--resume and --checkpoint-every need --checkpoint DIR");
+  }
+  return o;
 }
 
 } // namespace
@@ -155,10 +155,37 @@ int main(int argc, char** argv) {
   eval_trees({model->parameters()});
   optim::Adam optimizer(opt.lr);
 
-  int first_epoch = 0;
+  examples::TrainingLog log(opt.log, rank == 0, "samples/s");
+  // The losses (each averaged over the ranks) since the last log line, and
+  // since the start of the epoch.
+  examples::LossSum window, epoch_loss;
+  examples::Extra options = {
+      {"model", opt.model},
+      {"hidden", std::to_string(opt.hidden)},
+      {"seed", std::to_string(opt.seed)},
+      {"batch-size", std::to_string(opt.batch_size)}};
+  int first_step = 0;
   if (opt.resume) {
-    first_epoch = load_checkpoint(opt.checkpoint, *model, optimizer);
+    auto info = nn::load_checkpoint(
+        examples::checkpoint_file(opt.checkpoint), *model, optimizer);
+    examples::check_same_options(info.extra, options);
+    first_step = int(info.step);
+    window.restore(info.extra, "window");
+    epoch_loss.restore(info.extra, "epoch");
+    log.restore(info.extra);
   }
+  auto save = [&]() {
+    auto extra = options;
+    window.save(extra, "window");
+    epoch_loss.save(extra, "epoch");
+    log.save(extra);
+    nn::save_checkpoint(
+        examples::checkpoint_file(opt.checkpoint),
+        *model,
+        optimizer,
+        extra,
+        world);
+  };
 
   auto loss_fn = [&](const mx::array& x, const mx::array& y) {
     return nn::losses::cross_entropy(
@@ -194,57 +221,88 @@ int main(int argc, char** argv) {
         num_train);
   }
   int steps_per_epoch = num_train / opt.batch_size;
-  int step = first_epoch * steps_per_epoch;
-  for (int epoch = first_epoch; epoch < opt.epochs; ++epoch) {
-    auto start = std::chrono::steady_clock::now();
-    // The same shuffle on every rank; each takes a slice of every batch.
-    auto order = mx::random::permutation(
-        num_train,
-        mx::random::key(uint64_t(opt.seed) * 1000 + epoch),
-        mx::Device::cpu);
-    mx::eval(order);
-    mx::array loss_sum(0.0f);
-    int batches = 0;
-    for (int b = 0; b < steps_per_epoch; ++b) {
-      if (opt.steps > 0 && step >= opt.steps) {
-        break;
+  int total_steps = opt.epochs * steps_per_epoch;
+  if (opt.steps > 0) {
+    total_steps = std::min(total_steps, opt.steps);
+  }
+  mx::array order(0);
+  int order_epoch = -1;
+  auto epoch_start = std::chrono::steady_clock::now();
+  int epoch_steps = 0; // run by this process (for samples/s)
+  for (int step = first_step; step < total_steps; ++step) {
+    int epoch = step / steps_per_epoch;
+    int b = step % steps_per_epoch;
+    if (epoch != order_epoch) {
+      // The same shuffle on every rank, and in a resumed run: a function of
+      // the seed and the epoch. Each rank takes a slice of every batch.
+      order = mx::random::permutation(
+          num_train,
+          mx::random::key(uint64_t(opt.seed) * 1000 + epoch),
+          mx::Device::cpu);
+      mx::eval(order);
+      order_epoch = epoch;
+    }
+    int begin = b * opt.batch_size + rank * local_batch;
+    auto idx = mx::slice(order, {begin}, {begin + local_batch});
+    // The dataset lives in host memory: the batch is gathered there (a
+    // host data pipeline) and only the batch reaches a GPU.
+    auto x = mx::take(train.images, idx, 0, mx::Device::cpu);
+    auto y = mx::take(train.labels, idx, 0, mx::Device::cpu);
+    auto [loss, grads] = step_fn(x, y);
+    grads = nn::average_gradients(grads, world);
+    optimizer.update(*model, grads);
+    auto global_loss =
+        mx::divide(dist::all_sum(loss, world), mx::array(float(ranks)));
+    window.add(global_loss);
+    epoch_loss.add(global_loss);
+    eval_trees(
+        {model->parameters(),
+         optimizer.state(),
+         mu::Tree(window.sum),
+         mu::Tree(epoch_loss.sum)});
+    ++epoch_steps;
+
+    bool last = step + 1 == total_steps;
+    if ((step + 1) % opt.log_every == 0 || last) {
+      log.write(
+          step + 1,
+          window.mean(),
+          window.count * double(opt.batch_size),
+          optimizer.learning_rate().item<float>());
+      window.reset();
+      log.resume();
+    }
+    bool epoch_end = b + 1 == steps_per_epoch;
+    if (epoch_end || last) {
+      double seconds = std::chrono::duration<double>(
+                           std::chrono::steady_clock::now() - epoch_start)
+                           .count();
+      log.pause();
+      float acc = accuracy();
+      if (rank == 0) {
+        std::printf(
+            "epoch %2d  loss %.4f  test accuracy %.4f  %.0f samples/s  "
+            "(%.1f s)\n",
+            epoch + 1,
+            epoch_loss.mean(),
+            acc,
+            epoch_steps * opt.batch_size / seconds,
+            seconds);
+        std::fflush(stdout);
       }
-      int begin = b * opt.batch_size + rank * local_batch;
-      auto idx = mx::slice(order, {begin}, {begin + local_batch});
-      // The dataset lives in host memory: the batch is gathered there (a
-      // host data pipeline) and only the batch reaches a GPU.
-      auto x = mx::take(train.images, idx, 0, mx::Device::cpu);
-      auto y = mx::take(train.labels, idx, 0, mx::Device::cpu);
-      auto [loss, grads] = step_fn(x, y);
-      grads = nn::average_gradients(grads, world);
-      optimizer.update(*model, grads);
-      loss_sum = mx::add(loss_sum, loss);
-      eval_trees({model->parameters(), optimizer.state(), mu::Tree(loss_sum)});
-      ++batches;
-      ++step;
+      epoch_loss.reset();
+      epoch_steps = 0;
+      log.resume();
     }
-    double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-            .count();
-    auto mean_loss = dist::all_sum(loss_sum, world).item<float>() /
-                     std::max(1, batches * ranks);
-    float acc = accuracy();
-    if (rank == 0) {
-      std::printf(
-          "epoch %2d  loss %.4f  test accuracy %.4f  %.0f samples/s  "
-          "(%.1f s)\n",
-          epoch + 1,
-          mean_loss,
-          acc,
-          batches * opt.batch_size / seconds,
-          seconds);
-      std::fflush(stdout);
+    if (!opt.checkpoint.empty() &&
+        ((opt.checkpoint_every > 0 && (step + 1) % opt.checkpoint_every == 0) ||
+         epoch_end || last)) {
+      log.pause();
+      save();
+      log.resume();
     }
-    if (!opt.checkpoint.empty() && rank == 0) {
-      save_checkpoint(opt.checkpoint, *model, optimizer, epoch + 1);
-    }
-    if (opt.steps > 0 && step >= opt.steps) {
-      break;
+    if (epoch_end) {
+      epoch_start = std::chrono::steady_clock::now();
     }
   }
   return 0;

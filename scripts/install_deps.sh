@@ -12,6 +12,8 @@ packages=(
   # that reads our files from Python.
   libhdf5-dev python3-h5py
   dataset-fashion-mnist fortunes
+  # scripts/plot_training.py: the examples' --log curves drawn to a PNG.
+  python3-matplotlib
   # Vulkan backend: loader and headers, the build-time shader compiler and
   # validator, and Mesa's lavapipe (a CPU Vulkan device the tests run on).
   # vulkan-tools (vulkaninfo) is optional, for looking at the devices.
