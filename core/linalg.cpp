@@ -279,7 +279,9 @@ namespace {
 // {sign, log|det|} from the LU factorization: U's diagonal, and one sign
 // flip per row swap.
 std::pair<array, array> slogdet_values(const array& a, Stream s) {
-  auto out = lu_outputs(a, s);
+  // Behind stop_gradient: the custom rules below differentiate det, and
+  // the transforms must not look for LU's (nonexistent) rules.
+  auto out = lu_outputs(stop_gradient(a, s), s);
   array u_diag = diagonal(out[0], 0, -2, -1, s);
   int k = a.shape(-1);
   array swaps =

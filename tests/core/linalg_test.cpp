@@ -356,7 +356,7 @@ TEST(Linalg, BadInputsRaise) {
         la::solve(ints, mx::array({1, 2}));
       },
       "[linalg::solve]",
-      "must have shape");
+      "int32");
   expect_throws_with_prefix(
       [&] {
         la::norm(mx::ones({2, 2, 2}), 2.0);
