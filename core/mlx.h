@@ -11,6 +11,7 @@
 #include "mlx/fast.h"
 #include "mlx/graph_utils.h"
 #include "mlx/io.h"
+#include "mlx/linalg.h"
 #include "mlx/memory.h"
 #include "mlx/ops.h"
 #include "mlx/random.h"

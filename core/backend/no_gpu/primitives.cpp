@@ -63,6 +63,12 @@ NO_GPU(fast::RMSNorm)
 NO_GPU(fast::LayerNorm)
 NO_GPU(fast::RoPE)
 NO_GPU(fast::ScaledDotProductAttention)
+NO_GPU(Inverse)
+NO_GPU(Cholesky)
+NO_GPU_MULTI(LUF)
+NO_GPU_MULTI(QRF)
+NO_GPU_MULTI(SVD)
+NO_GPU_MULTI(Eig)
 NO_GPU_MULTI(Eigh)
 
 } // namespace mlx::core
