@@ -37,12 +37,17 @@ for model in $models; do
     rate=tokens/s
   fi
   ours_rate=() torch_rate=() ours_mem=() torch_mem=() ours_peak=()
+  ours_ms=() floor_ms=()
   for _ in $(seq "$repeats"); do
     line=$("$build/benchmarks/train_step_bench" "${args[@]}")
     echo "ours:  $line  [load $(load 1)]"
     ours_rate+=("$(field "$rate" "$line")")
     ours_mem+=("$(field peak_rss_increase_mib "$line")")
     ours_peak+=("$(field mlx_peak_increase_mib "$line")")
+    ours_ms+=("$(field ms/step "$line")")
+    if [[ $model == mlp ]]; then
+      floor_ms+=("$(field gemm_floor_ms "$line")")
+    fi
     line=$(/usr/bin/python3 "$here/train_step_torch.py" "${args[@]}")
     echo "torch: $line  [load $(load 1)]"
     torch_rate+=("$(field "$rate" "$line")")
@@ -52,6 +57,11 @@ for model in $models; do
   om=$(median "${ours_mem[@]}") tm=$(median "${torch_mem[@]}")
   echo "$model median $rate: ours $o, torch $t," \
     "ratio ours/torch $(ratio "$o" "$t")"
+  if [[ $model == mlp ]]; then
+    f=$(median "${floor_ms[@]}") s=$(median "${ours_ms[@]}")
+    echo "$model median ms/step: ours $s, cblas_sgemm floor $f," \
+      "ratio ours/floor $(ratio "$s" "$f")"
+  fi
   echo "$model median peak RSS increase (MiB): ours $om, torch $tm," \
     "ratio ours/torch $(ratio "$om" "$tm");" \
     "ours mlx_peak_increase $(median "${ours_peak[@]}") MiB"

@@ -22,10 +22,17 @@
 //
 // --breakdown: each timed step evaluates the gradients first, then the
 // update, and the two times are printed separately (an extra sync point).
+//
+// For the MLP it also prints gemm_floor_ms: the step's eight matrix products
+// (three forward, three weight gradients, two input gradients; same shapes
+// and transposes) called directly through cblas_sgemm, with the same BLAS
+// threads, in the same process: the floor that no framework step goes below.
+#include <cblas.h>
 #include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -155,6 +162,79 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+// Milliseconds per step of the MLP step's matrix products alone, row-major
+// as ours: forward y = x W^T, weight gradient g^T x, input gradient g W
+// (not for the first layer).
+double mlp_gemm_floor_ms(int batch, const std::vector<int>& sizes, int steps) {
+  size_t widest = *std::max_element(sizes.begin(), sizes.end());
+  std::vector<float> x(batch * widest, 0.25f), g(batch * widest, 0.5f);
+  std::vector<float> y(batch * widest), dx(batch * widest);
+  std::vector<float> w(widest * widest, 0.125f), dw(widest * widest);
+  auto step = [&]() {
+    for (size_t l = 0; l + 1 < sizes.size(); ++l) {
+      int in = sizes[l], out = sizes[l + 1];
+      cblas_sgemm(
+          CblasRowMajor,
+          CblasNoTrans,
+          CblasTrans,
+          batch,
+          out,
+          in,
+          1.0f,
+          x.data(),
+          in,
+          w.data(),
+          in,
+          0.0f,
+          y.data(),
+          out);
+    }
+    for (size_t l = sizes.size() - 1; l-- > 0;) {
+      int in = sizes[l], out = sizes[l + 1];
+      cblas_sgemm(
+          CblasRowMajor,
+          CblasTrans,
+          CblasNoTrans,
+          out,
+          in,
+          batch,
+          1.0f,
+          g.data(),
+          out,
+          x.data(),
+          in,
+          0.0f,
+          dw.data(),
+          in);
+      if (l > 0) {
+        cblas_sgemm(
+            CblasRowMajor,
+            CblasNoTrans,
+            CblasNoTrans,
+            batch,
+            in,
+            out,
+            1.0f,
+            g.data(),
+            out,
+            w.data(),
+            in,
+            0.0f,
+            dx.data(),
+            in);
+      }
+    }
+  };
+  for (int i = 0; i < std::max(1, steps / 10); ++i) {
+    step();
+  }
+  auto start = Clock::now();
+  for (int i = 0; i < steps; ++i) {
+    step();
+  }
+  return 1e3 * seconds_since(start) / steps;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -259,6 +339,11 @@ int main(int argc, char** argv) {
   if (maxrss_before > rss_before + 1024.0 * 1024.0) {
     // An earlier, higher peak hides part of the increase.
     std::printf(" (maxrss_before_mib %.1f)", mib(maxrss_before));
+  }
+  if (mlp) {
+    std::printf(
+        " gemm_floor_ms %.3f",
+        mlp_gemm_floor_ms(batch, {784, 512, 512, 10}, opt.steps));
   }
   if (opt.breakdown) {
     std::printf(
