@@ -366,6 +366,26 @@ TEST(BinaryTest, Where) {
       "[where]");
 }
 
+TEST(BinaryTest, RowBroadcastFastPaths) {
+  // x - r with r (rows, 1), r - x, and x * w with w (cols,): the strided
+  // path's unit-stride and broadcast-stride loops.
+  auto x = reshape(arange(0.0, 12.0, 1.0), {3, 4});
+  auto r = reshape(array({1.0f, 2.0f, 3.0f}), {3, 1});
+  expect_array_near(
+      subtract(x, r), {-1, 0, 1, 2, 2, 3, 4, 5, 5, 6, 7, 8}, {3, 4});
+  expect_array_near(
+      subtract(r, x), {1, 0, -1, -2, -2, -3, -4, -5, -5, -6, -7, -8}, {3, 4});
+  auto w = array({1.0f, -1.0f, 2.0f, 0.5f});
+  expect_array_near(
+      multiply(transpose(transpose(x)), w),
+      {0, -1, 4, 1.5, 4, -5, 12, 3.5, 8, -9, 20, 5.5},
+      {3, 4});
+  // Broadcast rows against a transposed operand (strided in both).
+  auto t = transpose(reshape(arange(0.0, 12.0, 1.0), {4, 3}));
+  expect_array_near(
+      add(t, r), {1, 4, 7, 10, 3, 6, 9, 12, 5, 8, 11, 14}, {3, 4});
+}
+
 TEST(BinaryTest, WhereOnLongRows) {
   // Shapes that collapse to a few rows longer than the thread pool's grain:
   // each row is cut into pieces, which must line up with the elements.

@@ -65,6 +65,35 @@ TEST(ReduceTest, MaxMinNaN) {
   expect_array_near(max(array({false, true})), {1}, {});
 }
 
+TEST(ReduceTest, MaxMinLongRowsInLanes) {
+  // Rows of 16 and more run in eight lanes: every position of the extreme
+  // value and of a NaN (first lane, middle, the tail after the lanes).
+  for (int n : {16, 17, 23, 37, 128}) {
+    for (int at : {0, 5, 8, n - 1}) {
+      std::vector<float> v(n);
+      for (int i = 0; i < n; ++i) {
+        v[i] = float((i * 7) % n) - 0.5f * n; // a permutation, shifted
+      }
+      v[at] = 1000.0f;
+      array row(v.begin(), {1, n});
+      EXPECT_EQ(max(row, 1).item<float>(), 1000.0f) << n << " " << at;
+      v[at] = -INFINITY;
+      array low(v.begin(), {1, n});
+      EXPECT_EQ(min(low, 1).item<float>(), -INFINITY) << n << " " << at;
+      v[at] = NAN;
+      array with_nan(v.begin(), {1, n});
+      EXPECT_TRUE(std::isnan(max(with_nan, 1).item<float>())) << n << at;
+      EXPECT_TRUE(std::isnan(min(with_nan, 1).item<float>())) << n << at;
+      auto h = max(astype(with_nan, float16), 1);
+      EXPECT_TRUE(std::isnan(astype(h, float32).item<float>())) << n << at;
+    }
+  }
+  // Float64 and a row of all -inf.
+  auto d = max(astype(reshape(arange(40), {2, 20}), float64), 1);
+  expect_array_near(d, {19, 39}, {2});
+  expect_array_near(max(full({1, 32}, -INFINITY), 1), {-INFINITY}, {1});
+}
+
 TEST(ReduceTest, AllAny) {
   array b({true, false, true, true}, {2, 2});
   EXPECT_FALSE(all(b).item<bool>());

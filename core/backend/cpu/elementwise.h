@@ -178,8 +178,26 @@ void binary_kernel(const array& a, const array& b, array& out, F f) {
           const In* xa = x + off[0];
           const In* yb = y + off[1];
           Out* d = dst + off[2];
-          for (int32_t i = 0; i < len; ++i) {
-            d[i * inc[2]] = f(xa[i * inc[0]], yb[i * inc[1]]);
+          // Unit and broadcast strides get loops the compiler can vectorize
+          // (same-shape rows, a row against a broadcast row or scalar).
+          if (inc[2] == 1 && inc[0] == 1 && inc[1] == 1) {
+            for (int32_t i = 0; i < len; ++i) {
+              d[i] = f(xa[i], yb[i]);
+            }
+          } else if (inc[2] == 1 && inc[0] == 1 && inc[1] == 0) {
+            In yv = yb[0];
+            for (int32_t i = 0; i < len; ++i) {
+              d[i] = f(xa[i], yv);
+            }
+          } else if (inc[2] == 1 && inc[0] == 0 && inc[1] == 1) {
+            In xv = xa[0];
+            for (int32_t i = 0; i < len; ++i) {
+              d[i] = f(xv, yb[i]);
+            }
+          } else {
+            for (int32_t i = 0; i < len; ++i) {
+              d[i * inc[2]] = f(xa[i * inc[0]], yb[i * inc[1]]);
+            }
           }
         });
     return;

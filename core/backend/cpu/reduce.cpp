@@ -122,6 +122,29 @@ A reduce_row(A acc, const T* src, int32_t n, int64_t inc) {
       // A compile-time unit step lets the contiguous case vectorize.
       inc == 1 ? block(std::integral_constant<int64_t, 1>{}) : block(inc);
     }
+  } else if constexpr (
+      (Op == ReduceOp::Max || Op == ReduceOp::Min) &&
+      std::is_floating_point_v<A>) {
+    // Eight independent lanes, each a compare and a blend (vectorizable,
+    // no loop-carried branch). A NaN is taken and then kept, since no
+    // comparison with it is true: NaN propagates, as NumPy.
+    constexpr int32_t kLanes = 8;
+    if (inc == 1 && n >= 2 * kLanes) {
+      A lane[kLanes];
+      for (int k = 0; k < kLanes; ++k) {
+        lane[k] = static_cast<A>(src[k]);
+      }
+      for (i = kLanes; i + kLanes <= n; i += kLanes) {
+        for (int k = 0; k < kLanes; ++k) {
+          A v = static_cast<A>(src[i + k]);
+          bool better = Op == ReduceOp::Max ? v > lane[k] : v < lane[k];
+          lane[k] = better || v != v ? v : lane[k];
+        }
+      }
+      for (int k = 0; k < kLanes; ++k) {
+        acc = accumulate<Op>(acc, lane[k]);
+      }
+    }
   }
   for (; i < n; ++i) {
     acc = accumulate<Op>(acc, static_cast<A>(src[i * inc]));
