@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "distributed/ring/config.h"
+#include "restarts.h"
 
 namespace mlx::launch {
 
@@ -13,6 +14,8 @@ namespace {
 // number of ranks is known.
 constexpr int kMaxRanks = 65535;
 constexpr int kMaxPort = 65535;
+// More restarts than this is a loop, not a job recovering from failures.
+constexpr int kMaxRestarts = 1000;
 
 int parse_int(std::string_view option, std::string_view text, int lo, int hi) {
   int value = 0;
@@ -104,6 +107,14 @@ void check_consistency(
   if (!options.hosts.empty() && !options.hostfile.empty()) {
     throw UsageError("give either --hosts or --hostfile, not both");
   }
+  for (const auto& [name, value] : options.env) {
+    if (name == kRestartCountVariable) {
+      throw UsageError(
+          std::string("--env ") + kRestartCountVariable +
+          "=... is refused: the launcher sets it (0, then 1 to "
+          "--max-restarts on each restart)");
+    }
+  }
   if (options.backend == Backend::Ring && !options.mpi_args.empty()) {
     throw UsageError("--mpi-arg applies to --backend mpi only");
   }
@@ -181,6 +192,9 @@ LaunchOptions parse_options(const std::vector<std::string>& args) {
           1,
           mlx::core::distributed::ring::kMaxConnections);
       connections_given = true;
+    } else if (name == "--max-restarts") {
+      options.max_restarts =
+          parse_int(name, reader.value_of(name, attached), 0, kMaxRestarts);
     } else if (name == "--cwd") {
       options.cwd = reader.value_of(name, attached);
       if (options.cwd.empty()) {
@@ -220,13 +234,16 @@ options:
   --mpi-arg ARG            pass ARG to mpirun (repeatable; mpi only)
   --starting-port P        first ring port (default 32323; ring only)
   --connections-per-ip C   ring sockets per ip, 1-64 (default 1; ring only)
+  --max-restarts K         when a rank fails, stop all ranks and start
+                           them again, up to K times (default 0), with
+                           MLX_RESTART_COUNT=1..K (0 on the first start)
   --cwd DIR                working directory of the ranks
   -v, --verbose            print the hostfile and commands before running
   --dry-run                print the hostfile and commands, run nothing
   -h, --help               print this help
 
 Exit status: the first failing rank's exit code (128+N when it died of
-signal N), 128+N when the launcher is stopped by signal N, 2 for bad
+signal N; after the last restart's failure with --max-restarts), 128+N when the launcher is stopped by signal N, 2 for bad
 arguments or hostfiles, 127 when the program or mpirun cannot be run.
 )";
 }
