@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "distributed/ring/config.h"
+#include "node_list.h"
 #include "restarts.h"
 
 namespace mlx::launch {
@@ -53,25 +54,6 @@ std::pair<std::string, std::string> parse_env(std::string_view text) {
         std::string(text) + "'");
   }
   return {std::string(text.substr(0, eq)), std::string(text.substr(eq + 1))};
-}
-
-std::vector<std::string> parse_host_list(std::string_view text) {
-  std::vector<std::string> hosts;
-  size_t start = 0;
-  while (true) {
-    size_t comma = text.find(',', start);
-    auto host = text.substr(start, comma - start);
-    if (host.empty()) {
-      throw UsageError(
-          "--hosts expects a comma-separated list of host names, got '" +
-          std::string(text) + "'");
-    }
-    hosts.emplace_back(host);
-    if (comma == std::string_view::npos) {
-      return hosts;
-    }
-    start = comma + 1;
-  }
 }
 
 // Walks the arguments; an option's value is either attached ("--opt=v",
@@ -163,7 +145,7 @@ LaunchOptions parse_options(const std::vector<std::string>& args) {
       options.num_ranks =
           parse_int(name, reader.value_of(name, attached), 1, kMaxRanks);
     } else if (name == "--hosts") {
-      options.hosts = parse_host_list(reader.value_of(name, attached));
+      options.hosts = expand_node_list(reader.value_of(name, attached));
     } else if (name == "--hostfile") {
       options.hostfile = reader.value_of(name, attached);
     } else if (name == "--backend") {
@@ -226,7 +208,8 @@ Starts `program` as the ranks of a distributed job.
 
 options:
   -n N                     number of ranks (default: one per host, or 1)
-  --hosts H1,H2,...        hosts to run on, ranks placed round robin
+  --hosts H1,H2,...        hosts to run on, ranks placed round robin;
+                           SLURM's node[01-04,07] form too
   --hostfile FILE          JSON host list: [{"ssh": "name", "ips": ["ip"]}]
   --backend ring|mpi       ring (default): TCP ring, ranks started locally
                            or over ssh; mpi: run through mpirun
