@@ -226,8 +226,9 @@ options:
   -h, --help               print this help
 
 Exit status: the first failing rank's exit code (128+N when it died of
-signal N; after the last restart's failure with --max-restarts), 128+N when the launcher is stopped by signal N, 2 for bad
-arguments or hostfiles, 127 when the program or mpirun cannot be run.
+signal N; with --max-restarts, that of the last start), 128+N when the
+launcher is stopped by signal N, 2 for bad arguments or hostfiles, 127
+when the program or mpirun cannot be run.
 )";
 }
 
