@@ -11,28 +11,20 @@
 #include "mlx/distributed/distributed_impl.h"
 #include "mlx/distributed/mpi/mpi.h"
 #include "mlx/distributed/ring/ring.h"
+#include "mlx/launcher_env.h"
 #include "mlx/scheduler.h"
 
 namespace mlx::core::distributed {
 
 namespace {
 
-bool launched_by_mpirun() {
-  return std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr;
-}
-
-bool ring_configured() {
-  return std::getenv("MLX_HOSTFILE") != nullptr ||
-         std::getenv("MLX_RANK") != nullptr;
-}
-
 bool debug_checks_enabled() {
   const char* v = std::getenv("MLX_DIST_DEBUG");
   return v != nullptr && std::string(v) != "" && std::string(v) != "0";
 }
 
-// The backend "any" stands for: MPI under mpirun, else the ring when it is
-// configured, else none.
+// The backend "any" stands for: MPI under an MPI launcher (mpirun, Hydra's
+// mpiexec, a PMIx launcher, srun), the ring under mlx.launch, else none.
 std::string resolve_backend(const std::string& backend) {
   if (backend == "mpi" || backend == "ring") {
     return backend;
@@ -42,10 +34,25 @@ std::string resolve_backend(const std::string& backend) {
         "[init] Unknown backend '" + backend +
         "': expected 'mpi', 'ring' or 'any'.");
   }
-  if (launched_by_mpirun()) {
+  auto launcher = core::detail::detect_launcher();
+  if (launcher.family == core::detail::LauncherFamily::Ring) {
+    return "ring";
+  }
+  if (launcher.family != core::detail::LauncherFamily::Mpi) {
+    return "none";
+  }
+  if (mpi::is_available()) {
     return "mpi";
   }
-  return ring_configured() ? "ring" : "none";
+  // Each process alone would compute as if it were the whole job.
+  if (launcher.several_ranks()) {
+    throw std::runtime_error(
+        "[init] Started by " + launcher.name + " as one of several ranks (" +
+        launcher.seen +
+        "), but the MPI backend is not built: configure with "
+        "-DMLX_BUILD_MPI=ON, or start the program with mlx.launch (ring).");
+  }
+  return "none";
 }
 
 // The backend's world group, or nullptr when it is not configured and not

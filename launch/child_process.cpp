@@ -120,8 +120,10 @@ start_process(const ProcessSpec& spec, const sigset_t& child_signal_mask) {
   }
   int out[2] = {-1, -1}, err[2] = {-1, -1}, in[2] = {-1, -1};
   try {
-    make_pipe(out);
-    make_pipe(err);
+    if (!spec.inherit_output) {
+      make_pipe(out);
+      make_pipe(err);
+    }
     if (spec.stdin_pipe) {
       make_pipe(in);
     } else {
@@ -145,8 +147,8 @@ start_process(const ProcessSpec& spec, const sigset_t& child_signal_mask) {
         argv.data(),
         envp.data(),
         in[0],
-        out[1],
-        err[1],
+        spec.inherit_output ? STDOUT_FILENO : out[1],
+        spec.inherit_output ? STDERR_FILENO : err[1],
         child_signal_mask);
   }
   int fork_error = errno;
@@ -170,7 +172,9 @@ start_process(const ProcessSpec& spec, const sigset_t& child_signal_mask) {
     (void)ignored;
   }
   for (int fd : {out[0], err[0]}) {
-    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    if (fd >= 0) {
+      fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    }
   }
   return StartedProcess{pid, out[0], err[0], in[1]};
 }

@@ -14,7 +14,9 @@
 #include <thread>
 #include <utility>
 
+#include "restarts.h"
 #include "shell_words.h"
+#include "supervisor.h"
 
 namespace mlx::launch {
 
@@ -136,8 +138,12 @@ int run_with_mpirun(
     const LaunchOptions& options,
     const std::vector<Host>& hosts,
     int num_ranks) {
-  std::vector<std::string> command =
-      build_mpirun_command(options, hosts, num_ranks, this_mpi_machine());
+  MpiMachine machine = this_mpi_machine();
+  auto command_for = [&](int restart) {
+    return build_mpirun_command(
+        with_restart_count(options, restart), hosts, num_ranks, machine);
+  };
+  std::vector<std::string> command = command_for(0);
   if (options.verbose || options.dry_run) {
     std::cerr << "mlx.launch: " << shell_join(command) << std::endl;
   }
@@ -149,6 +155,20 @@ int run_with_mpirun(
                  "PATH (install Open MPI)"
               << std::endl;
     return 127;
+  }
+  if (options.max_restarts > 0) {
+    // mpirun as a supervised child, started again after a failure; it
+    // relays its ranks' output itself and says which of them failed.
+    return run_with_restarts(options.max_restarts, [&](int restart) {
+      ProcessSpec mpirun;
+      mpirun.argv = command_for(restart);
+      mpirun.inherit_output = true;
+      mpirun.name = "mpirun";
+      if (options.verbose && restart > 0) {
+        std::cerr << "mlx.launch: " << shell_join(mpirun.argv) << std::endl;
+      }
+      return supervise_ranks({mpirun});
+    });
   }
   std::vector<char*> argv;
   for (std::string& word : command) {

@@ -4,6 +4,8 @@
 #include <string_view>
 
 #include "distributed/ring/config.h"
+#include "node_list.h"
+#include "restarts.h"
 
 namespace mlx::launch {
 
@@ -13,6 +15,8 @@ namespace {
 // number of ranks is known.
 constexpr int kMaxRanks = 65535;
 constexpr int kMaxPort = 65535;
+// More restarts than this is a loop, not a job recovering from failures.
+constexpr int kMaxRestarts = 1000;
 
 int parse_int(std::string_view option, std::string_view text, int lo, int hi) {
   int value = 0;
@@ -52,25 +56,6 @@ std::pair<std::string, std::string> parse_env(std::string_view text) {
   return {std::string(text.substr(0, eq)), std::string(text.substr(eq + 1))};
 }
 
-std::vector<std::string> parse_host_list(std::string_view text) {
-  std::vector<std::string> hosts;
-  size_t start = 0;
-  while (true) {
-    size_t comma = text.find(',', start);
-    auto host = text.substr(start, comma - start);
-    if (host.empty()) {
-      throw UsageError(
-          "--hosts expects a comma-separated list of host names, got '" +
-          std::string(text) + "'");
-    }
-    hosts.emplace_back(host);
-    if (comma == std::string_view::npos) {
-      return hosts;
-    }
-    start = comma + 1;
-  }
-}
-
 // Walks the arguments; an option's value is either attached ("--opt=v",
 // "-n4") or the next argument.
 class ArgumentReader {
@@ -103,6 +88,14 @@ void check_consistency(
   }
   if (!options.hosts.empty() && !options.hostfile.empty()) {
     throw UsageError("give either --hosts or --hostfile, not both");
+  }
+  for (const auto& [name, value] : options.env) {
+    if (name == kRestartCountVariable) {
+      throw UsageError(
+          std::string("--env ") + kRestartCountVariable +
+          "=... is refused: the launcher sets it (0, then 1 to "
+          "--max-restarts on each restart)");
+    }
   }
   if (options.backend == Backend::Ring && !options.mpi_args.empty()) {
     throw UsageError("--mpi-arg applies to --backend mpi only");
@@ -152,7 +145,7 @@ LaunchOptions parse_options(const std::vector<std::string>& args) {
       options.num_ranks =
           parse_int(name, reader.value_of(name, attached), 1, kMaxRanks);
     } else if (name == "--hosts") {
-      options.hosts = parse_host_list(reader.value_of(name, attached));
+      options.hosts = expand_node_list(reader.value_of(name, attached));
     } else if (name == "--hostfile") {
       options.hostfile = reader.value_of(name, attached);
     } else if (name == "--backend") {
@@ -181,6 +174,9 @@ LaunchOptions parse_options(const std::vector<std::string>& args) {
           1,
           mlx::core::distributed::ring::kMaxConnections);
       connections_given = true;
+    } else if (name == "--max-restarts") {
+      options.max_restarts =
+          parse_int(name, reader.value_of(name, attached), 0, kMaxRestarts);
     } else if (name == "--cwd") {
       options.cwd = reader.value_of(name, attached);
       if (options.cwd.empty()) {
@@ -212,7 +208,8 @@ Starts `program` as the ranks of a distributed job.
 
 options:
   -n N                     number of ranks (default: one per host, or 1)
-  --hosts H1,H2,...        hosts to run on, ranks placed round robin
+  --hosts H1,H2,...        hosts to run on, ranks placed round robin;
+                           SLURM's node[01-04,07] form too
   --hostfile FILE          JSON host list: [{"ssh": "name", "ips": ["ip"]}]
   --backend ring|mpi       ring (default): TCP ring, ranks started locally
                            or over ssh; mpi: run through mpirun
@@ -220,14 +217,18 @@ options:
   --mpi-arg ARG            pass ARG to mpirun (repeatable; mpi only)
   --starting-port P        first ring port (default 32323; ring only)
   --connections-per-ip C   ring sockets per ip, 1-64 (default 1; ring only)
+  --max-restarts K         when a rank fails, stop all ranks and start
+                           them again, up to K times (default 0), with
+                           MLX_RESTART_COUNT=1..K (0 on the first start)
   --cwd DIR                working directory of the ranks
   -v, --verbose            print the hostfile and commands before running
   --dry-run                print the hostfile and commands, run nothing
   -h, --help               print this help
 
 Exit status: the first failing rank's exit code (128+N when it died of
-signal N), 128+N when the launcher is stopped by signal N, 2 for bad
-arguments or hostfiles, 127 when the program or mpirun cannot be run.
+signal N; with --max-restarts, that of the last start), 128+N when the
+launcher is stopped by signal N, 2 for bad arguments or hostfiles, 127
+when the program or mpirun cannot be run.
 )";
 }
 

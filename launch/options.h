@@ -41,6 +41,8 @@ struct LaunchOptions {
   std::vector<std::string> mpi_args;
   int starting_port = kDefaultStartingPort;
   int connections_per_ip = 1;
+  /** --max-restarts K: restart every rank up to K times when one fails. */
+  int max_restarts = 0;
   /** --cwd D; empty: local ranks keep the launcher's directory, remote ones
    * use the launcher's directory path. */
   std::string cwd;

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -102,6 +103,23 @@ RingAddresses assign_ring_addresses(
     next_port = first + connections_per_ip;
   }
   return addresses;
+}
+
+int highest_port(const RingAddresses& addresses) {
+  int highest = 0;
+  for (const auto& rank_addresses : addresses) {
+    for (const std::string& address : rank_addresses) {
+      int port = std::atoi(address.c_str() + address.rfind(':') + 1);
+      highest = std::max(highest, port);
+    }
+  }
+  return highest;
+}
+
+int restart_starting_port(
+    const RingAddresses& previous, int starting_port, int ports_needed) {
+  int next = highest_port(previous) + 1;
+  return next + ports_needed - 1 > kMaxPort ? starting_port : next;
 }
 
 std::string ring_hostfile_json(const RingAddresses& addresses) {

@@ -34,6 +34,17 @@ RingAddresses assign_ring_addresses(
     int connections_per_ip,
     const PortProbe& probe = port_is_free);
 
+/** The largest port in `addresses` ("ip:port" or "[ipv6]:port"). */
+int highest_port(const RingAddresses& addresses);
+
+/** Where a restarted job's ports begin: just above the previous job's, so
+ * that no rank of the new job tries to listen where a rank of the old one
+ * (a remote one may still be stopping) listened; back at `starting_port`
+ * when the ports above would run past 65535 (local ports are probed, and
+ * one in TIME_WAIT counts as busy). */
+int restart_starting_port(
+    const RingAddresses& previous, int starting_port, int ports_needed);
+
 /** The hostfile text: a JSON list with one line per rank. */
 std::string ring_hostfile_json(const RingAddresses& addresses);
 

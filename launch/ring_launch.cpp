@@ -14,6 +14,7 @@
 #include <stdexcept>
 
 #include "distributed/ring/config.h"
+#include "restarts.h"
 #include "shell_words.h"
 
 namespace mlx::launch {
@@ -306,33 +307,46 @@ int run_ring_job(
       check_local_cwd(options);
     }
   }
-  std::string secret = job_secret(options);
-  std::string json = ring_hostfile_json(assign_ring_addresses(
-      endpoints, options.starting_port, options.connections_per_ip));
-
-  std::unique_ptr<TempFile> hostfile;
-  std::string hostfile_path = "(not written: --dry-run)";
-  if (!options.dry_run) {
-    hostfile = std::make_unique<TempFile>(json);
-    hostfile_path = hostfile->path();
-  }
-  if (options.verbose || options.dry_run) {
-    std::cerr << "mlx.launch: ring hostfile " << hostfile_path << ":\n" << json;
-    for (int r = 0; r < num_ranks; ++r) {
-      std::cerr << "mlx.launch: "
-                << describe_rank(r, ranks[r], hostfile_path, options) << "\n";
+  RingAddresses addresses;
+  auto start_job = [&](int restart) {
+    LaunchOptions attempt = with_restart_count(options, restart);
+    int first_port = restart == 0 ? options.starting_port
+                                  : restart_starting_port(
+                                        addresses,
+                                        options.starting_port,
+                                        num_ranks * options.connections_per_ip);
+    addresses = assign_ring_addresses(
+        endpoints, first_port, options.connections_per_ip);
+    // A fresh secret per start also keeps a straggler of the previous one
+    // out of the new ring.
+    std::string secret = job_secret(options);
+    std::string json = ring_hostfile_json(addresses);
+    std::unique_ptr<TempFile> hostfile;
+    std::string hostfile_path = "(not written: --dry-run)";
+    if (!options.dry_run) {
+      hostfile = std::make_unique<TempFile>(json);
+      hostfile_path = hostfile->path();
     }
-    std::cerr.flush();
-  }
-  if (options.dry_run) {
-    return 0;
-  }
-  std::vector<ProcessSpec> processes;
-  for (int r = 0; r < num_ranks; ++r) {
-    processes.push_back(
-        ring_rank_process(r, ranks[r], hostfile_path, json, options, secret));
-  }
-  return supervise_ranks(processes);
+    if (options.verbose || options.dry_run) {
+      std::cerr << "mlx.launch: ring hostfile " << hostfile_path << ":\n"
+                << json;
+      for (int r = 0; r < num_ranks; ++r) {
+        std::cerr << "mlx.launch: "
+                  << describe_rank(r, ranks[r], hostfile_path, attempt) << "\n";
+      }
+      std::cerr.flush();
+    }
+    if (options.dry_run) {
+      return JobOutcome{};
+    }
+    std::vector<ProcessSpec> processes;
+    for (int r = 0; r < num_ranks; ++r) {
+      processes.push_back(
+          ring_rank_process(r, ranks[r], hostfile_path, json, attempt, secret));
+    }
+    return supervise_ranks(processes);
+  };
+  return run_with_restarts(options.max_restarts, start_job);
 }
 
 } // namespace mlx::launch

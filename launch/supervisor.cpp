@@ -26,11 +26,12 @@ using Clock = std::chrono::steady_clock;
 constexpr size_t kReadChunk = 64 * 1024;
 
 struct RankProcess {
-  RankProcess(int rank, StartedProcess started)
+  RankProcess(int rank, StartedProcess started, const std::string& spec_name)
       : rank(rank), pid(started.pid), stdout_fd(started.stdout_fd),
         stderr_fd(started.stderr_fd), stdin_fd(started.stdin_fd),
         out(STDOUT_FILENO, "[" + std::to_string(rank) + "] "),
-        err(STDERR_FILENO, "[" + std::to_string(rank) + "] ") {}
+        err(STDERR_FILENO, "[" + std::to_string(rank) + "] "),
+        name(spec_name.empty() ? "rank " + std::to_string(rank) : spec_name) {}
 
   int rank;
   pid_t pid;
@@ -40,6 +41,7 @@ struct RankProcess {
   int stdin_fd;
   LineRelay out;
   LineRelay err;
+  std::string name;
 };
 
 void say(const std::string& message) {
@@ -91,12 +93,12 @@ public:
   const sigset_t& original_mask() const { return original_mask_; }
 
   /** The next pending signal, if any. */
-  std::optional<int> next() {
+  std::optional<signalfd_siginfo> next() {
     signalfd_siginfo info;
     if (read(fd_, &info, sizeof(info)) != sizeof(info)) {
       return std::nullopt;
     }
-    return static_cast<int>(info.ssi_signo);
+    return info;
   }
 
 private:
@@ -117,22 +119,23 @@ class Supervisor {
 public:
   explicit Supervisor(std::chrono::milliseconds grace) : grace_(grace) {}
 
-  int run(const std::vector<ProcessSpec>& processes) {
+  JobOutcome run(const std::vector<ProcessSpec>& processes) {
     for (size_t r = 0; r < processes.size() && !stopping_; ++r) {
       try {
         ranks_.push_back(std::make_unique<RankProcess>(
             static_cast<int>(r),
-            start_process(processes[r], signals_.original_mask())));
+            start_process(processes[r], signals_.original_mask()),
+            processes[r].name));
       } catch (const std::exception& e) {
         say("cannot start rank " + std::to_string(r) + ": " + e.what());
-        exit_code_ = 1;
+        outcome_.exit_code = 1;
         stop_all(SIGTERM);
       }
     }
     while (any_running()) {
       wait_for_events();
     }
-    return exit_code_;
+    return outcome_;
   }
 
 private:
@@ -170,18 +173,25 @@ private:
             is_stdout ? rank->out : rank->err);
       }
     }
-    while (auto sig = signals_.next()) {
-      if (*sig != SIGCHLD) {
-        on_launcher_signal(*sig);
+    while (auto info = signals_.next()) {
+      if (info->ssi_signo != SIGCHLD) {
+        on_launcher_signal(static_cast<int>(info->ssi_signo));
+      } else {
+        // The child a SIGCHLD names exited first (a second SIGCHLD pending
+        // with it is merged into it): reaped first, it is the one blamed
+        // when others fail because it went away.
+        reap_pid(static_cast<pid_t>(info->ssi_pid));
       }
     }
-    // Reaping after every wake-up also covers SIGCHLDs merged into one.
-    reap_exited();
+    // Reaping every rank after every wake-up covers the merged SIGCHLDs.
+    for (const auto& rank : ranks_) {
+      reap(*rank);
+    }
     if (kill_deadline_ && Clock::now() >= *kill_deadline_) {
       kill_deadline_.reset();
       for (const auto& rank : ranks_) {
         if (rank->running) {
-          say("rank " + std::to_string(rank->rank) + " did not stop within " +
+          say(rank->name + " did not stop within " +
               std::to_string(grace_.count()) + " ms; killing it");
         }
       }
@@ -228,27 +238,36 @@ private:
     }
   }
 
-  void reap_exited() {
+  void reap_pid(pid_t pid) {
     for (const auto& rank : ranks_) {
-      int status = 0;
-      if (!rank->running || waitpid(rank->pid, &status, WNOHANG) <= 0) {
-        continue;
+      if (rank->pid == pid) {
+        reap(*rank);
       }
-      rank->running = false;
-      drain_and_close(rank->stdout_fd, rank->out);
-      drain_and_close(rank->stderr_fd, rank->err);
-      if (rank->stdin_fd >= 0) {
-        close(rank->stdin_fd);
-        rank->stdin_fd = -1;
-      }
-      bool failed = WIFSIGNALED(status) || WEXITSTATUS(status) != 0;
-      if (failed && !stopping_) {
-        exit_code_ =
-            WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
-        say("rank " + std::to_string(rank->rank) + " " +
-            describe_status(status) + "; stopping the other ranks");
-        stop_all(SIGTERM);
-      }
+    }
+  }
+
+  // Reaps `rank` if it has exited; the first failure stops the others.
+  void reap(RankProcess& rank) {
+    int status = 0;
+    if (!rank.running || waitpid(rank.pid, &status, WNOHANG) <= 0) {
+      return;
+    }
+    rank.running = false;
+    drain_and_close(rank.stdout_fd, rank.out);
+    drain_and_close(rank.stderr_fd, rank.err);
+    if (rank.stdin_fd >= 0) {
+      close(rank.stdin_fd);
+      rank.stdin_fd = -1;
+    }
+    bool failed = WIFSIGNALED(status) || WEXITSTATUS(status) != 0;
+    if (failed && !stopping_) {
+      outcome_.exit_code =
+          WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+      outcome_.failed_rank = rank.rank;
+      outcome_.failure = rank.name + " " + describe_status(status);
+      say(outcome_.failure +
+          (ranks_.size() > 1 ? "; stopping the other ranks" : ""));
+      stop_all(SIGTERM);
     }
   }
 
@@ -259,7 +278,7 @@ private:
       signal_running(SIGKILL);
       return;
     }
-    exit_code_ = 128 + sig;
+    outcome_.exit_code = 128 + sig;
     const char* name = sig == SIGINT    ? "SIGINT"
                        : sig == SIGTERM ? "SIGTERM"
                                         : "SIGHUP";
@@ -287,13 +306,13 @@ private:
   SignalChannel signals_;
   std::vector<std::unique_ptr<RankProcess>> ranks_;
   bool stopping_ = false;
-  int exit_code_ = 0;
+  JobOutcome outcome_;
   std::optional<Clock::time_point> kill_deadline_;
 };
 
 } // namespace
 
-int supervise_ranks(
+JobOutcome supervise_ranks(
     const std::vector<ProcessSpec>& processes,
     std::chrono::milliseconds grace) {
   Supervisor supervisor(grace);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -32,14 +33,30 @@ struct ProcessSpec {
    * PIPE_BUF bytes, so that the write neither blocks nor splits): how a
    * remote rank gets its secret without it appearing on a command line. */
   std::string stdin_data;
+  /** Let the process write to the launcher's stdout/stderr directly, not
+   * through prefixed pipes (mpirun, which relays its ranks itself). */
+  bool inherit_output = false;
+  /** What messages call it; empty: "rank R". */
+  std::string name;
+};
+
+/** How a supervised job ended. */
+struct JobOutcome {
+  /** 0 when every rank exited with 0, else the first failing rank's code
+   * (128+N for signal N), or 128+N when the launcher itself got signal N
+   * first, or 1 when a rank could not be started. */
+  int exit_code = 0;
+  /** The first rank that failed on its own (not stopped by the launcher). */
+  std::optional<int> failed_rank;
+  /** Which and how: "rank 1 exited with code 3", "rank 0 was killed by
+   * signal 9 (Killed)". */
+  std::string failure;
 };
 
 /** Starts processes[r] as rank r (each in its own process group), relays
- * its stdout/stderr to the launcher's with a "[r] " prefix, and returns the
- * job's exit code: 0 when every rank exits with 0, else the first failing
- * rank's code (128+N for signal N), or 128+N when the launcher itself got
- * signal N first. */
-int supervise_ranks(
+ * its stdout/stderr to the launcher's with a "[r] " prefix, stops every
+ * rank when one fails, and returns once all have exited. */
+JobOutcome supervise_ranks(
     const std::vector<ProcessSpec>& processes,
     std::chrono::milliseconds grace = kStopGracePeriod);
 

@@ -14,6 +14,7 @@
 #include "mlx/distributed/mpi/mpi.h"
 #include "mlx/distributed/mpi/mpi_requests.h"
 #include "mlx/distributed/mpi/mpi_types.h"
+#include "mlx/launcher_env.h"
 #include "mlx/scheduler.h"
 
 namespace mlx::core::distributed::mpi {
@@ -243,6 +244,20 @@ void finalize_at_exit() {
   }
 }
 
+// An MPI that does not understand the launcher (srun without the PMI
+// plugin this MPI needs, or another MPI's mpiexec) starts every process as
+// a world of its own: each would train alone, as if it were the whole job.
+[[noreturn]] void
+throw_size_mismatch(const core::detail::LauncherInfo& launcher, int mpi_size) {
+  throw std::runtime_error(
+      "[init] " + launcher.name + " started " + std::to_string(*launcher.size) +
+      " ranks (" + launcher.seen + ") but MPI sees a world of " +
+      std::to_string(mpi_size) +
+      ": the MPI library does not speak this launcher's protocol (for "
+      "srun, try --mpi=pmix; for mpiexec, use the one of the MPI this "
+      "program is built with).");
+}
+
 } // namespace
 
 bool is_available() {
@@ -256,11 +271,13 @@ std::shared_ptr<detail::GroupImpl> init(bool strict) {
   if (world) {
     return world;
   }
-  if (std::getenv("OMPI_COMM_WORLD_SIZE") == nullptr) {
+  auto launcher = core::detail::detect_launcher();
+  if (launcher.family != core::detail::LauncherFamily::Mpi) {
     if (strict) {
       throw std::runtime_error(
-          "[init] The MPI backend needs the program to be started by mpirun "
-          "(OMPI_COMM_WORLD_SIZE is not set).");
+          "[init] The MPI backend needs the program to be started by an MPI "
+          "launcher (mpirun, mpiexec or srun; none of OMPI_COMM_WORLD_SIZE, "
+          "PMI_RANK, PMIX_RANK, SLURM_STEP_NUM_TASKS is set).");
     }
     return nullptr;
   }
@@ -283,6 +300,14 @@ std::shared_ptr<detail::GroupImpl> init(bool strict) {
         "[init] The MPI library does not support calls from several "
         "threads (MPI_THREAD_SERIALIZED); communication runs on a worker "
         "thread.");
+  }
+  int mpi_size = 0;
+  MPI_Comm_size(MPI_COMM_WORLD, &mpi_size);
+  if (launcher.size && *launcher.size != mpi_size) {
+    if (initialized_here) {
+      MPI_Finalize();
+    }
+    throw_size_mismatch(launcher, mpi_size);
   }
   thread_multiple = provided >= MPI_THREAD_MULTIPLE;
   create_types_and_ops();

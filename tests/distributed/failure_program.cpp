@@ -5,6 +5,8 @@
 //                              (they wait in a recv instead)
 //   failure_program dead-peer  the last rank exits at once, the others call
 //                              all_sum
+//   failure_program init       init("any") only (a launcher's variables set
+//                              by hand must make it raise)
 #include <cstdlib>
 #include <iostream>
 #include <string>
@@ -17,9 +19,19 @@ namespace dist = mlx::core::distributed;
 
 int main(int argc, char** argv) {
   std::string mode = argc > 1 ? argv[1] : "";
-  if (mode != "timeout" && mode != "dead-peer") {
-    std::cerr << "usage: failure_program timeout|dead-peer" << std::endl;
+  if (mode != "timeout" && mode != "dead-peer" && mode != "init") {
+    std::cerr << "usage: failure_program timeout|dead-peer|init" << std::endl;
     return 2;
+  }
+  if (mode == "init") {
+    try {
+      auto world = dist::init();
+      std::cout << "init gave a group of " << world.size() << std::endl;
+      return 0;
+    } catch (const std::exception& e) {
+      std::cout << "init raised: " << e.what() << std::endl;
+      return 3;
+    }
   }
   auto world = dist::init(true);
   int r = world.rank();

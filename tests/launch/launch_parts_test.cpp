@@ -100,7 +100,8 @@ TEST(LaunchOptionsTest, BadArgumentsNameTheProblem) {
   EXPECT_EQ(usage_error({"--cwd=", "p"}), "--cwd expects a value");
   EXPECT_EQ(
       usage_error({"--hosts", "a,,b", "p"}),
-      "--hosts expects a comma-separated list of host names, got 'a,,b'");
+      "--hosts expects a comma-separated list of host names (SLURM's "
+      "node[01-04,07] form too), got 'a,,b': an empty host name");
   EXPECT_EQ(
       usage_error({"--env", "1X=2", "p"}).rfind("--env expects NAME=VALUE", 0),
       0u);

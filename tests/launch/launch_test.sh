@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end tests of mlx.launch, one case per ctest entry:
-#   launch_test.sh CASE LAUNCHER RANK_PROBE
+#   launch_test.sh CASE LAUNCHER RANK_PROBE RESTART_PROGRAM
 # Runtime bounds come from each test's ctest TIMEOUT: nothing here sleeps to
 # wait; waiting is on pipes (a fifo of the launcher's output) or locks.
 set -u
@@ -8,6 +8,7 @@ set -u
 case_name=$1
 launcher=$2
 probe=$3
+restart_program=$4
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -242,10 +243,10 @@ MpiCommandLine)
   launch --backend mpi -n 4096 --dry-run --env A=1 --cwd /tmp \
     --mpi-arg --bind-to --mpi-arg none "$probe" env A
   expect_rc 0
-  expect_line "$work/stderr" "mlx.launch: mpirun -np 4096$root_flag --oversubscribe --wdir /tmp -x A=1 --bind-to none $probe env A"
+  expect_line "$work/stderr" "mlx.launch: mpirun -np 4096$root_flag --oversubscribe --wdir /tmp -x A=1 -x MLX_RESTART_COUNT=0 --bind-to none $probe env A"
   launch --backend mpi --hosts nodeA,nodeB -n 5 --dry-run "$probe" cwd
   expect_rc 0
-  expect_line "$work/stderr" "mlx.launch: mpirun -np 5 --host nodeA:3,nodeB:2$root_flag $probe cwd"
+  expect_line "$work/stderr" "mlx.launch: mpirun -np 5 --host nodeA:3,nodeB:2$root_flag -x MLX_RESTART_COUNT=0 $probe cwd"
   ;;
 
 MpiRunsTwoRanks)
@@ -344,6 +345,71 @@ RemoteRankStopsWhenSshGoesAway)
   finish_background
   expect_rc 143
   flock "$work/lock.1" true || fail "could not take the remote rank's lock"
+  ;;
+
+RestartResumesFromCheckpoint)
+  # Rank 1 kills itself at step 4 of 6 on the first start; the restarted
+  # job resumes after step 3 (rank 0's checkpoint). Each step s adds
+  # all_sum((rank+1)*s) = 3s over 2 ranks: 3 * (1+...+6) = 63.
+  launch -n 2 --max-restarts 1 --verbose --starting-port 45400 \
+    "$restart_program" "$work" 6 resume
+  expect_rc 0
+  expect_line "$work/stderr" \
+    "mlx.launch: rank 1 was killed by signal 9 (Killed); stopping the other ranks"
+  expect_line "$work/stderr" "mlx.launch: restarting all ranks with MLX_RESTART_COUNT=1 (restart 1 of 1) after rank 1 was killed by signal 9 (Killed)"
+  for r in 0 1; do
+    expect_line "$work/stdout" "[$r] start restart=0 from step=0"
+    expect_line "$work/stdout" "[$r] start restart=1 from step=3"
+    expect_line "$work/stdout" "[$r] result 63"
+  done
+  grep -Ev '^\[[01]\] (start restart=[01] from step=[03]|result 63)$' \
+    "$work/stdout" && fail "unexpected stdout lines"
+  [ "$(grep -c '^start ' "$work/starts")" -eq 4 ] || fail "expected 4 starts"
+  # The second start listens above the first one's ports.
+  ports=$(sed -n 's/^  \["127\.0\.0\.1:\([0-9]*\)"\],\{0,1\}$/\1/p' "$work/stderr")
+  [ "$(echo "$ports" | wc -l)" -eq 4 ] || fail "expected 2 hostfiles: $ports"
+  echo "$ports" | awk 'NR > 1 && $1 <= last { exit 1 } { last = $1 }' ||
+    fail "the restart reused ports: $ports"
+  ;;
+
+RestartsRunOutNamingTheRank)
+  launch -n 2 --max-restarts 2 --starting-port 45500 \
+    "$restart_program" "$work" 6 always-fail
+  expect_rc 3
+  expect_line "$work/stderr" "mlx.launch: rank 1 exited with code 3; no restarts left (--max-restarts 2), giving up with exit code 3"
+  for c in 0 1 2; do
+    expect_line "$work/starts" "start rank=1 restart=$c"
+  done
+  [ "$(grep -c 'rank=1' "$work/starts")" -eq 3 ] || fail "expected 3 starts"
+  [ "$(grep -c '^mlx.launch: restarting' "$work/stderr")" -eq 2 ] ||
+    fail "expected 2 restarts"
+  # Without --max-restarts a failure ends the job at once.
+  rm "$work/starts"
+  launch -n 2 --starting-port 45500 "$restart_program" "$work" 6 always-fail
+  expect_rc 3
+  [ "$(grep -c 'rank=1' "$work/starts")" -eq 1 ] || fail "expected 1 start"
+  grep -q 'restart' "$work/stderr" && fail "restarted without --max-restarts"
+  ;;
+
+MpiRestartResumesFromCheckpoint)
+  # As RestartResumesFromCheckpoint, with mpirun started again.
+  launch --backend mpi -n 2 --max-restarts 1 \
+    "$restart_program" "$work" 6 resume
+  expect_rc 0
+  expect_text "$work/stderr" "mlx.launch: restarting all ranks with MLX_RESTART_COUNT=1 (restart 1 of 1) after mpirun "
+  [ "$(grep -cFx "start restart=0 from step=0" "$work/stdout")" -eq 2 ] ||
+    fail "expected 2 first starts"
+  [ "$(grep -cFx "start restart=1 from step=3" "$work/stdout")" -eq 2 ] ||
+    fail "expected 2 resumed starts"
+  [ "$(grep -cFx "result 63" "$work/stdout")" -eq 2 ] || fail "expected 2 results"
+  ;;
+
+MpiRestartsRunOut)
+  launch --backend mpi -n 2 --max-restarts 2 \
+    "$restart_program" "$work" 6 always-fail
+  [ "$rc" -ne 0 ] || fail "exit code 0"
+  expect_text "$work/stderr" "no restarts left (--max-restarts 2), giving up"
+  [ "$(grep -c 'rank=1' "$work/starts")" -eq 3 ] || fail "expected 3 starts"
   ;;
 
 *)

@@ -10,6 +10,7 @@
 
 #include "mlx/backend/gpu/device_info.h"
 #include "mlx/backend/gpu/eval.h"
+#include "mlx/launcher_env.h"
 
 namespace mlx::core::vulkan {
 
@@ -276,11 +277,14 @@ void create_device(Device& d, const Instance& inst) {
   for (auto& p : inst.properties) {
     is_cpu.push_back(p.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU);
   }
-  const char* rank = std::getenv("OMPI_COMM_WORLD_LOCAL_RANK");
-  if (rank == nullptr) {
-    rank = std::getenv("MLX_LOCAL_RANK");
-  }
-  auto chosen = choose_device(std::getenv("MLX_VULKAN_DEVICE"), rank, is_cpu);
+  // The rank among those on this host, from whichever launcher started us.
+  std::optional<int> local_rank =
+      mlx::core::detail::detect_launcher().local_rank;
+  std::string rank = local_rank ? std::to_string(*local_rank) : "";
+  auto chosen = choose_device(
+      std::getenv("MLX_VULKAN_DEVICE"),
+      local_rank ? rank.c_str() : nullptr,
+      is_cpu);
   if (!chosen) {
     std::ostringstream msg;
     msg << "[vulkan] no Vulkan GPU found (" << is_cpu.size()
