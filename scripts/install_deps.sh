@@ -12,6 +12,10 @@ packages=(
   # that reads our files from Python.
   libhdf5-dev python3-h5py
   dataset-fashion-mnist fortunes
+  # finetune_lm's second text: German fortunes, a new language for a model
+  # pretrained on the English ones; they sit in fortunes/de, a sub-folder
+  # that train_lm's corpus (the folder's own files) does not read.
+  fortunes-de
   # Vulkan backend: loader and headers, the build-time shader compiler and
   # validator, and Mesa's lavapipe (a CPU Vulkan device the tests run on).
   # vulkan-tools (vulkaninfo) is optional, for looking at the devices.
