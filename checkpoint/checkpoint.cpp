@@ -298,6 +298,12 @@ CheckpointInfo load_checkpoint(
   return CheckpointInfo{c.step, c.world_size, c.dtype, c.command_line, c.extra};
 }
 
+CheckpointInfo read_checkpoint_info(const std::string& path) {
+  auto c = detail::read_checkpoint_file(
+      path, std::string("[read_checkpoint_info] ") + path);
+  return CheckpointInfo{c.step, c.world_size, c.dtype, c.command_line, c.extra};
+}
+
 namespace detail {
 
 void set_checkpoint_write_hook(std::function<void(const std::string&)> hook) {

@@ -88,6 +88,14 @@ void save_checkpoint(
 CheckpointInfo load_checkpoint(
     const std::string& path, Module& model, optimizers::Optimizer& optimizer);
 
+/**
+ * The CheckpointInfo of a file written by save_checkpoint, without loading
+ * it into a model: e.g. the model's sizes kept in `extra`, needed to build
+ * the model that load_checkpoint then fills. The file is read and checked
+ * (format, checksums) as by load_checkpoint; errors name the file.
+ */
+CheckpointInfo read_checkpoint_info(const std::string& path);
+
 namespace detail {
 // Called with each dataset's path ("model/layers.0.weight") after it is
 // written to the temporary file; tests use it to fail or stop a writer in

@@ -101,6 +101,20 @@ Tree Module::filter_and_map(
   return collect(filter, map);
 }
 
+std::shared_ptr<Module> Module::child(const std::string& key) const {
+  if (auto it = modules_.find(key); it != modules_.end()) {
+    return it->second;
+  }
+  for (auto& [list_key, list] : module_lists_) {
+    for (size_t i = 0; i < list.size(); ++i) {
+      if (key == list_key + "." + std::to_string(i)) {
+        return list[i];
+      }
+    }
+  }
+  throw_error("[", name(), ".child] No sub-module \"", key, "\".");
+}
+
 std::vector<std::pair<std::string, Module*>> Module::children() const {
   std::vector<std::pair<std::string, Module*>> out;
   for (auto& [key, child] : modules_) {

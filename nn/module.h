@@ -64,6 +64,11 @@ public:
   // MLX's Module.state: here the same tree as parameters().
   Tree state() const { return parameters(); }
 
+  // The sub-module registered as `key` ("layers.0" for a module list's
+  // entry) as it is now. Layers call their children through it rather than
+  // through a pointer kept from the constructor, so that update_modules
+  // (e.g. nn::lora::apply) changes what the forward pass runs.
+  std::shared_ptr<Module> child(const std::string& key) const;
   // Direct children, a module list's entries named "layers.0", "layers.1".
   std::vector<std::pair<std::string, Module*>> children() const;
   // This module ("") and every descendant with its dot-notation path,

@@ -10,6 +10,7 @@
 #include "mlx/nn/layers/dropout.h"
 #include "mlx/nn/layers/embedding.h"
 #include "mlx/nn/layers/linear.h"
+#include "mlx/nn/layers/lora.h"
 #include "mlx/nn/layers/normalization.h"
 #include "mlx/nn/layers/pooling.h"
 #include "mlx/nn/layers/positional_encoding.h"

@@ -14,6 +14,10 @@ packages=(
   dataset-fashion-mnist fortunes
   # scripts/plot_training.py: the examples' --log curves drawn to a PNG.
   python3-matplotlib
+  # finetune_lm's second text: German fortunes, a new language for a model
+  # pretrained on the English ones; they sit in fortunes/de, a sub-folder
+  # that train_lm's corpus (the folder's own files) does not read.
+  fortunes-de
   # Vulkan backend: loader and headers, the build-time shader compiler and
   # validator, and Mesa's lavapipe (a CPU Vulkan device the tests run on).
   # vulkan-tools (vulkaninfo) is optional, for looking at the devices.

@@ -40,6 +40,29 @@ Linear::Linear(int input_dims, int output_dims, bool bias) {
   }
 }
 
+Linear::Linear(array weight, std::optional<array> bias) {
+  if (weight.ndim() != 2) {
+    throw_error(
+        "[Linear] Expected a weight of shape (output_dims, input_dims), got ",
+        weight.shape(),
+        ".");
+  }
+  if (bias && (bias->ndim() != 1 || bias->shape(0) != weight.shape(0))) {
+    throw_error(
+        "[Linear] Expected a bias of shape ",
+        mx::Shape{weight.shape(0)},
+        " for a weight of shape ",
+        weight.shape(),
+        ", got ",
+        bias->shape(),
+        ".");
+  }
+  register_parameter("weight", std::move(weight));
+  if (bias) {
+    register_parameter("bias", std::move(*bias));
+  }
+}
+
 std::string Linear::describe() const {
   const array& w = param("weight");
   std::ostringstream os;

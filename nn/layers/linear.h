@@ -1,6 +1,7 @@
 // Affine layers of mlx.nn: Identity, Linear and Bilinear.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "mlx/nn/module.h"
@@ -24,6 +25,10 @@ public:
 class Linear : public Module {
 public:
   Linear(int input_dims, int output_dims, bool bias = true);
+  /** A layer holding the given weight (output_dims, input_dims) and bias
+   * (output_dims) as they are, without drawing random numbers (e.g. the
+   * result of LoRALinear::fuse). */
+  explicit Linear(array weight, std::optional<array> bias = std::nullopt);
 
   std::string name() const override { return "Linear"; }
   std::string describe() const override;

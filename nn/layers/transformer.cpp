@@ -122,7 +122,9 @@ MultiHeadAttention::MultiHeadAttention(
     std::optional<int> value_dims,
     std::optional<int> value_output_dims,
     bool bias)
-    : num_heads_(num_heads) {
+    : num_heads_(num_heads), query_input_dims_(query_input_dims.value_or(dims)),
+      key_input_dims_(key_input_dims.value_or(dims)),
+      value_input_dims_(value_input_dims.value_or(key_input_dims_)) {
   check_positive("MultiHeadAttention", "num_heads", num_heads);
   int vdims = value_dims.value_or(dims);
   if (dims % num_heads != 0 || vdims % num_heads != 0) {
@@ -136,16 +138,13 @@ MultiHeadAttention::MultiHeadAttention(
         num_heads,
         ".");
   }
-  int qin = query_input_dims.value_or(dims);
-  int kin = key_input_dims.value_or(dims);
-  int vin = value_input_dims.value_or(kin);
-  query_proj_ =
-      register_module("query_proj", std::make_shared<Linear>(qin, dims, bias));
-  key_proj_ =
-      register_module("key_proj", std::make_shared<Linear>(kin, dims, bias));
-  value_proj_ =
-      register_module("value_proj", std::make_shared<Linear>(vin, vdims, bias));
-  out_proj_ = register_module(
+  int qin = query_input_dims_;
+  int kin = key_input_dims_;
+  int vin = value_input_dims_;
+  register_module("query_proj", std::make_shared<Linear>(qin, dims, bias));
+  register_module("key_proj", std::make_shared<Linear>(kin, dims, bias));
+  register_module("value_proj", std::make_shared<Linear>(vin, vdims, bias));
+  register_module(
       "out_proj",
       std::make_shared<Linear>(vdims, value_output_dims.value_or(dims), bias));
 }
@@ -155,9 +154,9 @@ array MultiHeadAttention::operator()(
     const array& keys,
     const array& values,
     const std::optional<array>& mask) {
-  int qin = query_proj_->param("weight").shape(1);
-  int kin = key_proj_->param("weight").shape(1);
-  int vin = value_proj_->param("weight").shape(1);
+  int qin = query_input_dims_;
+  int kin = key_input_dims_;
+  int vin = value_input_dims_;
   bool ok = queries.ndim() == 3 && keys.ndim() == 3 && values.ndim() == 3 &&
             queries.shape(-1) == qin && keys.shape(-1) == kin &&
             values.shape(-1) == vin && keys.shape(0) == queries.shape(0) &&
@@ -183,15 +182,16 @@ array MultiHeadAttention::operator()(
   auto split_heads = [&](const array& x) {
     return mx::transpose(mx::unflatten(x, -1, {num_heads_, -1}), {0, 2, 1, 3});
   };
-  array q = split_heads((*query_proj_)(queries));
-  array k = split_heads((*key_proj_)(keys));
-  array v = split_heads((*value_proj_)(values));
+  // Through child(): the projections may have been swapped (LoRA).
+  array q = split_heads((*child("query_proj"))(queries));
+  array k = split_heads((*child("key_proj"))(keys));
+  array v = split_heads((*child("value_proj"))(values));
   float scale = 1.0f / std::sqrt(static_cast<float>(q.shape(-1)));
   array out = mask ? mx::fast::scaled_dot_product_attention(
                          q, k, v, scale, "array", *mask)
                    : mx::fast::scaled_dot_product_attention(q, k, v, scale);
   out = mx::flatten(mx::transpose(out, {0, 2, 1, 3}), -2, -1);
-  return (*out_proj_)(out);
+  return (*child("out_proj"))(out);
 }
 
 array MultiHeadAttention::create_additive_causal_mask(int N, mx::Dtype dtype) {
@@ -218,8 +218,8 @@ TransformerEncoderLayer::TransformerEncoderLayer(
       "attention", std::make_shared<MultiHeadAttention>(dims, num_heads));
   ln1_ = register_module("ln1", std::make_shared<LayerNorm>(dims));
   ln2_ = register_module("ln2", std::make_shared<LayerNorm>(dims));
-  linear1_ = register_module("linear1", std::make_shared<Linear>(dims, hidden));
-  linear2_ = register_module("linear2", std::make_shared<Linear>(hidden, dims));
+  register_module("linear1", std::make_shared<Linear>(dims, hidden));
+  register_module("linear2", std::make_shared<Linear>(hidden, dims));
   dropout1_ = register_module("dropout1", std::make_shared<Dropout>(dropout));
   dropout2_ = register_module("dropout2", std::make_shared<Dropout>(dropout));
 }
@@ -232,7 +232,9 @@ array TransformerEncoderLayer::operator()(
     const array& x_in, const std::optional<array>& mask) {
   check_sequence("TransformerEncoderLayer", "an input", x_in, dims_);
   auto mlp = [&](const array& y) {
-    return (*linear2_)((*dropout2_)(activation_((*linear1_)(y))));
+    // The linear layers through child(), which LoRA may have swapped.
+    return (*child("linear2"))(
+        (*dropout2_)(activation_((*child("linear1"))(y))));
   };
   array x = x_in;
   if (norm_first_) {
@@ -312,8 +314,8 @@ TransformerDecoderLayer::TransformerDecoderLayer(
   ln1_ = register_module("ln1", std::make_shared<LayerNorm>(dims));
   ln2_ = register_module("ln2", std::make_shared<LayerNorm>(dims));
   ln3_ = register_module("ln3", std::make_shared<LayerNorm>(dims));
-  linear1_ = register_module("linear1", std::make_shared<Linear>(dims, hidden));
-  linear2_ = register_module("linear2", std::make_shared<Linear>(hidden, dims));
+  register_module("linear1", std::make_shared<Linear>(dims, hidden));
+  register_module("linear2", std::make_shared<Linear>(hidden, dims));
   dropout1_ = register_module("dropout1", std::make_shared<Dropout>(dropout));
   dropout2_ = register_module("dropout2", std::make_shared<Dropout>(dropout));
   dropout3_ = register_module("dropout3", std::make_shared<Dropout>(dropout));
@@ -331,7 +333,9 @@ array TransformerDecoderLayer::operator()(
   check_sequence("TransformerDecoderLayer", "an input", x_in, dims_);
   check_sequence("TransformerDecoderLayer", "a memory", memory, dims_);
   auto mlp = [&](const array& y) {
-    return (*linear2_)((*dropout3_)(activation_((*linear1_)(y))));
+    // The linear layers through child(), which LoRA may have swapped.
+    return (*child("linear2"))(
+        (*dropout3_)(activation_((*child("linear1"))(y))));
   };
   array x = x_in;
   if (norm_first_) {

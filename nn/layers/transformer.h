@@ -66,11 +66,12 @@ public:
   int num_heads() const { return num_heads_; }
 
 private:
+  // The projections are called through child() (swappable, e.g. by LoRA);
+  // the input sizes are kept for the argument check.
   int num_heads_;
-  std::shared_ptr<Linear> query_proj_;
-  std::shared_ptr<Linear> key_proj_;
-  std::shared_ptr<Linear> value_proj_;
-  std::shared_ptr<Linear> out_proj_;
+  int query_input_dims_;
+  int key_input_dims_;
+  int value_input_dims_;
 };
 
 /** What Transformer needs of its encoder: (src, src_mask) -> memory. A
@@ -123,7 +124,6 @@ private:
   Activation activation_;
   std::shared_ptr<MultiHeadAttention> attention_;
   std::shared_ptr<LayerNorm> ln1_, ln2_;
-  std::shared_ptr<Linear> linear1_, linear2_;
   std::shared_ptr<Dropout> dropout1_, dropout2_;
 };
 
@@ -186,7 +186,6 @@ private:
   Activation activation_;
   std::shared_ptr<MultiHeadAttention> self_attention_, cross_attention_;
   std::shared_ptr<LayerNorm> ln1_, ln2_, ln3_;
-  std::shared_ptr<Linear> linear1_, linear2_;
   std::shared_ptr<Dropout> dropout1_, dropout2_, dropout3_;
 };
 

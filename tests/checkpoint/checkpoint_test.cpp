@@ -222,6 +222,23 @@ TEST_F(CheckpointTest, RoundTripRestoresModelOptimizerKeyAndMetadata) {
   EXPECT_TRUE(others("ckpt.h5").empty());
 }
 
+TEST_F(CheckpointTest, InfoIsReadWithoutAModel) {
+  mx::random::seed(1);
+  auto model = make_mlp();
+  optim::Adam adam(0.01);
+  train_step(*model, adam);
+  std::map<std::string, std::string> extra{{"dims", "64"}, {"layers", "2"}};
+  nn::save_checkpoint(path("ckpt.h5"), *model, adam, extra);
+  auto info = nn::read_checkpoint_info(path("ckpt.h5"));
+  EXPECT_EQ(info.step, 1u);
+  EXPECT_EQ(info.world_size, 1);
+  EXPECT_EQ(info.dtype, "float32");
+  EXPECT_EQ(info.extra, extra);
+  expect_error(
+      [&] { nn::read_checkpoint_info(path("none.h5")); },
+      {"[read_checkpoint_info]", path("none.h5")});
+}
+
 TEST_F(CheckpointTest, EveryDtypeRoundTripsBitExactly) {
   AllDtypes model;
   model.freeze();
