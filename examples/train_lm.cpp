@@ -14,10 +14,9 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <string>
 
+#include "lm_text.h"
 #include "mlx/checkpoint.h"
 #include "mlx/distributed/distributed.h"
 #include "mlx/distributed/ops.h"
@@ -32,7 +31,6 @@ namespace nn = mlx::nn;
 namespace optim = mlx::optimizers;
 namespace dist = mlx::core::distributed;
 namespace mu = mlx::utils;
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -131,43 +129,6 @@ Options parse(int argc, char** argv, int& epochs) {
   return o;
 }
 
-// Every regular file of the corpus directory (the fortune files; their
-// .dat indexes and .u8 links are skipped), in name order.
-std::string read_corpus(const std::string& dir) {
-  std::vector<fs::path> files;
-  for (auto& entry : fs::directory_iterator(dir)) {
-    auto ext = entry.path().extension();
-    if (entry.is_regular_file() && !entry.is_symlink() && ext != ".dat") {
-      files.push_back(entry.path());
-    }
-  }
-  std::sort(files.begin(), files.end());
-  std::string text;
-  for (auto& f : files) {
-    std::ifstream in(f, std::ios::binary);
-    text.append(std::istreambuf_iterator<char>(in), {});
-  }
-  if (text.empty()) {
-    throw std::runtime_error(
-        "[train_lm] No text in " + dir + " (apt-get install fortunes).");
-  }
-  return text;
-}
-
-// `count` random windows of context + 1 bytes from text[lo, hi).
-mx::array sample_windows(
-    const mx::array& text,
-    int64_t lo,
-    int64_t hi,
-    int count,
-    int context,
-    const mx::array& key) {
-  auto starts = mx::random::randint(
-      int(lo), int(hi - context - 1), {count, 1}, mx::int32, key);
-  auto offsets = mx::reshape(mx::arange(context + 1), {1, context + 1});
-  return mx::take(text, mx::add(starts, offsets));
-}
-
 } // namespace
 
 int main(int argc, char** argv) {
@@ -182,15 +143,10 @@ int main(int argc, char** argv) {
   }
   int local_batch = opt.batch_size / ranks;
 
-  std::string corpus = read_corpus(opt.corpus);
-  auto text = mx::array(
-      reinterpret_cast<const uint8_t*>(corpus.data()),
-      {int(corpus.size())},
-      mx::uint8);
-  text = mx::astype(text, mx::int32);
-  mx::eval(text);
   // The last 5% is held out; each rank trains on its own slice of the rest.
-  int64_t train_bytes = int64_t(corpus.size()) * 95 / 100;
+  auto corpus = examples::read_corpus(
+      opt.corpus, opt.context, "apt-get install fortunes");
+  int64_t train_bytes = corpus.train_bytes;
   int64_t shard_lo = train_bytes * rank / ranks;
   int64_t shard_hi = train_bytes * (rank + 1) / ranks;
   if (epochs > 0) {
@@ -239,22 +195,11 @@ int main(int argc, char** argv) {
   };
 
   auto loss_fn = [&](const mx::array& windows) {
-    int n = windows.shape(0);
-    auto inputs = mx::slice(windows, {0, 0}, {n, opt.context});
-    auto targets = mx::slice(windows, {0, 1}, {n, opt.context + 1});
-    return nn::losses::cross_entropy(
-        model(inputs), targets, std::nullopt, -1, 0.0f, "mean");
+    return examples::next_byte_loss(model, windows, opt.context);
   };
   auto step_fn = nn::value_and_grad(model, loss_fn);
-
   auto validation_loss = [&]() {
-    auto key = mx::random::key(uint64_t(opt.seed) + 7919);
-    auto windows = sample_windows(
-        text, train_bytes, int64_t(corpus.size()), 64, opt.context, key);
-    model.eval();
-    auto loss = loss_fn(windows);
-    model.train();
-    return loss.item<float>();
+    return examples::validation_loss(model, corpus, opt.context, opt.seed);
   };
 
   if (rank == 0) {
@@ -276,8 +221,8 @@ int main(int argc, char** argv) {
     // A different stream of windows per rank and step.
     auto key = mx::random::key(
         (uint64_t(opt.seed) << 40) + uint64_t(step) * ranks + rank);
-    auto windows =
-        sample_windows(text, shard_lo, shard_hi, local_batch, opt.context, key);
+    auto windows = examples::sample_windows(
+        corpus.text, shard_lo, shard_hi, local_batch, opt.context, key);
     auto [loss, grads] = step_fn(windows);
     grads = nn::average_gradients(grads, world);
     optimizer.update(model, grads);

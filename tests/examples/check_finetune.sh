@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# finetune_lm end to end: check_finetune.sh WORKDIR MAKE_LM_CHECKPOINT
+# finetune_lm end to end: check_finetune.sh WORKDIR TRAIN_LM
 # FINETUNE_LM MLX_LAUNCH PORT. A small base model trained on the fortunes
 # is fine-tuned with LoRA on 2 ranks; the fine-tuned validation loss on the
 # new text must be clearly below the base's, the fused model and reloaded
 # adapters must give the fine-tuned loss, and check_finetune.py checks the
 # files (adapters only, frozen weights bit-identical, fused = W + s a b).
 set -euo pipefail
-work="$1" make_ckpt="$2" finetune="$3" launch="$4" port="$5"
+work="$1" train_lm="$2" finetune="$3" launch="$4" port="$5"
 here="$(cd "$(dirname "$0")" && pwd)"
 rm -rf "$work" && mkdir -p "$work"
 run() { "$@" > "$work/log" 2>&1 || { cat "$work/log"; echo "failed: $*"; exit 1; }; cat "$work/log"; }
@@ -14,8 +14,8 @@ run() { "$@" > "$work/log" 2>&1 || { cat "$work/log"; echo "failed: $*"; exit 1;
 value() { grep -o "$1 [0-9.]*" "$work/log" | tail -1 | awk '{print $NF}'; }
 close() { awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; exit !(d < 2e-4 && d > -2e-4) }'; }
 
-run "$make_ckpt" --checkpoint "$work/base" --context 32 --dims 32 --heads 2 \
-  --layers 2 --steps 150 --batch-size 16 --lr 0.003
+run "$train_lm" --checkpoint "$work/base" --context 32 --dims 32 --heads 2 \
+  --layers 2 --steps 150 --batch-size 16 --lr 0.003 --log-every 50
 base="$work/base/checkpoint.h5"
 run "$launch" -n 2 --starting-port "$port" -- "$finetune" --base "$base" \
   --steps 60 --batch-size 16 --lr 0.003 --rank 4 --scale 2 --log-every 20 \
