@@ -29,6 +29,10 @@ public:
   /** Host address of the first byte, or nullptr when the buffer is empty
    * or the host cannot address its memory. */
   void* raw_ptr() const;
+  /** Where the host reads the bytes (Allocator::host_read_ptr). */
+  const void* read_ptr() const;
+  /** Allocator::reads_through_copy of the allocator that made it. */
+  bool reads_through_copy() const;
 
 private:
   void* ptr_{nullptr};
@@ -45,6 +49,16 @@ public:
   /** Host address of the buffer's first byte (mapped memory for a GPU
    * allocator), or nullptr when the host cannot address it. */
   virtual void* host_ptr(Buffer buffer) const = 0;
+  /** Host address to read the buffer's bytes from: host_ptr(), or, where
+   * the host reads the allocator's memory slowly (uncached device memory
+   * behind a PCIe BAR), a host copy made on first use. */
+  virtual const void* host_read_ptr(Buffer buffer) const {
+    return host_ptr(buffer);
+  }
+  /** Whether host_read_ptr() may be a copy: host writes through host_ptr()
+   * would then not reach later reads, so host kernels must not write (take
+   * by donation) such buffers. */
+  virtual bool reads_through_copy() const { return false; }
 
   virtual size_t get_active_memory() = 0;
   virtual size_t get_peak_memory() = 0;
@@ -58,6 +72,14 @@ public:
 
 inline void* Buffer::raw_ptr() const {
   return allocator_ ? allocator_->host_ptr(*this) : nullptr;
+}
+
+inline const void* Buffer::read_ptr() const {
+  return allocator_ ? allocator_->host_read_ptr(*this) : nullptr;
+}
+
+inline bool Buffer::reads_through_copy() const {
+  return allocator_ && allocator_->reads_through_copy();
 }
 
 /** The allocator of the CPU device (host memory). */

@@ -261,13 +261,14 @@ size_t array::buffer_size() const {
   return buffer.allocator() ? buffer.allocator()->size(buffer) : 0;
 }
 
-bool array::is_donatable() const {
+bool array::is_donatable(bool on_device) const {
   // The array handle held by the running primitive's input list is the only
   // one, and no other view shares its buffer.
   return desc_.use_count() == 1 && desc_->data &&
          desc_->data.use_count() == 1 && desc_->flags.row_contiguous &&
          desc_->data_size == desc_->size &&
-         desc_->data->buffer.ptr() != nullptr;
+         desc_->data->buffer.ptr() != nullptr &&
+         (on_device || !desc_->data->read_copy);
 }
 
 void array::set_data(allocator::Buffer buffer, Deleter d) {

@@ -140,8 +140,12 @@ public:
     // Host address of the buffer's first byte (mapped device memory for a
     // GPU buffer; nullptr when empty), looked up once.
     void* host;
+    // Host reads go through a copy the allocator makes (uncached device
+    // memory): data<T>() asks the allocator each time.
+    bool read_copy;
     Data(allocator::Buffer buffer, Deleter d = allocator::free)
-        : buffer(buffer), d(std::move(d)), host(buffer.raw_ptr()) {}
+        : buffer(buffer), d(std::move(d)), host(buffer.raw_ptr()),
+          read_copy(buffer.reads_through_copy()) {}
     Data(const Data&) = delete;
     Data& operator=(const Data&) = delete;
     ~Data() { d(buffer); }
@@ -196,8 +200,10 @@ public:
   /** Whether both handles refer to the same node. */
   bool is_same(const array& other) const { return desc_ == other.desc_; }
 
-  /** The buffer may be reused for an output: nothing else refers to it. */
-  bool is_donatable() const;
+  /** The buffer may be reused for an output: nothing else refers to it.
+   * Host kernels may not take a buffer whose host reads go through a copy
+   * (their writes would miss it); GPU kernels pass `on_device`. */
+  bool is_donatable(bool on_device = false) const;
 
   // Used by kernels to give an output its data.
   void set_data(allocator::Buffer buffer, Deleter d = allocator::free);
@@ -263,7 +269,15 @@ private:
 
   void* host_data() const {
     auto* d = desc_->data.get();
-    return d && d->host ? static_cast<char*>(d->host) + desc_->offset : nullptr;
+    if (!d || !d->host) {
+      return nullptr;
+    }
+    // Arrays are immutable once evaluated: reading a copy is safe.
+    char* base =
+        d->read_copy
+            ? static_cast<char*>(const_cast<void*>(d->buffer.read_ptr()))
+            : static_cast<char*>(d->host);
+    return base + desc_->offset;
   }
   void init_from_bytes(const void* src, size_t bytes);
   template <typename It> void init(It src);

@@ -1,11 +1,14 @@
 #include "mlx/backend/vulkan/allocator.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <sstream>
 #include <stdexcept>
+#include <string>
 #include <utility>
 
 #include "mlx/backend/vulkan/device.h"
+#include "mlx/backend/vulkan/download.h"
 
 namespace mlx::core::vulkan {
 
@@ -86,6 +89,23 @@ uint32_t choose_memory_type(const Device& d, uint32_t allowed) {
   return uint32_t(t);
 }
 
+// Uncached memory is read by the host through a copy (see allocator.h).
+bool reads_need_copy(const VkMemoryType& type) {
+  if (const char* env = std::getenv("MLX_VULKAN_READ_COPY")) {
+    std::string v = env;
+    if (v == "0" || v == "1") {
+      return v == "1";
+    }
+    throw std::invalid_argument(
+        "[vulkan] MLX_VULKAN_READ_COPY is 0 or 1, not '" + v + "'");
+  }
+  return (type.propertyFlags & VK_MEMORY_PROPERTY_HOST_CACHED_BIT) == 0;
+}
+
+// Buffers up to this size are read in place even through a copy: a copy
+// costs a submission and a wait, a few mapped words cost less.
+constexpr VkDeviceSize kReadInPlaceBytes = 4096;
+
 } // namespace
 
 struct Block {
@@ -108,6 +128,7 @@ VulkanAllocator::VulkanAllocator() {
   vkDestroyBuffer(d.device, probe, nullptr);
   memory_type_ = choose_memory_type(d, req.memoryTypeBits);
   alignment_ = std::max(alignment_, req.alignment);
+  read_copy_ = reads_need_copy(d.memory.memoryTypes[memory_type_]);
   memory_limit_ =
       d.memory.memoryHeaps[d.memory.memoryTypes[memory_type_].heapIndex].size;
   cache_limit_ = memory_limit_;
@@ -221,6 +242,7 @@ BufferRecord* VulkanAllocator::allocate(size_t cls) {
 void VulkanAllocator::release(BufferRecord* rec) {
   Block* block = rec->block;
   VkDeviceSize offset = rec->offset, size = rec->size;
+  std::free(rec->copy);
   delete rec;
   block->used -= size;
   if (block->used == 0) {
@@ -300,6 +322,7 @@ void VulkanAllocator::free(allocator::Buffer buffer) {
   if (rec == nullptr) {
     return;
   }
+  rec->copy_valid = false; // its next owner writes new bytes
   std::lock_guard lock(mutex_);
   active_ -= rec->size;
   if (cache_limit_ == 0) {
@@ -321,6 +344,26 @@ size_t VulkanAllocator::size(allocator::Buffer buffer) const {
 void* VulkanAllocator::host_ptr(allocator::Buffer buffer) const {
   auto* rec = record(buffer);
   return rec ? rec->mapped : nullptr;
+}
+
+const void* VulkanAllocator::host_read_ptr(allocator::Buffer buffer) const {
+  auto* rec = const_cast<BufferRecord*>(record(buffer));
+  if (!rec || !read_copy_ || rec->size <= kReadInPlaceBytes) {
+    return rec ? rec->mapped : nullptr;
+  }
+  std::lock_guard lock(copy_mutex_);
+  if (!rec->copy_valid) {
+    if (!rec->copy) {
+      rec->copy =
+          static_cast<char*>(std::aligned_alloc(kMinAlignment, rec->size));
+      if (!rec->copy) {
+        throw std::bad_alloc();
+      }
+    }
+    download(rec->buffer, rec->offset, rec->size, rec->copy);
+    rec->copy_valid = true;
+  }
+  return rec->copy;
 }
 
 size_t VulkanAllocator::get_active_memory() {

@@ -3,10 +3,17 @@
 // coalesce); a request larger than a block gets a dedicated allocation.
 // Memory is host-visible and persistently mapped, so host_ptr() is a plain
 // address. Freed buffers are cached by size class, as the CPU allocator does.
+//
+// Where that memory is not host-cached (device memory behind a PCIe BAR, as
+// on NVIDIA's datacenter GPUs) the CPU reads it at a few MB/s: host reads
+// then go through a host copy that the GPU's copy engine makes
+// (download.h), kept until the GPU writes the buffer again.
+// MLX_VULKAN_READ_COPY=1 or 0 forces the choice (tests use it on lavapipe).
 #pragma once
 
 #include <vulkan/vulkan.h>
 
+#include <atomic>
 #include <cstddef>
 #include <map>
 #include <memory>
@@ -26,6 +33,11 @@ struct BufferRecord {
   VkDeviceSize size;   // its size class
   void* mapped;        // host address of its first byte
   Block* block;
+  // The host copy of the whole buffer (reads_through_copy), and whether it
+  // holds the buffer's current bytes: cleared when the GPU is to write the
+  // buffer (Encoder::track) and when the buffer is freed.
+  char* copy = nullptr;
+  mutable std::atomic<bool> copy_valid{false};
 };
 
 class VulkanAllocator : public allocator::Allocator {
@@ -37,6 +49,8 @@ public:
   void free(allocator::Buffer buffer) override;
   size_t size(allocator::Buffer buffer) const override;
   void* host_ptr(allocator::Buffer buffer) const override;
+  const void* host_read_ptr(allocator::Buffer buffer) const override;
+  bool reads_through_copy() const override { return read_copy_; }
 
   size_t get_active_memory() override;
   size_t get_peak_memory() override;
@@ -72,6 +86,8 @@ private:
   size_t cache_limit_;
   uint32_t memory_type_{0};
   VkDeviceSize alignment_{64};
+  bool read_copy_{false};
+  mutable std::mutex copy_mutex_; // makes and refreshes host copies
 };
 
 /** The backend's allocator (gpu::allocator() returns it); throws without a

@@ -65,7 +65,8 @@ Mode mode_of(const array& in, const array& out) {
 // kernels donate; offset 0 so the two bindings coincide).
 bool can_donate(const array& in, const array& out) {
   return in.dtype() == out.dtype() && in.size() == out.size() &&
-         in.is_donatable() && is_vulkan_buffer(in.buffer()) && in.offset() == 0;
+         in.is_donatable(/*on_device=*/true) && is_vulkan_buffer(in.buffer()) &&
+         in.offset() == 0;
 }
 
 } // namespace

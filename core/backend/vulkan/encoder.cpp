@@ -185,6 +185,9 @@ void Encoder::track(const std::vector<Binding>& bindings) {
   std::vector<std::pair<Range, Access>> ranges;
   for (auto& b : bindings) {
     auto* rec = VulkanAllocator::record(b.buffer);
+    if (b.access != Access::read) {
+      rec->copy_valid = false; // a host copy would miss this write
+    }
     VkDeviceSize begin = rec->offset + b.offset;
     ranges.push_back({{rec->buffer, begin, begin + b.size}, b.access});
   }

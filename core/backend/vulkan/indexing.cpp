@@ -258,7 +258,7 @@ void gather(
 
 void copy_or_donate(
     Encoder& enc, const array& src, array& out, const char* name) {
-  if (src.is_donatable() && is_vulkan_buffer(src.buffer())) {
+  if (src.is_donatable(/*on_device=*/true) && is_vulkan_buffer(src.buffer())) {
     out.copy_shared_buffer(src);
   } else {
     copy_to_row_contiguous(enc, src, out, name);
