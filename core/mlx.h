@@ -10,6 +10,7 @@
 #include "mlx/dtype.h"
 #include "mlx/fast.h"
 #include "mlx/graph_utils.h"
+#include "mlx/einsum.h"
 #include "mlx/io.h"
 #include "mlx/linalg.h"
 #include "mlx/memory.h"

@@ -130,6 +130,11 @@ array take_along_axis(
       {broadcast_to(a, a_shape, s), broadcast_to(indices, shape, s)});
 }
 
+array take_along_axis(const array& a, const array& indices, StreamOrDevice s) {
+  // As MLX's axis=None: `a` flattened, so the indices must be 1-D.
+  return take_along_axis(flatten(a, s), indices, 0, s);
+}
+
 array put_along_axis(
     const array& a,
     const array& indices,

@@ -4,6 +4,9 @@
 // result is evaluated.
 #pragma once
 
+#include <initializer_list>
+#include <utility>
+
 #include "mlx/array.h"
 #include "mlx/stream.h"
 
@@ -23,6 +26,11 @@ array take(const array& a, int index, StreamOrDevice s = {});
  * `indices` has a.ndim() dims and broadcasts against `a` off the axis. */
 array take_along_axis(
     const array& a, const array& indices, int axis, StreamOrDevice s = {});
+
+/** take_along_axis of the flattened `a` (MLX's axis=None): `indices` is
+ * 1-D. */
+array take_along_axis(
+    const array& a, const array& indices, StreamOrDevice s = {});
 
 /** A copy of `a` with `values` (broadcast to the indices' shape) written
  * at `indices` along `axis`. */
@@ -49,6 +57,15 @@ array slice_update(
     Shape start,
     Shape stop,
     StreamOrDevice s = {});
+// A braced start is a Shape, not an array start (see ops/scatter.h).
+inline array slice_update(
+    const array& src,
+    const array& update,
+    std::initializer_list<int> start,
+    Shape stop,
+    StreamOrDevice s = {}) {
+  return slice_update(src, update, Shape(start), std::move(stop), s);
+}
 
 /** slice_update that combines `update` with the slice instead of
  * replacing it: src[start:stop:strides] += / *= / max= / min= update. */

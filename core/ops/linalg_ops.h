@@ -1,6 +1,8 @@
-// Matrix and tensor products: matmul, addmm, inner, outer, tensordot, kron.
+// Matrix and tensor products: matmul, addmm, inner, outer, tensordot, kron,
+// gather_mm and the Hadamard transform.
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "mlx/array.h"
@@ -47,5 +49,25 @@ array kron(const array& a, const array& b, StreamOrDevice s = {});
 /** sum(conj(a) * b) along `axis` (a and b broadcast). */
 array vecdot(
     const array& a, const array& b, int axis = -1, StreamOrDevice s = {});
+
+/** Matrix products of a[lhs_indices] (a: [..., M, K], its batch dims
+ * flattened for indexing) and b[rhs_indices] (b: [..., K, N]); absent
+ * indices take every batch in order. The index arrays broadcast to the
+ * result's batch shape: [*I, M, N]. Composed from take and matmul (so
+ * differentiable in a and b); `sorted_indices` is a hint and is unused. */
+array gather_mm(
+    array a,
+    array b,
+    std::optional<array> lhs_indices = std::nullopt,
+    std::optional<array> rhs_indices = std::nullopt,
+    bool sorted_indices = false,
+    StreamOrDevice s = {});
+
+/** The Hadamard transform of the last axis (size a power of 2), times
+ * `scale` (default 1/sqrt(n)), computed in O(n log n) butterflies. */
+array hadamard_transform(
+    const array& a,
+    std::optional<float> scale = std::nullopt,
+    StreamOrDevice s = {});
 
 } // namespace mlx::core

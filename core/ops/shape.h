@@ -1,6 +1,7 @@
 // Shape and view ops, joining and splitting.
 #pragma once
 
+#include <initializer_list>
 #include <utility>
 
 #include "mlx/array.h"
@@ -78,6 +79,15 @@ array slice(
     Shape stop,
     Shape strides,
     StreamOrDevice s = {});
+// A braced start is a Shape, not an array start (see ops/scatter.h).
+inline array slice(
+    const array& a,
+    std::initializer_list<int> start,
+    Shape stop,
+    Shape strides,
+    StreamOrDevice s = {}) {
+  return slice(a, Shape(start), std::move(stop), std::move(strides), s);
+}
 array slice(
     const array& a,
     const Shape& start,
