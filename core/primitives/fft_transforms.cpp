@@ -1,7 +1,9 @@
-// jvp, vjp and vmap of the FFT primitive. The transforms are linear: a
-// tangent goes through the same transform; a cotangent through the adjoint,
-// which is the opposite transform unscaled where the primal was scaled and
-// vice versa. Cotangents of complex values hold dL/dRe + i dL/dIm. Real
+// jvp, vjp and vmap of the FFT primitive. The transforms are linear, so a
+// tangent goes through the same transform. A cotangent of complex values
+// holds dL/dRe - i dL/dIm (the convention of the Real and Imag rules in
+// unary_transforms.cpp, under which holomorphic rules need no conjugate):
+// the vjp of a linear map is then its transpose, and the DFT matrix is
+// symmetric, so a complex transform's vjp is the same transform. Real
 // transforms weigh the bins strictly between the zero frequency and the
 // last (Nyquist, for even n) twice: each stands for itself and its
 // conjugate.
@@ -62,27 +64,33 @@ std::vector<array> FFT::vjp(
   auto unscaled = fft::FFTNorm::Forward;
   int last = axes_.back();
   if (real_ && inverse_) {
+    // x_j = (1/n) Re sum_k m_k X_k e^{2 pi i jk/n}, m_k the bin weights.
     int bins = x.shape(last);
     int end = bins - 1 + real_length_ % 2;
-    return {multiply(
+    array g = multiply(
         fft::rfftn(c, axes_, unscaled, s),
         interior_weights(bins, end, last, x.ndim(), 2.0f, s),
-        s)};
+        s);
+    return {conjugate(g, s)};
   }
   if (real_) {
+    // dL/dx_j = Re sum_k conj(c_k) e^{2 pi i jk/n}, each interior bin
+    // counted once: an unscaled irfft of the halved conj(c).
     int bins = c.shape(last);
     int end = bins - 1 + real_length_ % 2;
     Shape n;
     for (int ax : axes_) {
       n.push_back(x.shape(ax));
     }
-    array halved =
-        multiply(c, interior_weights(bins, end, last, x.ndim(), 0.5f, s), s);
+    array halved = multiply(
+        conjugate(c, s),
+        interior_weights(bins, end, last, x.ndim(), 0.5f, s),
+        s);
     return {fft::irfftn(halved, n, axes_, unscaled, s)};
   }
   return {
-      inverse_ ? fft::fftn(c, axes_, unscaled, s)
-               : fft::ifftn(c, axes_, unscaled, s)};
+      inverse_ ? fft::ifftn(c, axes_, fft::FFTNorm::Backward, s)
+               : fft::fftn(c, axes_, fft::FFTNorm::Backward, s)};
 }
 
 std::pair<std::vector<array>, std::vector<int>>
