@@ -225,26 +225,44 @@ cfloat* ComplexPlan::forward(cfloat* a, cfloat* b) const {
   cfloat* x = a;
   cfloat* y = b;
   for (const auto& st : stages_) {
-    const cfloat* tw = st.twiddles.data();
-    switch (st.radix) {
-    case 2:
-      pass<2>(2, st.m, st.s, tw, nullptr, x, y);
-      break;
-    case 3:
-      pass<3>(3, st.m, st.s, tw, nullptr, x, y);
-      break;
-    case 4:
-      pass<4>(4, st.m, st.s, tw, nullptr, x, y);
-      break;
-    case 5:
-      pass<5>(5, st.m, st.s, tw, nullptr, x, y);
-      break;
-    default:
-      pass<0>(st.radix, st.m, st.s, tw, st.roots.data(), x, y);
-    }
+    run_stage(st, x, y);
     std::swap(x, y);
   }
   return x;
+}
+
+void ComplexPlan::forward_into(
+    const cfloat* in, cfloat* out, cfloat* a, cfloat* b) const {
+  if (bluestein_ || stages_.empty()) {
+    std::copy(in, in + n_, a);
+    const cfloat* y = forward(a, b);
+    std::copy(y, y + n_, out);
+    return;
+  }
+  // Alternate between a and out so that the last pass writes out.
+  size_t k = stages_.size();
+  const cfloat* x = in;
+  for (size_t i = 0; i < k; ++i) {
+    cfloat* y = (k - 1 - i) % 2 == 0 ? out : a;
+    run_stage(stages_[i], x, y);
+    x = y;
+  }
+}
+
+void ComplexPlan::run_stage(const Stage& st, const cfloat* x, cfloat* y) const {
+  const cfloat* tw = st.twiddles.data();
+  switch (st.radix) {
+  case 2:
+    return pass<2>(2, st.m, st.s, tw, nullptr, x, y);
+  case 3:
+    return pass<3>(3, st.m, st.s, tw, nullptr, x, y);
+  case 4:
+    return pass<4>(4, st.m, st.s, tw, nullptr, x, y);
+  case 5:
+    return pass<5>(5, st.m, st.s, tw, nullptr, x, y);
+  default:
+    return pass<0>(st.radix, st.m, st.s, tw, st.roots.data(), x, y);
+  }
 }
 
 RealPlan::RealPlan(int n) : n_(n) {

@@ -26,6 +26,9 @@ public:
   size_t buffer_size() const;
   /** x in a[0, n); returns the buffer (a or b) holding X. */
   cfloat* forward(cfloat* a, cfloat* b) const;
+  /** X of the n values at `in` into `out` (neither a work buffer), saving
+   * the copies in and out of the buffers. */
+  void forward_into(const cfloat* in, cfloat* out, cfloat* a, cfloat* b) const;
 
 private:
   struct Stage {
@@ -36,6 +39,7 @@ private:
     std::vector<cfloat> roots;    // e^{-2 pi i k / radix}, generic radices
   };
   struct Bluestein;
+  void run_stage(const Stage& st, const cfloat* x, cfloat* y) const;
 
   int n_;
   std::vector<Stage> stages_;
