@@ -54,22 +54,14 @@ double passes_cost(int n) {
   return double(n) * c;
 }
 
-// The smallest 2^a 3^b 5^c >= n.
-int smooth_length(int n) {
-  int best = 1;
-  while (best < n) {
-    best *= 2;
+// The smallest power of two >= n: radix-4 passes run faster per value
+// than 3s and 5s, which makes up for the longer convolution.
+int bluestein_length(int n) {
+  int m = 1;
+  while (m < n) {
+    m *= 2;
   }
-  for (int p5 = 1; p5 < best; p5 *= 5) {
-    for (int p35 = p5; p35 < best; p35 *= 3) {
-      int v = p35;
-      while (v < n) {
-        v *= 2;
-      }
-      best = std::min(best, v);
-    }
-  }
-  return best;
+  return m;
 }
 
 // One Stockham pass of radix R (R == 0: any radix r, O(r^2)): the s
@@ -144,7 +136,7 @@ void pass(
 } // namespace
 
 // Bluestein: X_k = c_k sum_j (x_j c_j) conj(c_{k-j}), c_k = e^{-pi i k^2/n},
-// the convolution done with transforms of the smooth length m >= 2n - 1.
+// the convolution done with transforms of a power-of-two length m >= 2n - 1.
 struct ComplexPlan::Bluestein {
   std::shared_ptr<const ComplexPlan> inner;
   std::vector<cfloat> chirp;  // c_k, k < n
@@ -154,7 +146,7 @@ struct ComplexPlan::Bluestein {
 ComplexPlan::ComplexPlan(int n) : n_(n) {
   auto radices = factorize(n);
   int largest = radices.empty() ? 1 : radices.back();
-  int m = smooth_length(2 * n - 1);
+  int m = bluestein_length(2 * n - 1);
   if (largest > 7 && passes_cost(n) > 3 * passes_cost(m)) {
     bluestein_ = std::make_unique<Bluestein>();
     bluestein_->inner = complex_plan(m);

@@ -4,7 +4,7 @@
 // and other small primes and runs Stockham passes (self-sorting, ping-pong
 // between two buffers) with twiddles precomputed in double; a length with
 // a large prime factor goes through Bluestein's chirp-z convolution of a
-// smooth length instead. Real transforms of even length run a complex one
+// power-of-two length instead. Real transforms of even length run a complex one
 // of half the length on the reals taken in pairs.
 #pragma once
 
