@@ -80,9 +80,10 @@ double tol_for(int n) {
   return 2e-6 * (4 + std::log2(double(n)));
 }
 
-const std::vector<int> kLengths = {
-    1,  2,   3,   4,   5,   7,   8,   11,   13,   16,   17,   30,   64,
-    97, 120, 127, 210, 243, 256, 625, 1000, 1009, 1024, 2310, 4096, 4099};
+const std::vector<int> kLengths = {1,    2,    3,    4,    5,    7,    8,
+                                   11,   13,   16,   17,   30,   64,   97,
+                                   120,  127,  210,  243,  256,  625,  1000,
+                                   1009, 1024, 2018, 2310, 3001, 4096, 4099};
 
 TEST(FFT, ComplexMatchesDirectDFT) {
   for (int n : kLengths) {

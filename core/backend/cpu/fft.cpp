@@ -103,6 +103,10 @@ void real_forward_axis(
   for_each_line(
       lines, plan->buffer_size(), n, [&](size_t i, cfloat* a, cfloat* b) {
         const float* x = src + lines.in_offset(i);
+        if (lines.inner == 1) {
+          plan->forward_into(x, dst + lines.out_offset(i), a, b);
+          return;
+        }
         float* af = reinterpret_cast<float*>(a);
         for (int k = 0; k < n; ++k) {
           af[k] = x[k * lines.inner];

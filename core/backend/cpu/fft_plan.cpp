@@ -54,14 +54,18 @@ double passes_cost(int n) {
   return double(n) * c;
 }
 
-// The smallest power of two >= n: radix-4 passes run faster per value
-// than 3s and 5s, which makes up for the longer convolution.
+// The smallest 2^a, 3 * 2^a or 5 * 2^a >= n: radix-4 passes run faster per
+// value than 3s and 5s, so at most one of those.
 int bluestein_length(int n) {
-  int m = 1;
-  while (m < n) {
-    m *= 2;
+  int best = 0;
+  for (int odd : {1, 3, 5}) {
+    int m = odd;
+    while (m < n) {
+      m *= 2;
+    }
+    best = best == 0 ? m : std::min(best, m);
   }
-  return m;
+  return best;
 }
 
 // One Stockham pass of radix R (R == 0: any radix r, O(r^2)): the s
@@ -136,7 +140,8 @@ void pass(
 } // namespace
 
 // Bluestein: X_k = c_k sum_j (x_j c_j) conj(c_{k-j}), c_k = e^{-pi i k^2/n},
-// the convolution done with transforms of a power-of-two length m >= 2n - 1.
+// the convolution done with transforms of a length m >= 2n - 1 of the
+// form 2^a, 3 * 2^a or 5 * 2^a.
 struct ComplexPlan::Bluestein {
   std::shared_ptr<const ComplexPlan> inner;
   std::vector<cfloat> chirp;  // c_k, k < n
@@ -282,19 +287,35 @@ cfloat* RealPlan::forward(cfloat* a, cfloat* b) const {
     }
     return complex_->forward(a, b);
   }
-  // z_j = x_{2j} + i x_{2j+1}: Z splits into the even samples' transform
-  // E_k = (Z_k + conj Z_{h-k}) / 2 and the odd ones' O_k = (Z_k - conj
-  // Z_{h-k}) / 2i, and X_k = E_k + w^k O_k.
-  int h = n_ / 2;
   cfloat* z = complex_->forward(a, b);
   cfloat* out = z == a ? b : a;
+  split_halves(z, out);
+  return out;
+}
+
+void RealPlan::forward_into(
+    const float* x, cfloat* out, cfloat* a, cfloat* b) const {
+  if (n_ % 2 || complex_->uses_bluestein()) {
+    std::copy(x, x + n_, reinterpret_cast<float*>(a));
+    const cfloat* y = forward(a, b);
+    std::copy(y, y + n_ / 2 + 1, out);
+    return;
+  }
+  complex_->forward_into(reinterpret_cast<const cfloat*>(x), a, b, nullptr);
+  split_halves(a, out);
+}
+
+// z_j = x_{2j} + i x_{2j+1}: Z splits into the even samples' transform
+// E_k = (Z_k + conj Z_{h-k}) / 2 and the odd ones' O_k = (Z_k - conj
+// Z_{h-k}) / 2i, and X_k = E_k + w^k O_k.
+void RealPlan::split_halves(const cfloat* z, cfloat* out) const {
+  int h = n_ / 2;
   for (int k = 0; k <= h; ++k) {
     cfloat zk = z[k % h], zc = std::conj(z[(h - k) % h]);
     cfloat e = 0.5f * (zk + zc);
     cfloat o = 0.5f * times_minus_i(zk - zc);
     out[k] = e + mul(twiddles_[k], o);
   }
-  return out;
 }
 
 float* RealPlan::inverse(cfloat* a, cfloat* b) const {

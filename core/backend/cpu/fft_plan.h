@@ -4,8 +4,8 @@
 // and other small primes and runs Stockham passes (self-sorting, ping-pong
 // between two buffers) with twiddles precomputed in double; a length with
 // a large prime factor goes through Bluestein's chirp-z convolution of a
-// power-of-two length instead. Real transforms of even length run a complex one
-// of half the length on the reals taken in pairs.
+// length 2^a, 3 * 2^a or 5 * 2^a instead. Real transforms of even length run a
+// complex one of half the length on the reals taken in pairs.
 #pragma once
 
 #include <complex>
@@ -29,6 +29,7 @@ public:
   /** X of the n values at `in` into `out` (neither a work buffer), saving
    * the copies in and out of the buffers. */
   void forward_into(const cfloat* in, cfloat* out, cfloat* a, cfloat* b) const;
+  bool uses_bluestein() const { return bluestein_ != nullptr; }
 
 private:
   struct Stage {
@@ -55,12 +56,16 @@ public:
   /** The n reals at the start of a (as floats); returns the buffer holding
    * the bins. */
   cfloat* forward(cfloat* a, cfloat* b) const;
+  /** The bins of the n reals at `x` into `out` (neither a work buffer). */
+  void forward_into(const float* x, cfloat* out, cfloat* a, cfloat* b) const;
   /** The bins in a (imaginary parts of the first and, for even n, the last
    * ignored); returns the buffer holding, as floats, the n reals of the
    * unscaled inverse (n times the inverse transform). */
   float* inverse(cfloat* a, cfloat* b) const;
 
 private:
+  void split_halves(const cfloat* z, cfloat* out) const;
+
   int n_;
   std::shared_ptr<const ComplexPlan> complex_; // of n / 2 (even), or n
   std::vector<cfloat> twiddles_; // e^{-2 pi i k / n}, k <= n / 2 (even n)
