@@ -161,6 +161,27 @@ TEST(FFT, BatchedLinesAlongEveryAxis) {
   }
 }
 
+TEST(FFT, ThreadedBatchesMatchOneLineAtATime) {
+  // 64 lines of 1024 split into chunks over the pool, against each line
+  // transformed on its own; also along the first axis and round trips.
+  auto x = random_values(64 * 1024, 11, true);
+  auto a = to_array(x, {64, 1024}, true);
+  auto batched = fft::fft(a);
+  auto real_batched = fft::rfft(mx::real(a));
+  for (int row : {0, 17, 63}) {
+    auto line = mx::slice(a, {row, 0}, {row + 1, 1024});
+    auto got = mx::slice(batched, {row, 0}, {row + 1, 1024});
+    EXPECT_LT(max_error(got, to_complex(fft::fft(line))), 1e-6);
+    auto real_got = mx::slice(real_batched, {row, 0}, {row + 1, 513});
+    EXPECT_LT(max_error(real_got, to_complex(fft::rfft(mx::real(line)))), 1e-6);
+  }
+  EXPECT_LT(max_error(fft::ifft(fft::fft(a, 0), 0), x), 1e-5);
+  auto r = mx::real(a);
+  EXPECT_LT(
+      max_error(fft::irfftn(fft::rfftn(r), r.shape(), {0, 1}), to_complex(r)),
+      1e-5);
+}
+
 TEST(FFT, StridedInputAndDtypes) {
   auto x = random_values(12, 5, false);
   auto a = to_array(x, {3, 4}, false);
