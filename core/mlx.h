@@ -9,6 +9,7 @@
 #include "mlx/distributed/ops.h"
 #include "mlx/dtype.h"
 #include "mlx/fast.h"
+#include "mlx/fft.h"
 #include "mlx/graph_utils.h"
 #include "mlx/einsum.h"
 #include "mlx/io.h"

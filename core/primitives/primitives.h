@@ -5,6 +5,7 @@
 #include "mlx/primitives/conv.h"
 #include "mlx/primitives/elementwise.h"
 #include "mlx/primitives/fast.h"
+#include "mlx/primitives/fft.h"
 #include "mlx/primitives/indexing.h"
 #include "mlx/primitives/join.h"
 #include "mlx/primitives/linalg.h"
