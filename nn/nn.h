@@ -12,6 +12,7 @@
 #include "mlx/nn/layers/linear.h"
 #include "mlx/nn/layers/normalization.h"
 #include "mlx/nn/layers/pooling.h"
+#include "mlx/nn/layers/quantized.h"
 #include "mlx/nn/layers/positional_encoding.h"
 #include "mlx/nn/layers/recurrent.h"
 #include "mlx/nn/layers/transformer.h"
