@@ -181,8 +181,96 @@ template <typename S> struct QuantMatrix {
   const S* biases; // null for mxfp4
 };
 
+// The hot loops are built for AVX2 + FMA (x86-64-v3) and for the
+// baseline; the loader picks the clone that fits the CPU (as unary.cpp).
+#if defined(__x86_64__) && defined(__GNUC__)
+#define MLX_QUANT_CLONES                                                       \
+  __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define MLX_QUANT_CLONES
+#endif
+
+// The codes of one packed row (its groups are consecutive in the stream).
+template <int bits, bool fp4>
+MLX_QUANT_CLONES void
+unpack_row(const uint32_t* packed, int count, float* codes) {
+  unpack_values<bits, fp4>(packed, count, codes);
+}
+
+// dots[g] = x_g . q_g for every group of a row, with 16 partial sums so
+// that the additions vectorize (a single running sum would be a serial
+// chain) and two vector chains overlap.
+MLX_QUANT_CLONES void
+group_dots(const float* x, const float* q, int groups, int gs, float* dots) {
+  constexpr int kLanes = 16; // group sizes are multiples of 16
+  for (int g = 0; g < groups; ++g) {
+    const float* xg = x + static_cast<size_t>(g) * gs;
+    const float* qg = q + static_cast<size_t>(g) * gs;
+    float part[kLanes] = {};
+    for (int j = 0; j < gs; j += kLanes) {
+      for (int l = 0; l < kLanes; ++l) {
+        part[l] += xg[j + l] * qg[j + l];
+      }
+    }
+    float sum = 0.0f;
+    for (int l = 0; l < kLanes; ++l) {
+      sum += part[l];
+    }
+    dots[g] = sum;
+  }
+}
+
+// Word-parallel dot products for 2-, 4- and 8-bit codes (whole values per
+// word). x is permuted once per product so that value j of word w
+// (element w * per_word + j) meets xp[j * words + w]; then for each j one
+// pass over the row's words does a constant shift, a mask, a conversion
+// and a multiply-add per lane, with no shuffles and no unpacked copy.
+template <int bits> void permute_x(const float* x, int K, float* xp) {
+  constexpr int per_word = 32 / bits;
+  const int words = K / per_word;
+  for (int w = 0; w < words; ++w) {
+    for (int j = 0; j < per_word; ++j) {
+      xp[static_cast<size_t>(j) * words + w] = x[w * per_word + j];
+    }
+  }
+}
+
+// t[w] = sum_j code_j(row[w]) * xp[j * words + w], eight words at a time
+// so that the sums stay in one vector register across the j passes.
+template <int bits>
+MLX_QUANT_CLONES void
+word_dots(const uint32_t* row, const float* xp, int words, float* t) {
+  constexpr int per_word = 32 / bits;
+  constexpr uint32_t mask = (1u << bits) - 1;
+  constexpr int kBlock = 8;
+  int w0 = 0;
+  for (; w0 + kBlock <= words; w0 += kBlock) {
+    float acc[kBlock] = {};
+    for (int j = 0; j < per_word; ++j) {
+      const float* xj = xp + static_cast<size_t>(j) * words + w0;
+      for (int l = 0; l < kBlock; ++l) {
+        acc[l] +=
+            cpu::code_to_float((row[w0 + l] >> (j * bits)) & mask) * xj[l];
+      }
+    }
+    for (int l = 0; l < kBlock; ++l) {
+      t[w0 + l] = acc[l];
+    }
+  }
+  for (; w0 < words; ++w0) {
+    float acc = 0.0f;
+    for (int j = 0; j < per_word; ++j) {
+      acc += cpu::code_to_float((row[w0] >> (j * bits)) & mask) *
+             xp[static_cast<size_t>(j) * words + w0];
+    }
+    t[w0] = acc;
+  }
+}
+
 // out[m, n] = sum over groups of s * (x_g . q_g) + b * sum(x_g): the bias
-// needs only the group sums of x, computed once per product.
+// needs only the group sums of x, computed once per product. Each row of
+// w is unpacked once (K floats, cache-resident) and used for all M rows
+// of x; at batch 1 the packed matrix is read exactly once.
 template <typename T, typename S, int bits, bool fp4>
 void qmm_transposed(
     const float* x,
@@ -194,7 +282,6 @@ void qmm_transposed(
     int gs) {
   const int groups = K / gs;
   const size_t row_words = static_cast<size_t>(K) * bits / 32;
-  const size_t group_words = static_cast<size_t>(gs) * bits / 32;
   std::vector<float> x_sums(static_cast<size_t>(M) * groups, 0.0f);
   if (w.biases) {
     for (int m = 0; m < M; ++m) {
@@ -208,29 +295,59 @@ void qmm_transposed(
       }
     }
   }
+  // 2-, 4- and 8-bit affine codes take the word-parallel path.
+  constexpr bool word_parallel = !fp4 && 32 % bits == 0;
+  const int words = static_cast<int>(row_words);
+  std::vector<float> xp;
+  if constexpr (word_parallel) {
+    xp.resize(static_cast<size_t>(M) * K);
+    for (int m = 0; m < M; ++m) {
+      permute_x<bits>(
+          x + static_cast<size_t>(m) * K,
+          K,
+          xp.data() + static_cast<size_t>(m) * K);
+    }
+  }
+  const int group_words = gs * bits / 32;
   size_t grain = std::max<size_t>(1, kChunkWork / std::max(K, 1));
   cpu::parallel_for(N, grain, [&](size_t n_begin, size_t n_end) {
-    std::vector<float> q(gs);
-    std::vector<float> acc(M);
+    std::vector<float> q(word_parallel ? words : K);
+    std::vector<float> dots(groups);
     for (size_t n = n_begin; n < n_end; ++n) {
-      std::fill(acc.begin(), acc.end(), 0.0f);
-      for (int g = 0; g < groups; ++g) {
-        unpack_values<bits, fp4>(
-            w.packed + n * row_words + g * group_words, gs, q.data());
-        size_t p = n * groups + g;
-        float s = scale_value(w.scales[p]);
-        float b = w.biases ? scale_value(w.biases[p]) : 0.0f;
-        for (int m = 0; m < M; ++m) {
-          const float* xg = x + static_cast<size_t>(m) * K + g * gs;
-          float dot = 0.0f;
-          for (int j = 0; j < gs; ++j) {
-            dot += xg[j] * q[j];
-          }
-          acc[m] += s * dot + b * x_sums[static_cast<size_t>(m) * groups + g];
-        }
+      const uint32_t* row = w.packed + n * row_words;
+      if constexpr (!word_parallel) {
+        unpack_row<bits, fp4>(row, K, q.data());
       }
+      const S* scales = w.scales + n * groups;
+      const S* biases = w.biases ? w.biases + n * groups : nullptr;
       for (int m = 0; m < M; ++m) {
-        out[static_cast<size_t>(m) * N + n] = static_cast<T>(acc[m]);
+        if constexpr (word_parallel) {
+          word_dots<bits>(
+              row, xp.data() + static_cast<size_t>(m) * K, words, q.data());
+          for (int g = 0; g < groups; ++g) {
+            float sum = 0.0f;
+            for (int k = 0; k < group_words; ++k) {
+              sum += q[g * group_words + k];
+            }
+            dots[g] = sum;
+          }
+        } else {
+          group_dots(
+              x + static_cast<size_t>(m) * K,
+              q.data(),
+              groups,
+              gs,
+              dots.data());
+        }
+        const float* xs = x_sums.data() + static_cast<size_t>(m) * groups;
+        float acc = 0.0f;
+        for (int g = 0; g < groups; ++g) {
+          acc += scale_value(scales[g]) * dots[g];
+          if (biases) {
+            acc += scale_value(biases[g]) * xs[g];
+          }
+        }
+        out[static_cast<size_t>(m) * N + n] = static_cast<T>(acc);
       }
     }
   });
