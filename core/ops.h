@@ -7,6 +7,7 @@
 #include "mlx/ops/indexing.h"
 #include "mlx/ops/join.h"
 #include "mlx/ops/linalg_ops.h"
+#include "mlx/ops/quantized.h"
 #include "mlx/ops/reduce.h"
 #include "mlx/ops/scan.h"
 #include "mlx/ops/scatter.h"

@@ -116,6 +116,15 @@ public:
     return frozen_.count(key) > 0;
   }
 
+  // The quantized form of this layer (nn::quantize swaps it in), or null
+  // when it has none; Linear and Embedding have one (nn/layers/quantized.h).
+  virtual std::shared_ptr<Module> to_quantized(
+      int /* group_size */ = 64,
+      int /* bits */ = 4,
+      const std::string& /* mode */ = "affine") {
+    return nullptr;
+  }
+
   // Training mode (dropout active, batch norm updates statistics); applies
   // to every descendant.
   Module& train(bool mode = true);

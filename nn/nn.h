@@ -13,6 +13,7 @@
 #include "mlx/nn/layers/lora.h"
 #include "mlx/nn/layers/normalization.h"
 #include "mlx/nn/layers/pooling.h"
+#include "mlx/nn/layers/quantized.h"
 #include "mlx/nn/layers/positional_encoding.h"
 #include "mlx/nn/layers/recurrent.h"
 #include "mlx/nn/layers/transformer.h"

@@ -10,6 +10,7 @@
 #include "mlx/primitives/join.h"
 #include "mlx/primitives/linalg.h"
 #include "mlx/primitives/matmul.h"
+#include "mlx/primitives/quantized.h"
 #include "mlx/primitives/random.h"
 #include "mlx/primitives/reduce.h"
 #include "mlx/primitives/scan.h"

@@ -25,6 +25,12 @@ public:
   /** x @ weight^T: (..., dims) -> (..., num_embeddings), for an output
    * projection that shares the embedding's weights. */
   array as_linear(const array& x) const;
+  /** A QuantizedEmbedding with this layer's table quantized (defined in
+   * quantized.cpp). */
+  std::shared_ptr<Module> to_quantized(
+      int group_size = 64,
+      int bits = 4,
+      const std::string& mode = "affine") override;
 };
 
 } // namespace mlx::nn

@@ -35,6 +35,12 @@ public:
 
   /** x: (..., input_dims) -> (..., output_dims). */
   array operator()(const array& x) override;
+  /** A QuantizedLinear with this layer's weight quantized and its bias
+   * copied (defined in quantized.cpp). */
+  std::shared_ptr<Module> to_quantized(
+      int group_size = 64,
+      int bits = 4,
+      const std::string& mode = "affine") override;
 };
 
 /**

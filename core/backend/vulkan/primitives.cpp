@@ -108,6 +108,10 @@ void StopGradient::eval_gpu(const std::vector<array>& inputs, array& out) {
   }
 
 NOT_IMPLEMENTED(Diagonal)
+NOT_IMPLEMENTED_MULTI(Quantize)
+NOT_IMPLEMENTED(Dequantize)
+NOT_IMPLEMENTED(QuantizedMatmul)
+NOT_IMPLEMENTED(GatherQMM)
 NOT_IMPLEMENTED(Scan)
 NOT_IMPLEMENTED(Sort)
 NOT_IMPLEMENTED(ArgSort)
