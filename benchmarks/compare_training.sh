@@ -4,6 +4,7 @@
 # run alternately REPEATS times with the same thread count; prints every run,
 # the medians and the ratios (throughput ours/torch, memory ours/torch).
 # Usage: benchmarks/compare_training.sh BUILD_DIR [REPEATS] [THREADS] [MODELS]
+#   PYTHON: the interpreter with torch (default /usr/bin/python3, Debian's).
 #   MODELS: "mlp transformer" (default), or one of them.
 #   Step counts (timed, warm-up): MLP_STEPS=200 MLP_WARMUP=20,
 #   LM_STEPS=30 LM_WARMUP=5 in the environment.
@@ -48,7 +49,7 @@ for model in $models; do
     if [[ $model == mlp ]]; then
       floor_ms+=("$(field gemm_floor_ms "$line")")
     fi
-    line=$(/usr/bin/python3 "$here/train_step_torch.py" "${args[@]}")
+    line=$("${PYTHON:-/usr/bin/python3}" "$here/train_step_torch.py" "${args[@]}")
     echo "torch: $line  [load $(load 1)]"
     torch_rate+=("$(field "$rate" "$line")")
     torch_mem+=("$(field peak_rss_increase_mib "$line")")
