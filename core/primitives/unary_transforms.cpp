@@ -152,7 +152,10 @@ std::vector<array> Unary::vjp(
     return {conjugate(c, stream())};
   case UnaryOp::Real: // as MLX: the cotangent as the real part
     return {multiply(array(complex64_t(1.0f, 0.0f)), c, stream())};
-  case UnaryOp::Imag: // as MLX: -i times the cotangent
+  // -i times the cotangent, as JAX: complex cotangents here are
+  // dL/dRe - i dL/dIm (the fft rules and their finite-difference tests rely
+  // on it). MLX multiplies by +i.
+  case UnaryOp::Imag:
     return {multiply(array(complex64_t(0.0f, -1.0f)), c, stream())};
   default:
     return {times_derivative(op_, x, outputs[0], c, stream())};
