@@ -6,6 +6,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "mlx/backend/cpu/dispatch_float.h"
 #include "mlx/backend/cpu/fast_loops.h"
 #include "mlx/backend/cpu/strided.h"
 #include "mlx/backend/cpu/thread_pool.h"
@@ -18,22 +19,6 @@ namespace {
 
 template <typename T>
 using Acc = std::conditional_t<std::is_same_v<T, double>, double, float>;
-
-// Calls f(T{}) for the floating dtypes the fused ops accept.
-template <typename F> void dispatch_float(const char* op, Dtype t, F&& f) {
-  switch (t.val()) {
-  case Dtype::Val::float16:
-    return f(float16_t{});
-  case Dtype::Val::bfloat16:
-    return f(bfloat16_t{});
-  case Dtype::Val::float32:
-    return f(float{});
-  case Dtype::Val::float64:
-    return f(double{});
-  default:
-    throw_error("[", op, "] No CPU kernel for dtype ", t, ".");
-  }
-}
 
 // The rows along the last axis of `x`: where row r starts (in elements
 // from x.data()) and the stride between its elements.
@@ -249,7 +234,7 @@ void rope_cpu(
 
 void RMSNorm::eval_cpu(const std::vector<array>& inputs, array& out) {
   const array* weight = inputs.size() > 1 ? &inputs[1] : nullptr;
-  dispatch_float("rms_norm", out.dtype(), [&](auto tag) {
+  cpu::dispatch_float("rms_norm", out.dtype(), [&](auto tag) {
     norm_cpu<decltype(tag)>(inputs[0], weight, nullptr, eps(), false, out);
   });
 }
@@ -258,14 +243,14 @@ void LayerNorm::eval_cpu(const std::vector<array>& inputs, array& out) {
   size_t next = 1;
   const array* weight = has_weight() ? &inputs[next++] : nullptr;
   const array* bias = has_bias() ? &inputs[next++] : nullptr;
-  dispatch_float("layer_norm", out.dtype(), [&](auto tag) {
+  cpu::dispatch_float("layer_norm", out.dtype(), [&](auto tag) {
     norm_cpu<decltype(tag)>(inputs[0], weight, bias, eps(), true, out);
   });
 }
 
 void RoPE::eval_cpu(const std::vector<array>& inputs, array& out) {
   const array* freqs = inputs.size() > 2 ? &inputs[2] : nullptr;
-  dispatch_float("rope", out.dtype(), [&](auto tag) {
+  cpu::dispatch_float("rope", out.dtype(), [&](auto tag) {
     rope_cpu<decltype(tag)>(inputs[0], inputs[1], freqs, *this, out);
   });
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "mlx/backend/cpu/copy.h"
+#include "mlx/backend/cpu/dispatch_float.h"
 #include "mlx/backend/cpu/quantized_bits.h"
 #include "mlx/backend/cpu/strided.h"
 #include "mlx/backend/cpu/thread_pool.h"
@@ -35,22 +36,6 @@ float scale_value(uint8_t e) {
 }
 template <typename T> float scale_value(T s) {
   return static_cast<float>(s);
-}
-
-// Calls f(T{}) for the floating dtypes the quantization kernels take.
-template <typename F> void dispatch_float(const char* op, Dtype t, F&& f) {
-  switch (t.val()) {
-  case Dtype::Val::float16:
-    return f(float16_t{});
-  case Dtype::Val::bfloat16:
-    return f(bfloat16_t{});
-  case Dtype::Val::float32:
-    return f(float{});
-  case Dtype::Val::float64:
-    return f(double{});
-  default:
-    throw_error("[", op, "] No CPU kernel for dtype ", t, ".");
-  }
 }
 
 void allocate(array& out) {
@@ -487,7 +472,7 @@ void qmm_batched(
 template <typename F>
 void dispatch_qmm(
     const char* op, const array& out, const QuantParams& p, F&& f) {
-  dispatch_float(op, out.dtype(), [&](auto t) {
+  cpu::dispatch_float(op, out.dtype(), [&](auto t) {
     using T = decltype(t);
     if (p.mode == QuantizationMode::Affine) {
       f(T{}, T{});
@@ -505,7 +490,7 @@ void Quantize::eval_cpu(
     allocate(o);
   }
   array w = cpu::ensure_row_contiguous(inputs[0]);
-  dispatch_float("quantize", w.dtype(), [&](auto t) {
+  cpu::dispatch_float("quantize", w.dtype(), [&](auto t) {
     quantize_cpu<decltype(t)>(w, outputs, params_);
   });
 }
