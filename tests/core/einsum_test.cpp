@@ -15,14 +15,6 @@ namespace {
 
 using namespace mlx_test;
 
-mx::array range(const mx::Shape& shape, mx::Dtype t = mx::float32) {
-  int n = 1;
-  for (int d : shape) {
-    n *= d;
-  }
-  return mx::reshape(mx::arange(0, n, t), shape);
-}
-
 TEST(EinsumTest, MatrixProductExplicitAndImplicit) {
   auto a = range({2, 3}), b = range({3, 4});
   std::vector<double> want = {20, 23, 26, 29, 56, 68, 80, 92};

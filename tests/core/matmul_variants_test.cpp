@@ -13,14 +13,6 @@ namespace {
 
 using namespace mlx_test;
 
-mx::array range(const mx::Shape& shape) {
-  int n = 1;
-  for (int d : shape) {
-    n *= d;
-  }
-  return mx::reshape(mx::arange(0, n, mx::float32), shape);
-}
-
 TEST(GatherMMTest, ProductsOfIndexedMatrices) {
   auto a = range({3, 2, 2}), b = range({2, 2, 2});
   // np.stack([a[2] @ b[1], a[0] @ b[1]])

@@ -13,14 +13,6 @@ namespace {
 
 using namespace mlx_test;
 
-mx::array range(const mx::Shape& shape, mx::Dtype t = mx::float32) {
-  int n = 1;
-  for (int d : shape) {
-    n *= d;
-  }
-  return mx::reshape(mx::arange(0, n, t), shape);
-}
-
 TEST(TakeAlongAxisTest, WithoutAxisIndexesTheFlattenedArray) {
   auto a = range({2, 3});
   expect_array_values(

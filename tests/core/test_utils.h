@@ -62,6 +62,15 @@ for_each_offset(const mx::array& a, const std::function<void(int64_t)>& f) {
 }
 
 /** Evaluates `a` and returns its elements as doubles (complex: real part). */
+// 0, 1, 2, ... in row-major order, shaped (a NumPy np.arange(n).reshape).
+inline mx::array range(const mx::Shape& shape, mx::Dtype t = mx::float32) {
+  int n = 1;
+  for (int d : shape) {
+    n *= d;
+  }
+  return mx::reshape(mx::arange(0, n, t), shape);
+}
+
 inline std::vector<double> to_doubles(mx::array a) {
   a.eval();
   std::vector<double> out;
