@@ -9,10 +9,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gpu_test_utils.h"
@@ -282,6 +284,50 @@ TEST(VulkanElementwise, BinaryEveryOpAndDtypeMatchesTheCpu) {
       check_op(
           c.name, [&](mx::Device d) { return c.fn(a, b, d); }, dtype, tol);
     }
+  }
+}
+
+// The float32 fast path (shaders/vec4.glsl: contiguous or scalar operands,
+// whole vec4s) gives the generic kernels' bits, which match the CPU; views
+// that do not start on a vec4 fall back to the generic kernels.
+TEST(VulkanElementwise, Float32Vec4PathGivesTheGenericKernelsBits) {
+  REQUIRE_GPU();
+  // 4144 elements: 1036 vec4s, a second workgroup that is mostly empty.
+  mx::array a = mx::tile(sample(mx::float32), {112});
+  mx::array b = mx::tile(sample(mx::float32, 5), {112});
+  mx::array scalar = mx::array(1.5f);
+  mx::eval(a, b, scalar);
+  std::vector<std::pair<std::string, std::function<mx::array(mx::Device)>>>
+      ops = {
+          {"add", [&](mx::Device d) { return mx::add(a, b, d); }},
+          {"divide", [&](mx::Device d) { return mx::divide(a, b, d); }},
+          {"maximum", [&](mx::Device d) { return mx::maximum(a, b, d); }},
+          {"logaddexp", [&](mx::Device d) { return mx::logaddexp(a, b, d); }},
+          {"scalar - a",
+           [&](mx::Device d) { return mx::subtract(scalar, a, d); }},
+          {"b * scalar",
+           [&](mx::Device d) { return mx::multiply(b, scalar, d); }},
+          {"exp", [&](mx::Device d) { return mx::exp(a, d); }},
+          {"tanh", [&](mx::Device d) { return mx::tanh(a, d); }},
+          {"sigmoid", [&](mx::Device d) { return mx::sigmoid(a, d); }},
+          {"abs of a view at element 4",
+           [&](mx::Device d) { return mx::abs(mx::slice(a, {4}, {4144}), d); }},
+          {"add of views at element 1 (generic kernels)",
+           [&](mx::Device d) {
+             return mx::add(
+                 mx::slice(a, {1}, {4141}), mx::slice(b, {2}, {4142}), d);
+           }},
+      };
+  for (auto& [name, op] : ops) {
+    SCOPED_TRACE(name);
+    mx::array fast = op(kGpu);
+    mx::eval(fast);
+    setenv("MLX_VULKAN_EW_VEC4", "0", 1);
+    mx::array generic = op(kGpu);
+    mx::eval(generic);
+    unsetenv("MLX_VULKAN_EW_VEC4");
+    EXPECT_EQ(bytes_of(fast), bytes_of(generic));
+    expect_match(fast, op(kCpu), approx_tol(mx::float32));
   }
 }
 

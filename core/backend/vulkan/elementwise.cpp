@@ -5,6 +5,7 @@
 #include <limits>
 #include <sstream>
 #include <stdexcept>
+#include <string>
 
 #include "mlx/backend/vulkan/allocator.h"
 #include "mlx/backend/vulkan/device.h"
@@ -45,6 +46,9 @@ uint32_t words_per_invocation() {
   return 4;
 }
 
+// vec4s per invocation of shaders/vec4.glsl (its VEC4S).
+constexpr uint32_t kVec4sPerInvocation = 4;
+
 size_t round_up(size_t v, size_t to) {
   return (v + to - 1) / to * to;
 }
@@ -67,6 +71,40 @@ bool can_donate(const array& in, const array& out) {
   return in.dtype() == out.dtype() && in.size() == out.size() &&
          in.is_donatable(/*on_device=*/true) && is_vulkan_buffer(in.buffer()) &&
          in.offset() == 0;
+}
+
+// The float32 fast path of `shader` (shaders/vec4.glsl) where it applies,
+// else nullptr: float32 operands, each contiguous or a scalar, a float32
+// output, and whole, 16-byte aligned vec4s everywhere.
+// MLX_VULKAN_EW_VEC4=0 turns it off (tuning, tests).
+const char* vec4_variant(
+    const char* shader,
+    const std::vector<const array*>& inputs,
+    const array& out,
+    const std::vector<Mode>& modes,
+    const std::vector<Binding>& bindings,
+    const ElementwiseParams& p) {
+  if (const char* env = std::getenv("MLX_VULKAN_EW_VEC4");
+      env && std::string(env) == "0") {
+    return nullptr;
+  }
+  std::string name = shader;
+  const char* variant = name == "unary"    ? "unary_vec4"
+                        : name == "binary" ? "binary_vec4"
+                                           : nullptr;
+  if (!variant || out.dtype() != float32 || p.n % 4 != 0) {
+    return nullptr;
+  }
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    if (inputs[k]->dtype() != float32 || modes[k] == kStrided) {
+      return nullptr;
+    }
+    if (modes[k] == kContiguous &&
+        (p.first[k] % 4 != 0 || bindings[k].offset % 16 != 0)) {
+      return nullptr;
+    }
+  }
+  return variant;
 }
 
 } // namespace
@@ -229,6 +267,14 @@ void record_elementwise(
   size_t per_word = out_size < 4 ? 4 / out_size : 1;
   size_t words = (n + per_word - 1) / per_word;
   uint32_t per_invocation = words_per_invocation();
+  const char* vec4 = program.empty()
+                         ? vec4_variant(shader, inputs, out, modes, bindings, p)
+                         : nullptr;
+  if (vec4) {
+    shader = vec4;
+    words = n / 4; // vec4s
+    per_invocation = kVec4sPerInvocation;
+  }
   constants.resize(kWordsConstant, 0);
   constants.push_back(per_invocation);
   size_t groups =

@@ -48,11 +48,46 @@ constexpr Tile kLarge{128, 128, 8, 8, 8};
 constexpr Tile kMedium{64, 64, 16, 4, 4};
 constexpr Tile kSmall{32, 32, 16, 4, 4};
 
+// Workgroups that keep a large GPU busy (choose_tile).
+constexpr int64_t kBusyGroups = 256;
+
 // The most workgroups in y and z every device allows.
 constexpr int64_t kMaxGroups = 65535;
 
 uint32_t ceil_div(int64_t a, int64_t b) {
   return uint32_t((a + b - 1) / b);
+}
+
+// The shader of a tile's register block: TM and TN are compile-time
+// constants of shaders/matmul*.comp.
+const char* shader_of(const Tile& t) {
+  if (t.tm == 4 && t.tn == 4) {
+    return "matmul";
+  }
+  if (t.tm == 8 && t.tn == 8) {
+    return "matmul_8x8";
+  }
+  if (t.tm == 8 && t.tn == 4) {
+    return "matmul_8x4";
+  }
+  return "matmul_4x8";
+}
+
+// A tile from MLX_VULKAN_MATMUL_TILE=bm,bn,bk,tm,tn (tuning): a compiled
+// register block, and shared-memory tiles the invocations load in whole
+// vec4s.
+void check_custom_tile(const Tile& t, const char* text) {
+  bool block = (t.tm == 4 || t.tm == 8) && (t.tn == 4 || t.tn == 8);
+  bool ok = block && t.bm % t.tm == 0 && t.bn % t.tn == 0 && t.bk % 4 == 0 &&
+            t.bm * t.bk / 4 % t.threads() == 0 &&
+            t.bn * t.bk / 4 % t.threads() == 0;
+  if (!ok) {
+    std::ostringstream msg;
+    msg << "[matmul] MLX_VULKAN_MATMUL_TILE=" << text << ": not a tile the "
+        << "kernel takes (tm, tn in {4, 8}; bm, bn multiples of tm, tn; "
+        << "bm bk / 4 and bn bk / 4 multiples of the invocations)";
+    throw std::invalid_argument(msg.str());
+  }
 }
 
 // MLX_VULKAN_MATMUL_TILE=large|medium|small forces a tile (tests run each
@@ -78,17 +113,24 @@ Tile choose_tile(const Gemm& g) {
             &custom.bk,
             &custom.tm,
             &custom.tn) == 5) {
+      check_custom_tile(custom, env);
       return custom;
     }
   }
   if (device().is_cpu()) {
     return kSmall;
   }
-  // Measured on an H100 (benchmarks/RESULTS.md, vulkan_gpu_bench): the
-  // large tile runs at 2 TFLOP/s there (probably its 64 accumulators per
-  // invocation spill), the medium one at 22-30 TFLOP/s for n = 2048-8192; the
-  // large tile stays available by name until it is fixed.
-  return kMedium;
+  // On a GPU the largest tile that still gives every compute unit work:
+  // a product with fewer workgroups than units leaves most of the GPU idle
+  // (kBusyGroups: about two per SM of an H100).
+  int64_t batch = int64_t(g.out_offsets.size());
+  for (const Tile& t : {kLarge, kMedium}) {
+    if (int64_t(ceil_div(g.m, t.bm)) * ceil_div(g.n, t.bn) * batch >=
+        kBusyGroups) {
+      return t;
+    }
+  }
+  return kSmall;
 }
 
 [[noreturn]] void too_large(const char* name, const char* what) {
@@ -175,7 +217,7 @@ void record_gemm(Encoder& enc, const Gemm& g, const char* name, bool c_f32) {
       g.out,
       {enc.upload(meta.data(), meta_bytes), 0, meta_bytes, Access::read}};
   auto pipe = pipeline(
-      "matmul",
+      shader_of(t),
       {t.threads(),
        t.bm,
        t.bn,

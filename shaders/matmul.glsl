@@ -1,0 +1,278 @@
+// Tiled GEMM (Matmul, AddMM, and the convolution's im2col product), included
+// by the matmul*.comp files with the register block (MLX_MATMUL_TM x
+// MLX_MATMUL_TN) defined:
+//   out[b] = alpha * A[b] @ B[b] + beta * C[b]   (C only when HAS_C)
+// A is M x K, B is K x N, each read in place as row- or column-major with a
+// leading dimension; out is float32 words with row stride ldo. Per batch
+// element b the metadata buffer holds the element offsets of A, B, C and out.
+//
+// A workgroup computes a BM x BN tile of out, walking K in steps of BK: the
+// A and B tiles go through shared memory (double-buffered: the next tile is
+// fetched into registers while the current one is multiplied, so one
+// barrier per step suffices), and each invocation accumulates a TM x TN
+// register block. Its rows are TM / 4 groups of 4 spread WM = BM / TM apart
+// (its columns likewise), so neighbouring invocations read neighbouring
+// vec4s of shared memory (no bank conflicts) and a vec4 covers 4 rows.
+// Global loads are vec4 when the host says the layout is aligned (VEC_*),
+// scalar and guarded at the edges. No subgroup operations: any subgroup
+// size works.
+#extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
+#include "dtype.glsl"
+
+layout(local_size_x_id = 0) in;
+// constant_id 0 is the workgroup size: (BM / TM) * (BN / TN).
+layout(constant_id = 1) const uint BM = 128;
+layout(constant_id = 2) const uint BN = 128;
+layout(constant_id = 3) const uint BK = 8;
+// TM and TN are compile-time constants, one SPIR-V module per register
+// block (matmul.comp: 4 x 4, matmul_8x8.comp, ...), so that the loops over
+// the TM / 4 and TN / 4 vec4 blocks have literal trip counts and the
+// accumulators stay in registers (an 8 x 8 block given as specialization
+// constants ran at 2 TFLOP/s on an H100). constant_id 4 and 5 are unused.
+const uint TM = MLX_MATMUL_TM;
+const uint TN = MLX_MATMUL_TN;
+// The dtype of A, B and C: float32, float16 or bfloat16 (computed in float32).
+layout(constant_id = 6) const uint DTYPE = DT_FLOAT32;
+// A row-major (K contiguous) or column-major (M contiguous); B row-major (N
+// contiguous) or column-major (K contiguous).
+layout(constant_id = 7) const bool A_ROW_MAJOR = true;
+layout(constant_id = 8) const bool B_ROW_MAJOR = true;
+// Every vec4 along the contiguous dim starts at a multiple of 4 elements
+// (offsets and leading dims are multiples of 4; float32 only).
+layout(constant_id = 9) const bool VEC_A = false;
+layout(constant_id = 10) const bool VEC_B = false;
+layout(constant_id = 11) const bool VEC_OUT = false;
+layout(constant_id = 12) const bool HAS_C = false;
+// C is float32 whatever DTYPE (a depth slice accumulating into out).
+layout(constant_id = 13) const bool C_F32 = false;
+
+const uint THREADS = (BM / TM) * (BN / TN);
+const uint WM = BM / TM; // invocations along M
+const uint WN = BN / TN; // invocations along N
+const uint A_LOADS = BM * BK / 4 / THREADS; // vec4 loads per invocation
+const uint B_LOADS = BN * BK / 4 / THREADS;
+
+layout(std430, set = 0, binding = 0) readonly buffer A1 { uint a1[]; };
+layout(std430, set = 0, binding = 0) readonly buffer A4 { uvec4 a4[]; };
+layout(std430, set = 0, binding = 1) readonly buffer B1 { uint b1[]; };
+layout(std430, set = 0, binding = 1) readonly buffer B4 { uvec4 b4[]; };
+layout(std430, set = 0, binding = 2) readonly buffer C1 { uint c1[]; };
+layout(std430, set = 0, binding = 3) writeonly buffer O1 { uint o1[]; };
+layout(std430, set = 0, binding = 3) writeonly buffer O4 { uvec4 o4[]; };
+// Per batch element: offsets of A, B, C and out (elements).
+layout(std430, set = 0, binding = 4) readonly buffer Meta { uint meta[]; };
+
+layout(push_constant) uniform Params {
+  uint M, N, K, batch;
+  int lda, ldb, ldo;
+  int c_row, c_col; // C's element strides
+  float alpha, beta;
+}
+p;
+
+// Tiles, k-major: As[k][m] and Bs[k][n] as vec4s, two buffers each.
+shared vec4 As[2 * BK * BM / 4];
+shared vec4 Bs[2 * BK * BN / 4];
+
+// Element e of a buffer of DTYPE words, as float.
+float to_float(uint word, uint e) {
+  if (DTYPE == DT_FLOAT32) {
+    return uintBitsToFloat(word);
+  }
+  uint bits = (word >> ((e & 1u) * 16u)) & 0xffffu;
+  return DTYPE == DT_FLOAT16 ? half_bits_to_float(bits)
+                             : bfloat_bits_to_float(bits);
+}
+uint word_index(uint e) {
+  return DTYPE == DT_FLOAT32 ? e : e >> 1;
+}
+float load_a(uint e) {
+  return to_float(a1[word_index(e)], e);
+}
+float load_b(uint e) {
+  return to_float(b1[word_index(e)], e);
+}
+float load_c(uint e) {
+  if (C_F32) {
+    return uintBitsToFloat(c1[e]);
+  }
+  return to_float(c1[word_index(e)], e);
+}
+
+// Four A elements along its contiguous dim from element e; `valid` of them
+// (0..4) lie inside the matrix, the others read as zero.
+vec4 fetch_a(uint e, uint valid) {
+  if (VEC_A && valid == 4u) {
+    return uintBitsToFloat(a4[e >> 2]);
+  }
+  vec4 v = vec4(0.0);
+  for (uint j = 0u; j < valid; ++j) {
+    v[j] = load_a(e + j);
+  }
+  return v;
+}
+vec4 fetch_b(uint e, uint valid) {
+  if (VEC_B && valid == 4u) {
+    return uintBitsToFloat(b4[e >> 2]);
+  }
+  vec4 v = vec4(0.0);
+  for (uint j = 0u; j < valid; ++j) {
+    v[j] = load_b(e + j);
+  }
+  return v;
+}
+
+// How many of 4 indices from `first` fall below `end`.
+uint valid4(uint first, uint end) {
+  return first >= end ? 0u : min(end - first, 4u);
+}
+
+// Global -> registers: the A tile at (m0, k0), as A_LOADS vec4s.
+void load_tile_a(out vec4 r[A_LOADS], uint base, uint m0, uint k0) {
+  [[unroll]] for (uint i = 0u; i < A_LOADS; ++i) {
+    uint u = gl_LocalInvocationID.x + i * THREADS;
+    if (A_ROW_MAJOR) {
+      uint m = m0 + u / (BK / 4u), k = k0 + (u % (BK / 4u)) * 4u;
+      uint valid = m < p.M ? valid4(k, p.K) : 0u;
+      r[i] = fetch_a(uint(int(base) + int(m) * p.lda) + k, valid);
+    } else {
+      uint k = k0 + u / (BM / 4u), m = m0 + (u % (BM / 4u)) * 4u;
+      uint valid = k < p.K ? valid4(m, p.M) : 0u;
+      r[i] = fetch_a(uint(int(base) + int(k) * p.lda) + m, valid);
+    }
+  }
+}
+
+void load_tile_b(out vec4 r[B_LOADS], uint base, uint n0, uint k0) {
+  [[unroll]] for (uint i = 0u; i < B_LOADS; ++i) {
+    uint u = gl_LocalInvocationID.x + i * THREADS;
+    if (B_ROW_MAJOR) {
+      uint k = k0 + u / (BN / 4u), n = n0 + (u % (BN / 4u)) * 4u;
+      uint valid = k < p.K ? valid4(n, p.N) : 0u;
+      r[i] = fetch_b(uint(int(base) + int(k) * p.ldb) + n, valid);
+    } else {
+      uint n = n0 + u / (BK / 4u), k = k0 + (u % (BK / 4u)) * 4u;
+      uint valid = n < p.N ? valid4(k, p.K) : 0u;
+      r[i] = fetch_b(uint(int(base) + int(n) * p.ldb) + k, valid);
+    }
+  }
+}
+
+// Registers -> shared buffer `buf`, transposing where the contiguous dim
+// is K.
+void store_tile_a(vec4 r[A_LOADS], uint buf) {
+  uint first = buf * BK * BM / 4u;
+  [[unroll]] for (uint i = 0u; i < A_LOADS; ++i) {
+    uint u = gl_LocalInvocationID.x + i * THREADS;
+    if (A_ROW_MAJOR) {
+      uint m = u / (BK / 4u), k = (u % (BK / 4u)) * 4u;
+      [[unroll]] for (uint j = 0u; j < 4u; ++j) {
+        As[first + (k + j) * (BM / 4u) + m / 4u][m & 3u] = r[i][j];
+      }
+    } else {
+      uint k = u / (BM / 4u), m = (u % (BM / 4u)) * 4u;
+      As[first + k * (BM / 4u) + m / 4u] = r[i];
+    }
+  }
+}
+
+void store_tile_b(vec4 r[B_LOADS], uint buf) {
+  uint first = buf * BK * BN / 4u;
+  [[unroll]] for (uint i = 0u; i < B_LOADS; ++i) {
+    uint u = gl_LocalInvocationID.x + i * THREADS;
+    if (B_ROW_MAJOR) {
+      uint k = u / (BN / 4u), n = (u % (BN / 4u)) * 4u;
+      Bs[first + k * (BN / 4u) + n / 4u] = r[i];
+    } else {
+      uint n = u / (BK / 4u), k = (u % (BK / 4u)) * 4u;
+      [[unroll]] for (uint j = 0u; j < 4u; ++j) {
+        Bs[first + (k + j) * (BN / 4u) + n / 4u][n & 3u] = r[i][j];
+      }
+    }
+  }
+}
+
+void main() {
+  uint tx = gl_LocalInvocationID.x % WN;
+  uint ty = gl_LocalInvocationID.x / WN;
+  uint m0 = gl_WorkGroupID.y * BM;
+  uint n0 = gl_WorkGroupID.x * BN;
+  uint tiles = (p.K + BK - 1u) / BK;
+  // Batches beyond the dispatch's z count loop (uniform per workgroup).
+  for (uint b = gl_WorkGroupID.z; b < p.batch; b += gl_NumWorkGroups.z) {
+    uint a_base = meta[4u * b], b_base = meta[4u * b + 1u];
+    uint c_base = meta[4u * b + 2u], o_base = meta[4u * b + 3u];
+    vec4 acc[TM * TN / 4];
+    [[unroll]] for (uint i = 0u; i < TM * TN / 4u; ++i) {
+      acc[i] = vec4(0.0);
+    }
+    vec4 ra[A_LOADS];
+    vec4 rb[B_LOADS];
+    if (tiles > 0u) {
+      load_tile_a(ra, a_base, m0, 0u);
+      load_tile_b(rb, b_base, n0, 0u);
+      store_tile_a(ra, 0u);
+      store_tile_b(rb, 0u);
+    }
+    barrier();
+    for (uint t = 0u; t < tiles; ++t) {
+      uint cur = t & 1u;
+      bool more = t + 1u < tiles;
+      if (more) {
+        load_tile_a(ra, a_base, m0, (t + 1u) * BK);
+        load_tile_b(rb, b_base, n0, (t + 1u) * BK);
+      }
+      uint abuf = cur * BK * BM / 4u, bbuf = cur * BK * BN / 4u;
+      [[unroll]] for (uint k = 0u; k < BK; ++k) {
+        vec4 av[TM / 4], bv[TN / 4];
+        [[unroll]] for (uint i = 0u; i < TM / 4u; ++i) {
+          av[i] = As[abuf + k * (BM / 4u) + i * WM + ty];
+        }
+        [[unroll]] for (uint j = 0u; j < TN / 4u; ++j) {
+          bv[j] = Bs[bbuf + k * (BN / 4u) + j * WN + tx];
+        }
+        [[unroll]] for (uint i = 0u; i < TM / 4u; ++i) {
+          [[unroll]] for (uint r = 0u; r < 4u; ++r) {
+            [[unroll]] for (uint j = 0u; j < TN / 4u; ++j) {
+              acc[(i * 4u + r) * (TN / 4u) + j] += av[i][r] * bv[j];
+            }
+          }
+        }
+      }
+      if (more) {
+        store_tile_a(ra, cur ^ 1u);
+        store_tile_b(rb, cur ^ 1u);
+      }
+      barrier();
+    }
+
+    [[unroll]] for (uint i = 0u; i < TM / 4u; ++i) {
+      [[unroll]] for (uint r = 0u; r < 4u; ++r) {
+        uint m = m0 + (i * WM + ty) * 4u + r;
+        if (m >= p.M) {
+          continue;
+        }
+        [[unroll]] for (uint j = 0u; j < TN / 4u; ++j) {
+          uint n = n0 + (j * WN + tx) * 4u;
+          uint valid = valid4(n, p.N);
+          vec4 v = p.alpha * acc[(i * 4u + r) * (TN / 4u) + j];
+          if (HAS_C) {
+            int row = int(c_base) + int(m) * p.c_row;
+            for (uint c = 0u; c < valid; ++c) {
+              v[c] += p.beta * load_c(uint(row + int(n + c) * p.c_col));
+            }
+          }
+          uint e = uint(int(o_base) + int(m) * p.ldo) + n;
+          if (VEC_OUT && valid == 4u) {
+            o4[e >> 2] = floatBitsToUint(v);
+          } else {
+            for (uint c = 0u; c < valid; ++c) {
+              o1[e + c] = floatBitsToUint(v[c]);
+            }
+          }
+        }
+      }
+    }
+  }
+}
