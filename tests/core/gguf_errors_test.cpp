@@ -182,4 +182,13 @@ TEST_F(GgufErrorsTest, NameCollisions) {
   gguf_error(f.b, "two tensors load as the array 'a.scales'");
 }
 
+TEST_F(GgufErrorsTest, EmptyTensorsWithHugeDimensionsLoadWithoutData) {
+  // No bytes are needed, whatever the other dimension.
+  auto g = mx::load_gguf(put("e.gguf", one_tensor({0x7FFFFFE0, 0}, kQ8_0)));
+  EXPECT_EQ(g.first.at("t").shape(), (mx::Shape{0, 0x7FFFFFE0 / 4}));
+  EXPECT_EQ(g.first.at("t.scales").shape(), (mx::Shape{0, 0x7FFFFFE0 / 32}));
+  g = mx::load_gguf(put("f.gguf", one_tensor({0, 0x7FFFFFFF}, kF32)));
+  EXPECT_EQ(g.first.at("t").shape(), (mx::Shape{0x7FFFFFFF, 0}));
+}
+
 } // namespace
