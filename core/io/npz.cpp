@@ -80,10 +80,13 @@ load_arrays(const std::string& file, StreamOrDevice s) {
   if (io::ends_with(file, ".safetensors")) {
     return load_safetensors(file, s).first;
   }
+  if (io::ends_with(file, ".gguf")) {
+    return load_gguf(file, s).first;
+  }
   throw_error(
       "[load_arrays] Unsupported file extension in '",
       file,
-      "': expected .npz or .safetensors (use load for a .npy file).");
+      "': expected .npz, .safetensors or .gguf (use load for a .npy file).");
 }
 
 } // namespace mlx::core

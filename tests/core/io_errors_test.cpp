@@ -101,35 +101,6 @@ protected:
         part,
         ".safetensors");
   }
-  // Every proper prefix of a valid file fails cleanly.
-  template <typename Load>
-  void expect_truncations_fail(
-      const Bytes& bytes, Load load, const std::string& prefix) {
-    for (size_t n = 0; n < bytes.size(); ++n) {
-      auto file = put("cut", Bytes(bytes.begin(), bytes.begin() + n));
-      expect_error([&] { load(file); }, prefix + " " + file, "");
-    }
-  }
-  // Every single-byte change either loads or fails cleanly (with the
-  // function's prefix): never a crash or another exception.
-  template <typename Load>
-  void expect_byte_flips_are_safe(
-      const Bytes& bytes, Load load, const std::string& prefix) {
-    for (size_t i = 0; i < bytes.size(); ++i) {
-      for (uint8_t x : {0x01, 0x80, 0xff}) {
-        Bytes b = bytes;
-        b[i] ^= x;
-        auto file = put("flip", b);
-        try {
-          load(file);
-        } catch (const std::runtime_error& e) {
-          ASSERT_EQ(std::string(e.what()).rfind(prefix, 0), 0u) << e.what();
-        } catch (const std::exception& e) {
-          FAIL() << "byte " << i << " ^ " << int(x) << ": " << e.what();
-        }
-      }
-    }
-  }
 };
 
 // ---------------------------------------------------------------------------

@@ -175,7 +175,7 @@ TEST_F(IoTest, LoadArraysDispatchesOnTheExtension) {
   expect_error<std::invalid_argument>(
       [&] { mx::load_arrays(path("x.npy")); }, "[load_arrays]", ".npy");
   expect_error<std::invalid_argument>(
-      [&] { mx::load_arrays(path("x.gguf")); }, "[load_arrays]", "x.gguf");
+      [&] { mx::load_arrays(path("x.bin")); }, "[load_arrays]", "x.bin");
 }
 
 TEST_F(IoTest, LargeHeaderUsesFormatVersion2) {

@@ -379,6 +379,13 @@ void random_and_rest() {
   mx::save_safetensors(dir + "/mlx_compat.safetensors", {{"x", x}});
   auto [weights, meta] = mx::load_safetensors(dir + "/mlx_compat.safetensors");
   check(weights.count("x") == 1 && meta.empty(), "safetensors");
+  mx::save_gguf(
+      dir + "/mlx_compat.gguf", {{"x", x}}, {{"k", std::string("v")}});
+  auto [tensors, gguf_meta] = mx::load_gguf(dir + "/mlx_compat.gguf");
+  check(
+      tensors.count("x") == 1 &&
+          std::get<std::string>(gguf_meta.at("k")) == "v",
+      "gguf");
   // Memory, devices, streams.
   (void)mx::get_active_memory();
   (void)mx::get_peak_memory();
