@@ -53,6 +53,26 @@ TEST(VulkanMatmul, ShapesThatDoNotDivideTheTiles) {
   });
 }
 
+TEST(VulkanMatmul, TuningTilesAreCheckedAndWork) {
+  REQUIRE_GPU();
+  mx::array a = lcg_values({70, 40}, 5), b = lcg_values({40, 50}, 6);
+  // An 8 x 4 register block in a small tile (32 invocations).
+  setenv("MLX_VULKAN_MATMUL_TILE", "32,32,16,8,4", 1);
+  check_matmul(a, b);
+  // 8 x 8 blocks are not compiled; 64 x 64 x 4 leaves invocations idle.
+  for (const char* bad : {"128,128,8,8,8", "64,64,4,4,4"}) {
+    SCOPED_TRACE(bad);
+    setenv("MLX_VULKAN_MATMUL_TILE", bad, 1);
+    try {
+      mx::eval(mx::matmul(a, b, kGpu));
+      ADD_FAILURE() << "no error";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find(bad), std::string::npos) << e.what();
+    }
+  }
+  unsetenv("MLX_VULKAN_MATMUL_TILE");
+}
+
 TEST(VulkanMatmul, TransposedOperandsAreReadInPlace) {
   REQUIRE_GPU();
   for_each_tile([] {

@@ -1,6 +1,0 @@
-#version 450
-// The tiled GEMM (matmul.glsl) with 4 x 8 outputs per invocation.
-#extension GL_GOOGLE_include_directive : require
-#define MLX_MATMUL_TM 4
-#define MLX_MATMUL_TN 8
-#include "matmul.glsl"
