@@ -182,6 +182,24 @@ TEST(VulkanReduce, LongRowsAndColumnsAreSplit) {
   expect_same(mx::all(b, kGpu), mx::all(b, kCpu));
 }
 
+TEST(VulkanReduce, Float32RowsOnVec4BoundariesMatchTheCpu) {
+  REQUIRE_GPU();
+  // Rows of 4096 (whole vec4s: the 16-byte path), a NaN in one row; views
+  // whose rows start on a vec4 (column 4) or not (column 1, the scalar
+  // path); a long row split into chunks.
+  mx::array a = values(mx::float32, {6, 4096});
+  mx::array nan_row = mx::concatenate(
+      {mx::full({1, 4096}, NAN), mx::slice(a, {1, 0}, {6, 4096})}, 0);
+  mx::array at4 = mx::slice(a, {0, 4}, {6, 4096});
+  mx::array at1 = mx::slice(a, {0, 1}, {6, 4093});
+  mx::array rows = mx::reshape(values(mx::float32, {1 << 20}), {2, 1 << 19});
+  for (auto& x : {a, nan_row, at4, at1, rows}) {
+    expect_close(mx::sum(x, 1, false, kGpu), mx::sum(x, 1, false, kCpu));
+    expect_same(mx::max(x, 1, false, kGpu), mx::max(x, 1, false, kCpu));
+    expect_same(mx::min(x, 1, false, kGpu), mx::min(x, 1, false, kCpu));
+  }
+}
+
 TEST(VulkanReduce, ManyDimensionsUseTheMetadataBuffer) {
   REQUIRE_GPU();
   // 7 axes of 2, reversed: nothing merges, more than the 4 pushed dims.
