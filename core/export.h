@@ -28,7 +28,8 @@ using Kwargs = std::unordered_map<std::string, array>;
 struct FunctionTable;
 
 /** Writes several traces of one function (one per call) to a file; the
- * file is complete once close() is called (or the exporter destroyed). */
+ * file is written by close(), or by the destructor when at least one trace
+ * was added (where a failed write cannot raise). */
 struct FunctionExporter {
   void operator()(const std::initializer_list<array>& args) {
     (*this)(Args(args));
