@@ -12,6 +12,7 @@
 #include "mlx/fft.h"
 #include "mlx/graph_utils.h"
 #include "mlx/einsum.h"
+#include "mlx/export.h"
 #include "mlx/io.h"
 #include "mlx/linalg.h"
 #include "mlx/memory.h"

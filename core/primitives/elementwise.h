@@ -131,6 +131,7 @@ public:
 
   const char* name() const override { return "AsType"; }
   bool is_equivalent(const Primitive& other) const override;
+  Dtype dtype() const { return dtype_; }
 
 private:
   Dtype dtype_;

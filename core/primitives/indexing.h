@@ -17,6 +17,7 @@ public:
   MLX_DECLARE_TRANSFORMS()
   const char* name() const override { return "Take"; }
   bool is_equivalent(const Primitive& other) const override;
+  int axis() const { return axis_; }
 
 private:
   int axis_;
@@ -33,6 +34,7 @@ public:
   MLX_DECLARE_TRANSFORMS()
   const char* name() const override { return "TakeAlongAxis"; }
   bool is_equivalent(const Primitive& other) const override;
+  int axis() const { return axis_; }
 
 private:
   int axis_;
@@ -49,6 +51,7 @@ public:
   MLX_DECLARE_TRANSFORMS()
   const char* name() const override { return "PutAlongAxis"; }
   bool is_equivalent(const Primitive& other) const override;
+  int axis() const { return axis_; }
 
 private:
   int axis_;
@@ -67,6 +70,8 @@ public:
   MLX_DECLARE_TRANSFORMS()
   const char* name() const override { return "SliceUpdate"; }
   bool is_equivalent(const Primitive& other) const override;
+  const Shape& start() const { return start_; }
+  const Shape& strides() const { return strides_; }
 
 private:
   Shape start_;
@@ -84,6 +89,9 @@ public:
   MLX_DECLARE_TRANSFORMS()
   const char* name() const override { return "Diagonal"; }
   bool is_equivalent(const Primitive& other) const override;
+  int offset() const { return offset_; }
+  int axis1() const { return axis1_; }
+  int axis2() const { return axis2_; }
 
 private:
   int offset_;

@@ -43,6 +43,8 @@ public:
     return op_ == ArgReduceOp::ArgMin ? "ArgMin" : "ArgMax";
   }
   bool is_equivalent(const Primitive& other) const override;
+  ArgReduceOp op() const { return op_; }
+  int axis() const { return axis_; }
 
 private:
   ArgReduceOp op_;

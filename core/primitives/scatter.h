@@ -20,6 +20,7 @@ public:
   MLX_DECLARE_TRANSFORMS()
   const char* name() const override { return "ScatterAddAxis"; }
   bool is_equivalent(const Primitive& other) const override;
+  int axis() const { return axis_; }
 
 private:
   int axis_;

@@ -23,6 +23,7 @@ public:
   MLX_DECLARE_TRANSFORMS()
   const char* name() const override { return "Reshape"; }
   bool is_equivalent(const Primitive& other) const override;
+  const Shape& shape() const { return shape_; }
 
 private:
   Shape shape_;
@@ -36,6 +37,7 @@ public:
   MLX_DECLARE_TRANSFORMS()
   const char* name() const override { return "Transpose"; }
   bool is_equivalent(const Primitive& other) const override;
+  const std::vector<int>& axes() const { return axes_; }
 
 private:
   std::vector<int> axes_;
@@ -49,6 +51,7 @@ public:
   MLX_DECLARE_TRANSFORMS()
   const char* name() const override { return "Broadcast"; }
   bool is_equivalent(const Primitive& other) const override;
+  const Shape& shape() const { return shape_; }
 
 private:
   Shape shape_;
@@ -64,6 +67,9 @@ public:
   MLX_DECLARE_TRANSFORMS()
   const char* name() const override { return "Slice"; }
   bool is_equivalent(const Primitive& other) const override;
+  const Shape& start() const { return start_; }
+  const Shape& stop() const { return stop_; }
+  const Shape& strides() const { return strides_; }
 
 private:
   Shape start_;
@@ -82,6 +88,9 @@ public:
   MLX_DECLARE_TRANSFORMS()
   const char* name() const override { return "AsStrided"; }
   bool is_equivalent(const Primitive& other) const override;
+  const Shape& shape() const { return shape_; }
+  const Strides& strides() const { return strides_; }
+  size_t offset() const { return offset_; }
 
 private:
   Shape shape_;
@@ -97,6 +106,7 @@ public:
   MLX_DECLARE_TRANSFORMS()
   const char* name() const override { return "View"; }
   bool is_equivalent(const Primitive& other) const override;
+  Dtype dtype() const { return dtype_; }
 
 private:
   Dtype dtype_;
@@ -111,6 +121,7 @@ public:
   MLX_DECLARE_TRANSFORMS()
   const char* name() const override { return "Contiguous"; }
   bool is_equivalent(const Primitive& other) const override;
+  bool allow_col_major() const { return allow_col_major_; }
 
 private:
   bool allow_col_major_;
@@ -137,6 +148,7 @@ public:
   bool is_equivalent(const Primitive& other) const override {
     return shape_ == static_cast<const Full&>(other).shape_;
   }
+  const Shape& shape() const { return shape_; }
 
 private:
   Shape shape_;
@@ -149,6 +161,9 @@ public:
   MLX_DECLARE_EVAL
   const char* name() const override { return "Arange"; }
   bool is_equivalent(const Primitive& other) const override;
+  double start() const { return start_; }
+  double stop() const { return stop_; }
+  double step() const { return step_; }
 
 private:
   double start_;

@@ -1,0 +1,126 @@
+// Internals of export/import: the table of traces a file holds, the
+// little-endian field writer and the bounds-checked field reader of the
+// file format (docs/export_format.md), and the registry of primitives
+// that can be written (primitive_registry.cpp).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "mlx/compile_impl.h"
+#include "mlx/export.h"
+
+namespace mlx::core {
+
+/** Every trace of an exported function. */
+struct FunctionTable {
+  struct Trace {
+    size_t num_args = 0;
+    std::vector<std::string> kwarg_names; // sorted; inputs after the args
+    detail::CompileTape tape;
+  };
+  bool shapeless = false;
+  std::string metadata;
+  std::vector<Trace> traces;
+};
+
+} // namespace mlx::core
+
+namespace mlx::core::export_detail {
+
+/** Appends little-endian fields to a byte string. */
+class FieldWriter {
+public:
+  void u8(uint8_t v) { bytes_.push_back(static_cast<char>(v)); }
+  void u32(uint32_t v);
+  void u64(uint64_t v);
+  void i32(int32_t v) { u32(static_cast<uint32_t>(v)); }
+  void i64(int64_t v) { u64(static_cast<uint64_t>(v)); }
+  void f32(float v);
+  void f64(double v);
+  void boolean(bool v) { u8(v ? 1 : 0); }
+  /** A count that must fit the format's 32-bit fields. */
+  void count(size_t n);
+  void str(const std::string& s);
+  void dtype(Dtype d);
+  void ints(const std::vector<int32_t>& v);
+  void longs(const std::vector<int64_t>& v);
+  void raw(const void* src, size_t n) {
+    bytes_.append(static_cast<const char*>(src), n);
+  }
+  const std::string& bytes() const { return bytes_; }
+
+private:
+  std::string bytes_;
+};
+
+/** Reads fields from bytes [begin, end) of a buffer; every read is checked
+ * against the end and raises std::runtime_error prefixed with `where`. */
+class FieldReader {
+public:
+  FieldReader(const char* begin, size_t size, std::string where)
+      : p_(begin), size_(size), where_(std::move(where)) {}
+
+  size_t remaining() const { return size_ - pos_; }
+  size_t position() const { return pos_; }
+  const std::string& where() const { return where_; }
+
+  uint8_t u8();
+  uint32_t u32();
+  uint64_t u64();
+  int32_t i32() { return static_cast<int32_t>(u32()); }
+  int64_t i64() { return static_cast<int64_t>(u64()); }
+  float f32();
+  double f64();
+  bool boolean();
+  /** A count of items that each take at least `min_item_bytes` bytes: it
+   * cannot exceed what is left of the input. */
+  size_t count(size_t min_item_bytes, const char* what);
+  std::string str(const char* what);
+  Dtype dtype();
+  std::vector<int32_t> ints(const char* what);
+  std::vector<int64_t> longs(const char* what);
+  /** The next n bytes (n <= remaining()), consumed. */
+  const char* take(size_t n, const char* what);
+  /** Raises unless every byte was read. */
+  void expect_end(const char* what) const;
+
+  template <typename... Args>
+  [[noreturn]] void fail(const Args&... parts) const;
+
+private:
+  const char* p_;
+  size_t size_;
+  size_t pos_ = 0;
+  std::string where_;
+};
+
+/** The name of `p` (what a file identifies it by) after its parameters
+ * are appended to `params`; raises "[export_function] primitive X cannot
+ * be exported yet" for primitives the registry does not know. */
+std::string write_primitive(const Primitive& p, FieldWriter& params);
+
+/** A primitive on stream `s` from its name and parameters; raises through
+ * `params.fail` for an unknown name or bad parameters. */
+std::shared_ptr<Primitive>
+read_primitive(const std::string& name, FieldReader& params, Stream s);
+
+/** The names of the primitives that can be exported, sorted. */
+std::vector<std::string> exportable_primitives();
+
+void write_table(const FunctionTable& table, const std::string& file);
+std::shared_ptr<FunctionTable> read_table(const std::string& file);
+
+} // namespace mlx::core::export_detail
+
+#include "mlx/io/io_impl.h"
+
+namespace mlx::core::export_detail {
+
+template <typename... Args> void FieldReader::fail(const Args&... parts) const {
+  io::fail(where_, parts..., " (at byte ", pos_, ")");
+}
+
+} // namespace mlx::core::export_detail

@@ -1,0 +1,223 @@
+// Writing and reading the export file (docs/export_format.md). The reader
+// treats the file as untrusted: the checksum catches accidental damage,
+// and every count, index and length is checked before it is used, so a
+// crafted file raises too.
+#include <algorithm>
+#include <cstring>
+
+#include "mlx/export/export_impl.h"
+#include "mlx/io/zip.h"
+
+namespace mlx::core::export_detail {
+
+namespace {
+
+constexpr char kMagic[8] = {'M', 'L', 'X', 'F', 'N', '\r', '\n', '\0'};
+constexpr uint32_t kVersion = 1;
+// magic, version (u32), body length (u64), body CRC-32 (u32)
+constexpr size_t kHeaderBytes = 8 + 4 + 8 + 4;
+
+// Smallest encodings, which bound the counts a body of n bytes can hold.
+constexpr size_t kMinTraceBytes = 6 * 4; // six empty lists
+constexpr size_t kMinValueBytes = 1 + 4; // dtype + empty shape
+constexpr size_t kMinConstantBytes = 4 + 8;
+constexpr size_t kMinNodeBytes = 4 * 4; // four empty lists
+
+void write_trace(const FunctionTable::Trace& trace, FieldWriter& out) {
+  auto& tape = trace.tape;
+  out.count(trace.num_args);
+  out.count(trace.kwarg_names.size());
+  for (auto& name : trace.kwarg_names) {
+    out.str(name);
+  }
+  out.count(tape.values.size());
+  for (auto& v : tape.values) {
+    out.dtype(v.dtype);
+    out.ints(v.shape);
+  }
+  std::vector<int> constants;
+  for (size_t v = tape.num_inputs; v < tape.values.size(); ++v) {
+    if (tape.values[v].constant) {
+      constants.push_back(static_cast<int>(v));
+    }
+  }
+  out.count(constants.size());
+  for (int v : constants) {
+    array data = io::row_major(*tape.values[v].constant);
+    out.u32(static_cast<uint32_t>(v));
+    out.u64(data.nbytes());
+    out.raw(data.data<char>(), data.nbytes());
+  }
+  out.count(tape.nodes.size());
+  for (auto& node : tape.nodes) {
+    FieldWriter params;
+    out.str(write_primitive(*node.primitive, params));
+    out.ints(node.inputs);
+    out.ints(node.outputs);
+    out.str(params.bytes());
+  }
+  out.ints(tape.outputs);
+}
+
+// A value index of the trace that is (or, for `defining`, is not yet) set.
+int value_index(
+    FieldReader& in,
+    int v,
+    const std::vector<bool>& defined,
+    bool defining,
+    const char* what) {
+  if (v < 0 || static_cast<size_t>(v) >= defined.size()) {
+    in.fail(what, " refers to value ", v, " of ", defined.size());
+  }
+  if (defined[v] == defining) {
+    in.fail(
+        what,
+        " refers to value ",
+        v,
+        defining ? ", which is already defined" : ", which is not defined yet");
+  }
+  return v;
+}
+
+FunctionTable::Trace read_trace(FieldReader& in, const Stream& stream) {
+  FunctionTable::Trace trace;
+  auto& tape = trace.tape;
+  trace.num_args = in.u32();
+  size_t num_kwargs = in.count(4, "keyword names");
+  for (size_t k = 0; k < num_kwargs; ++k) {
+    trace.kwarg_names.push_back(in.str("a keyword name"));
+    if (k > 0 && trace.kwarg_names[k - 1] >= trace.kwarg_names[k]) {
+      in.fail("keyword names are not sorted and distinct");
+    }
+  }
+  size_t num_values = in.count(kMinValueBytes, "values");
+  tape.num_inputs = trace.num_args + num_kwargs;
+  if (tape.num_inputs > num_values) {
+    in.fail(tape.num_inputs, " inputs but ", num_values, " values");
+  }
+  for (size_t k = 0; k < num_values; ++k) {
+    Dtype dtype = in.dtype();
+    Shape shape = in.ints("a shape");
+    bool negative =
+        std::any_of(shape.begin(), shape.end(), [](int d) { return d < 0; });
+    if (negative || !io::checked_nbytes(dtype, shape)) {
+      in.fail("invalid shape ", shape);
+    }
+    tape.values.push_back({std::move(shape), dtype, std::nullopt});
+  }
+  std::vector<bool> defined(tape.values.size(), false);
+  std::fill(defined.begin(), defined.begin() + tape.num_inputs, true);
+
+  size_t num_constants = in.count(kMinConstantBytes, "constants");
+  for (size_t k = 0; k < num_constants; ++k) {
+    int v = value_index(in, in.i32(), defined, true, "a constant");
+    defined[v] = true;
+    auto& value = tape.values[v];
+    uint64_t nbytes = in.u64();
+    if (nbytes != *io::checked_nbytes(value.dtype, value.shape)) {
+      in.fail(
+          "constant ", v, " has ", nbytes, " bytes for shape ", value.shape);
+    }
+    const char* data = in.take(nbytes, "a constant's data");
+    value.constant = io::array_from_bytes(
+        value.shape, value.dtype, [data](void* dst, size_t n) {
+          std::memcpy(dst, data, n);
+        });
+  }
+
+  tape.nodes.resize(in.count(kMinNodeBytes, "nodes"));
+  for (auto& node : tape.nodes) {
+    std::string name = in.str("a primitive name");
+    node.inputs = in.ints("node inputs");
+    node.outputs = in.ints("node outputs");
+    for (int v : node.inputs) {
+      value_index(in, v, defined, false, "a node input");
+    }
+    if (node.outputs.empty()) {
+      in.fail("primitive ", name, " has no outputs");
+    }
+    for (int v : node.outputs) {
+      defined[value_index(in, v, defined, true, "a node output")] = true;
+    }
+    std::string params = in.str("parameters");
+    FieldReader params_in(
+        params.data(),
+        params.size(),
+        in.where() + ": parameters of primitive " + name);
+    node.primitive = read_primitive(name, params_in, stream);
+  }
+  tape.outputs = in.ints("outputs");
+  for (int v : tape.outputs) {
+    value_index(in, v, defined, false, "an output");
+  }
+  return trace;
+}
+
+} // namespace
+
+void write_table(const FunctionTable& table, const std::string& file) {
+  FieldWriter body;
+  body.str(table.metadata);
+  body.boolean(table.shapeless);
+  body.count(table.traces.size());
+  for (auto& trace : table.traces) {
+    write_trace(trace, body);
+  }
+  FieldWriter header;
+  header.raw(kMagic, sizeof(kMagic));
+  header.u32(kVersion);
+  header.u64(body.bytes().size());
+  header.u32(io::crc32_update(0, body.bytes().data(), body.bytes().size()));
+
+  io::OutputFile out(file, "[export_function] " + file);
+  out.write(header.bytes().data(), header.bytes().size());
+  out.write(body.bytes().data(), body.bytes().size());
+  out.close();
+}
+
+std::shared_ptr<FunctionTable> read_table(const std::string& file) {
+  std::string where = "[import_function] " + file;
+  io::InputFile in(file, where);
+  if (in.size() < kHeaderBytes) {
+    io::fail(where, "too short (", in.size(), " bytes) for the header.");
+  }
+  std::string header(kHeaderBytes, '\0');
+  in.read_at(0, header.data(), kHeaderBytes);
+  FieldReader h(header.data(), header.size(), where);
+  if (std::memcmp(h.take(8, "the magic"), kMagic, 8) != 0) {
+    io::fail(where, "not an exported function (bad magic).");
+  }
+  if (uint32_t version = h.u32(); version != kVersion) {
+    io::fail(where, "unsupported format version ", version, ".");
+  }
+  uint64_t body_size = h.u64();
+  uint32_t crc = h.u32();
+  if (body_size != in.size() - kHeaderBytes) {
+    io::fail(
+        where,
+        "the header declares ",
+        body_size,
+        " bytes of content but the file holds ",
+        in.size() - kHeaderBytes,
+        " (truncated or corrupt).");
+  }
+  std::string body(body_size, '\0');
+  in.read_at(kHeaderBytes, body.data(), body_size);
+  if (io::crc32_update(0, body.data(), body.size()) != crc) {
+    io::fail(where, "checksum mismatch (corrupt file).");
+  }
+
+  FieldReader r(body.data(), body.size(), where);
+  auto table = std::make_shared<FunctionTable>();
+  table->metadata = r.str("metadata");
+  table->shapeless = r.boolean();
+  size_t num_traces = r.count(kMinTraceBytes, "traces");
+  Stream stream = to_stream({});
+  for (size_t t = 0; t < num_traces; ++t) {
+    table->traces.push_back(read_trace(r, stream));
+  }
+  r.expect_end("the last trace");
+  return table;
+}
+
+} // namespace mlx::core::export_detail

@@ -1,0 +1,314 @@
+// export_function / exporter / import_function: functions exported here
+// are imported in a second process (export_runner), whose outputs must be
+// bit-identical to calling the function here; corrupt and truncated files
+// raise; unsupported primitives and shape mismatches raise clearly.
+#include <cstdlib>
+#include <random>
+
+#include "io_test_utils.h"
+#include "mlx/export/export_impl.h"
+#include "mlx/io/zip.h"
+#include "mlx/mlx.h"
+
+using namespace io_test;
+
+namespace {
+
+// Deterministic values in [-1, 1] without the random module.
+mx::array wave(const mx::Shape& shape, float phase) {
+  int n = static_cast<int>(mx::shape_size(shape));
+  auto a = mx::reshape(
+      mx::sin(mx::add(
+          mx::multiply(mx::arange(n, mx::float32), mx::array(0.7f)),
+          mx::array(phase))),
+      shape);
+  a.eval();
+  return a;
+}
+
+class ExportTest : public IoTest {
+protected:
+  // Runs export_runner on `file` with the inputs (saved as .npy; a
+  // non-empty name makes a keyword input) and returns its outputs.
+  std::vector<mx::array> run_in_other_process(
+      const std::string& file,
+      const std::vector<std::pair<std::string, mx::array>>& inputs,
+      size_t num_outputs) {
+    std::string cmd = std::string("timeout 60 ") + MLX_EXPORT_RUNNER + " " +
+                      file + " " + dir_.string();
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      std::string npy = path("in" + std::to_string(i) + ".npy");
+      mx::save(npy, inputs[i].second);
+      cmd += " " + (inputs[i].first.empty() ? "" : inputs[i].first + "=") + npy;
+    }
+    cmd += " > " + path("runner.log") + " 2>&1";
+    int status = std::system(cmd.c_str());
+    auto log = read_bytes(path("runner.log"));
+    EXPECT_EQ(status, 0) << std::string(log.begin(), log.end());
+    std::vector<mx::array> outputs;
+    for (size_t k = 0; k < num_outputs; ++k) {
+      outputs.push_back(mx::load(path("out" + std::to_string(k) + ".npy")));
+    }
+    return outputs;
+  }
+};
+
+// Linear(8 -> 16) + relu + Linear(16 -> 4), the weights captured.
+std::vector<mx::array> mlp(const mx::Args& args) {
+  static const mx::array w1 = wave({16, 8}, 0.1f);
+  static const mx::array b1 = wave({16}, 0.2f);
+  static const mx::array w2 = wave({4, 16}, 0.3f);
+  static const mx::array b2 = wave({4}, 0.4f);
+  auto h = mx::addmm(b1, args[0], mx::transpose(w1));
+  h = mx::maximum(h, mx::array(0.0f));
+  return {mx::addmm(b2, h, mx::transpose(w2))};
+}
+
+} // namespace
+
+TEST_F(ExportTest, MlpForwardIsBitIdenticalInAnotherProcess) {
+  auto x = wave({5, 8}, 1.0f);
+  auto file = path("mlp.mlxfn");
+  mx::export_function(file, mlp, {x});
+  auto got = run_in_other_process(file, {{"", x}}, 1);
+  expect_same(got[0], mlp({x})[0]);
+  // And imported here.
+  expect_same(mx::import_function(file)({x})[0], mlp({x})[0]);
+}
+
+TEST_F(ExportTest, SeveralOutputsComeBackInOrder) {
+  auto fun = [](const mx::Args& a) -> std::vector<mx::array> {
+    return {mx::add(a[0], a[1]), mx::multiply(a[0], a[1]), mx::sum(a[0])};
+  };
+  auto file = path("three.mlxfn");
+  mx::array x({1.0f, 2.0f, 3.0f});
+  mx::array y({10.0f, 20.0f, 30.0f});
+  mx::export_function(file, fun, {x, y});
+  auto got = run_in_other_process(file, {{"", x}, {"", y}}, 3);
+  // Closed forms: x + y, x * y, 1 + 2 + 3.
+  expect_same(got[0], mx::array({11.0f, 22.0f, 33.0f}));
+  expect_same(got[1], mx::array({10.0f, 40.0f, 90.0f}));
+  expect_same(got[2], mx::array(6.0f));
+}
+
+TEST_F(ExportTest, KeywordInputsAreMatchedByName) {
+  auto fun = [](const mx::Args& a, const mx::Kwargs& k) {
+    return std::vector<mx::array>{
+        mx::add(mx::multiply(a[0], k.at("scale")), k.at("bias"))};
+  };
+  auto file = path("kwargs.mlxfn");
+  mx::array x({1, 2, 3});
+  mx::array scale({2, 2, 2});
+  mx::array bias({0, 10, 100});
+  mx::export_function(file, fun, {x}, {{"scale", scale}, {"bias", bias}});
+  // Given in another order: names, not positions, decide.
+  auto got = run_in_other_process(
+      file, {{"", x}, {"bias", bias}, {"scale", scale}}, 1);
+  expect_same(got[0], mx::array({2, 14, 106}));
+  auto imported = mx::import_function(file);
+  expect_error<std::invalid_argument>(
+      [&] {
+        imported({x}, {{"scale", scale}});
+      },
+      "[import_function]",
+      "keyword inputs (scale)");
+}
+
+TEST_F(ExportTest, ExporterKeepsOneTracePerShape) {
+  auto file = path("two_shapes.mlxfn");
+  {
+    auto e = mx::exporter(file, mlp, false, "two traces");
+    e({wave({2, 8}, 0.5f)});
+    e({wave({7, 8}, 0.6f)});
+    e.close();
+  }
+  auto x2 = wave({2, 8}, 2.0f);
+  auto x7 = wave({7, 8}, 3.0f);
+  expect_same(run_in_other_process(file, {{"", x2}}, 1)[0], mlp({x2})[0]);
+  expect_same(run_in_other_process(file, {{"", x7}}, 1)[0], mlp({x7})[0]);
+  auto imported = mx::import_function(file);
+  EXPECT_EQ(imported.metadata(), "two traces");
+  expect_error<std::invalid_argument>(
+      [&] {
+        imported({wave({3, 8}, 0.0f)});
+      },
+      "[import_function] No trace",
+      "float32(3, 8)");
+}
+
+TEST_F(ExportTest, TransformerBlockRoundTrips) {
+  // Embedding, RMS norm, causal attention, a GELU MLP, layer norm, softmax.
+  auto block = [](const mx::Args& a) -> std::vector<mx::array> {
+    static const mx::array table = wave({11, 8}, 0.9f);
+    static const mx::array w = wave({8, 8}, 1.1f);
+    auto h = mx::take(table, a[0], 0); // [T, 8]
+    h = mx::fast::rms_norm(h, std::nullopt, 1e-5f);
+    auto q = mx::reshape(mx::matmul(h, w), {1, 2, 3, 4}); // [1, heads, T, 4]
+    q = mx::fast::rope(q, 4, false, 10000.0f, 1.0f, 0);
+    auto att = mx::fast::scaled_dot_product_attention(q, q, q, 0.5f, "causal");
+    h = mx::reshape(mx::transpose(att, {0, 2, 1, 3}), {3, 8});
+    auto g = mx::multiply(
+        h, mx::add(mx::array(1.0f), mx::erf(mx::multiply(h, mx::array(0.7f)))));
+    g = mx::fast::layer_norm(g, std::nullopt, std::nullopt, 1e-5f);
+    auto cat = mx::concatenate({g, mx::slice(h, {0, 0}, {3, 2})}, 1);
+    return {mx::softmax(cat, -1), mx::argmax(cat, 1), mx::cumsum(cat, 0)};
+  };
+  mx::array tokens({3, 1, 4}, mx::int32);
+  auto file = path("block.mlxfn");
+  mx::export_function(file, block, {tokens});
+  auto want = block({tokens});
+  auto got = run_in_other_process(file, {{"", tokens}}, 3);
+  for (int k = 0; k < 3; ++k) {
+    expect_same(got[k], want[k]);
+  }
+}
+
+TEST_F(ExportTest, ShapelessElementwiseTakesOtherShapes) {
+  auto fun = [](const mx::Args& a) {
+    return std::vector<mx::array>{mx::multiply(mx::exp(a[0]), a[1])};
+  };
+  auto file = path("shapeless.mlxfn");
+  mx::export_function(
+      file, fun, {wave({2, 3}, 0.0f), wave({2, 3}, 1.0f)}, true);
+  auto x = wave({4, 5}, 2.0f);
+  auto y = wave({4, 5}, 3.0f);
+  auto got = run_in_other_process(file, {{"", x}, {"", y}}, 1);
+  expect_same(got[0], fun({x, y})[0]);
+  // The rank and dtypes still have to match.
+  expect_error<std::invalid_argument>(
+      [&] {
+        mx::import_function(file)({wave({6}, 0.0f), wave({6}, 0.0f)});
+      },
+      "[import_function] No trace",
+      "float32(6,)");
+  // Matmul cannot infer its output shape: no shapeless export.
+  expect_error<std::invalid_argument>(
+      [&] {
+        mx::export_function(path("mm.mlxfn"), mlp, {wave({2, 8}, 0)}, true);
+      },
+      "[export_function] A shapeless export",
+      "shapeless = false");
+}
+
+TEST_F(ExportTest, UnsupportedPrimitiveIsNamed) {
+  auto fun = [](const mx::Args& a) {
+    return std::vector<mx::array>{mx::linalg::inv(a[0], mx::Device::cpu)};
+  };
+  auto file = path("inv.mlxfn");
+  expect_error<std::invalid_argument>(
+      [&] { mx::export_function(file, fun, {mx::eye(3)}); },
+      "[export_function] primitive Inverse",
+      "cannot be exported yet");
+  EXPECT_FALSE(fs::exists(file));
+}
+
+TEST_F(ExportTest, EveryExportablePrimitiveHasADistinctName) {
+  auto names = mx::export_detail::exportable_primitives();
+  // Closed form: 35 unary ops + 25 binary + 6 reductions + 2 arg-reductions +
+  // 5 scans + 33 other primitives.
+  EXPECT_EQ(names.size(), 35u + 25u + 6u + 2u + 5u + 33u)
+      << "update docs/ops.md's list when this changes";
+}
+
+// ---------------------------------------------------------------------------
+// Damaged files: every truncation and byte flip raises, never crashes.
+
+namespace {
+
+constexpr size_t kHeaderBytes = 24; // magic, version, length, CRC-32
+
+// The CRC-32 in the header made to match the (altered) body again, as a
+// crafted file would have it.
+void fix_checksum(Bytes& bytes) {
+  uint32_t crc = mx::io::crc32_update(
+      0, bytes.data() + kHeaderBytes, bytes.size() - kHeaderBytes);
+  mx::io::put_u32(bytes.data() + 20, crc);
+}
+
+} // namespace
+
+TEST_F(ExportTest, TruncatedFilesRaise) {
+  auto file = path("mlp.mlxfn");
+  mx::export_function(file, mlp, {wave({2, 8}, 0.0f)});
+  auto bytes = read_bytes(file);
+  std::string cut = path("cut.mlxfn");
+  size_t step = std::max<size_t>(1, bytes.size() / 300);
+  for (size_t n = 0; n < bytes.size(); n += step) {
+    put("cut.mlxfn", Bytes(bytes.begin(), bytes.begin() + n));
+    expect_error<std::runtime_error>(
+        [&] { mx::import_function(cut); }, "[import_function] " + cut, "");
+  }
+}
+
+TEST_F(ExportTest, FlippedBytesRaise) {
+  auto file = path("mlp.mlxfn");
+  mx::export_function(file, mlp, {wave({2, 8}, 0.0f)});
+  auto bytes = read_bytes(file);
+  std::mt19937 rng(1234);
+  std::string bad = path("bad.mlxfn");
+  for (int trial = 0; trial < 300; ++trial) {
+    Bytes b = bytes;
+    size_t at = rng() % b.size();
+    b[at] ^= static_cast<uint8_t>(1 + rng() % 255);
+    put("bad.mlxfn", b);
+    expect_error<std::runtime_error>(
+        [&] { mx::import_function(bad); }, "[import_function] " + bad, "");
+  }
+}
+
+TEST_F(ExportTest, CraftedFieldsWithAValidChecksumRaiseOrLoad) {
+  // Flips the checksum does not catch reach the field checks: every count,
+  // index and length is bounded, so the reader raises or builds a table
+  // and never reads past its buffer.
+  auto file = path("mlp.mlxfn");
+  mx::export_function(file, mlp, {wave({2, 8}, 0.0f)});
+  auto bytes = read_bytes(file);
+  std::mt19937 rng(99);
+  std::string bad = path("crafted.mlxfn");
+  int raised = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    Bytes b = bytes;
+    size_t at = kHeaderBytes + rng() % (b.size() - kHeaderBytes);
+    b[at] ^= static_cast<uint8_t>(1 + rng() % 255);
+    fix_checksum(b);
+    put("crafted.mlxfn", b);
+    try {
+      mx::import_function(bad);
+    } catch (const std::runtime_error& e) {
+      EXPECT_EQ(std::string(e.what()).rfind("[import_function] " + bad, 0), 0u)
+          << e.what();
+      ++raised;
+    }
+  }
+  // Most flips land in the weights' bytes (which any value may hold); the
+  // rest must mostly be caught.
+  EXPECT_GT(raised, 0);
+}
+
+TEST_F(ExportTest, WrongMagicVersionAndLengthAreNamed) {
+  auto file = path("f.mlxfn");
+  mx::export_function(file, mlp, {wave({2, 8}, 0.0f)});
+  auto bytes = read_bytes(file);
+  Bytes b = bytes;
+  b[0] = 'X';
+  expect_error<std::runtime_error>(
+      [&] { mx::import_function(put("magic.mlxfn", b)); },
+      "[import_function]",
+      "bad magic");
+  b = bytes;
+  b[8] = 7;
+  expect_error<std::runtime_error>(
+      [&] { mx::import_function(put("version.mlxfn", b)); },
+      "[import_function]",
+      "unsupported format version 7");
+  b = bytes;
+  b.push_back(0);
+  expect_error<std::runtime_error>(
+      [&] { mx::import_function(put("long.mlxfn", b)); },
+      "[import_function]",
+      "truncated or corrupt");
+  expect_error<std::runtime_error>(
+      [&] { mx::import_function(path("missing.mlxfn")); },
+      "[import_function]",
+      "cannot open");
+}
