@@ -26,11 +26,9 @@ layout(constant_id = 1) const uint BM = 128;
 layout(constant_id = 2) const uint BN = 128;
 layout(constant_id = 3) const uint BK = 8;
 // TM and TN are compile-time constants, one SPIR-V module per register
-// block (matmul.comp: 4 x 4, matmul_8x4.comp: 8 x 4), so that the loops
-// over the accumulators have literal trip counts. (8 x 8 blocks ran at 2
-// TFLOP/s on an H100 with 64 to 256 invocations per workgroup, against
-// 30-34 for 8 x 4: their 64 accumulators apparently leave the registers.)
-// constant_id 4 and 5 are the host's, unused here.
+// block (matmul.comp: 4 x 4, matmul_8x4.comp, matmul_8x8.comp), so that the
+// loops over the accumulators have literal trip counts. constant_id 4 and 5
+// are the host's, unused here.
 const uint TM = MLX_MATMUL_TM;
 const uint TN = MLX_MATMUL_TN;
 // The dtype of A, B and C: float32, float16 or bfloat16 (computed in float32).
@@ -194,6 +192,62 @@ void store_tile_b(vec4 r[B_LOADS], uint buf) {
   }
 }
 
+// Stores row `row` (0..TM-1) of the invocation's block, vec4 column group
+// j, of the tile at (m0, n0): alpha * v (+ beta * C).
+void store_out(uint row, uint j, vec4 acc_v, uint m0, uint n0, uint c_base,
+               uint o_base) {
+  uint tx = gl_LocalInvocationID.x % WN;
+  uint ty = gl_LocalInvocationID.x / WN;
+  uint m = m0 + ((row / 4u) * WM + ty) * 4u + row % 4u;
+  if (m >= p.M) {
+    return;
+  }
+  uint n = n0 + (j * WN + tx) * 4u;
+  uint valid = valid4(n, p.N);
+  vec4 v = p.alpha * acc_v;
+  if (HAS_C) {
+    int crow = int(c_base) + int(m) * p.c_row;
+    for (uint c = 0u; c < valid; ++c) {
+      v[c] += p.beta * load_c(uint(crow + int(n + c) * p.c_col));
+    }
+  }
+  uint e = uint(int(o_base) + int(m) * p.ldo) + n;
+  if (VEC_OUT && valid == 4u) {
+    o4[e >> 2] = floatBitsToUint(v);
+  } else {
+    for (uint c = 0u; c < valid; ++c) {
+      o1[e + c] = floatBitsToUint(v[c]);
+    }
+  }
+}
+
+#if MLX_MATMUL_TM == 8 && MLX_MATMUL_TN == 8
+// The 8 x 8 block in 16 named vec4s rather than an array: as a vec4[16]
+// array it ran at 2 TFLOP/s on an H100 (kept out of the registers).
+#define MLX_MATMUL_NAMED_ACC 1
+#define ACC_DECL                                                               \
+  vec4 c00 = vec4(0.0), c01 = vec4(0.0), c10 = vec4(0.0), c11 = vec4(0.0),     \
+       c20 = vec4(0.0), c21 = vec4(0.0), c30 = vec4(0.0), c31 = vec4(0.0),     \
+       c40 = vec4(0.0), c41 = vec4(0.0), c50 = vec4(0.0), c51 = vec4(0.0),     \
+       c60 = vec4(0.0), c61 = vec4(0.0), c70 = vec4(0.0), c71 = vec4(0.0);
+#define ACC_ROW(R, s)                                                          \
+  c##R##0 += (s) * b0;                                                         \
+  c##R##1 += (s) * b1;
+#define ACC_STEP(abase, bbase)                                                 \
+  {                                                                            \
+    vec4 a0 = As[(abase) + ty], a1 = As[(abase) + WM + ty];                    \
+    vec4 b0 = Bs[(bbase) + tx], b1 = Bs[(bbase) + WN + tx];                    \
+    ACC_ROW(0, a0.x) ACC_ROW(1, a0.y) ACC_ROW(2, a0.z) ACC_ROW(3, a0.w)        \
+    ACC_ROW(4, a1.x) ACC_ROW(5, a1.y) ACC_ROW(6, a1.z) ACC_ROW(7, a1.w)        \
+  }
+#define STORE_ROW(R)                                                           \
+  store_out(R, 0u, c##R##0, m0, n0, c_base, o_base);                           \
+  store_out(R, 1u, c##R##1, m0, n0, c_base, o_base);
+#define STORE_NAMED                                                            \
+  STORE_ROW(0) STORE_ROW(1) STORE_ROW(2) STORE_ROW(3)                          \
+  STORE_ROW(4) STORE_ROW(5) STORE_ROW(6) STORE_ROW(7)
+#endif
+
 void main() {
   uint tx = gl_LocalInvocationID.x % WN;
   uint ty = gl_LocalInvocationID.x / WN;
@@ -204,10 +258,14 @@ void main() {
   for (uint b = gl_WorkGroupID.z; b < p.batch; b += gl_NumWorkGroups.z) {
     uint a_base = meta[4u * b], b_base = meta[4u * b + 1u];
     uint c_base = meta[4u * b + 2u], o_base = meta[4u * b + 3u];
+#ifdef MLX_MATMUL_NAMED_ACC
+    ACC_DECL
+#else
     vec4 acc[TM * TN / 4];
     [[unroll]] for (uint i = 0u; i < TM * TN / 4u; ++i) {
       acc[i] = vec4(0.0);
     }
+#endif
     vec4 ra[A_LOADS];
     vec4 rb[B_LOADS];
     if (tiles > 0u) {
@@ -225,6 +283,11 @@ void main() {
         load_tile_b(rb, b_base, n0, (t + 1u) * BK);
       }
       uint abuf = cur * BK * BM / 4u, bbuf = cur * BK * BN / 4u;
+#ifdef MLX_MATMUL_NAMED_ACC
+      [[unroll]] for (uint k = 0u; k < BK; ++k) {
+        ACC_STEP(abuf + k * (BM / 4u), bbuf + k * (BN / 4u))
+      }
+#else
       [[unroll]] for (uint k = 0u; k < BK; ++k) {
         vec4 av[TM / 4], bv[TN / 4];
         [[unroll]] for (uint i = 0u; i < TM / 4u; ++i) {
@@ -241,6 +304,7 @@ void main() {
           }
         }
       }
+#endif
       if (more) {
         store_tile_a(ra, cur ^ 1u);
         store_tile_b(rb, cur ^ 1u);
@@ -248,32 +312,17 @@ void main() {
       barrier();
     }
 
+#ifdef MLX_MATMUL_NAMED_ACC
+    STORE_NAMED
+#else
     [[unroll]] for (uint i = 0u; i < TM / 4u; ++i) {
       [[unroll]] for (uint r = 0u; r < 4u; ++r) {
-        uint m = m0 + (i * WM + ty) * 4u + r;
-        if (m >= p.M) {
-          continue;
-        }
         [[unroll]] for (uint j = 0u; j < TN / 4u; ++j) {
-          uint n = n0 + (j * WN + tx) * 4u;
-          uint valid = valid4(n, p.N);
-          vec4 v = p.alpha * acc[(i * 4u + r) * (TN / 4u) + j];
-          if (HAS_C) {
-            int row = int(c_base) + int(m) * p.c_row;
-            for (uint c = 0u; c < valid; ++c) {
-              v[c] += p.beta * load_c(uint(row + int(n + c) * p.c_col));
-            }
-          }
-          uint e = uint(int(o_base) + int(m) * p.ldo) + n;
-          if (VEC_OUT && valid == 4u) {
-            o4[e >> 2] = floatBitsToUint(v);
-          } else {
-            for (uint c = 0u; c < valid; ++c) {
-              o1[e + c] = floatBitsToUint(v[c]);
-            }
-          }
+          store_out(i * 4u + r, j, acc[(i * 4u + r) * (TN / 4u) + j], m0, n0,
+                    c_base, o_base);
         }
       }
     }
+#endif
   }
 }

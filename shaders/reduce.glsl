@@ -40,16 +40,12 @@ layout(constant_id = 2) const uint OP = 2;
 layout(constant_id = 3) const uint MODE = 0;
 // 1: shapes and strides in the metadata buffer (more than kMaxPushDims).
 layout(constant_id = 4) const uint META = 0;
-// MODE 0 on float32 rows of contiguous elements whose chunks all start on
-// a vec4 (the host checks): 16-byte loads, a quarter of the instructions.
-layout(constant_id = 5) const bool VEC4 = false;
 
 const uint OP_AND = 0, OP_OR = 1, OP_SUM = 2, OP_PROD = 3, OP_MIN = 4,
            OP_MAX = 5;
 const uint OP_ARGMIN = 0, OP_ARGMAX = 1;
 
 layout(std430, set = 0, binding = 0) readonly buffer In { uint src[]; };
-layout(std430, set = 0, binding = 0) readonly buffer In4 { vec4 src4[]; };
 // Sub-word outputs are written with atomics: neighbours share words.
 layout(std430, set = 0, binding = 1) buffer Out { uint dst[]; };
 // kept shape, kept strides, reduced shape, reduced strides (int32), META 1.
@@ -297,37 +293,6 @@ int64_t int_combine(int64_t a, int64_t b) {
     acc = COMBINE(COMBINE(a0, a1), COMBINE(a2, a3));                           \
   }
 
-#ifndef MLX_FLOAT64
-vec4 combine4(vec4 a, vec4 b) {
-  return vec4(
-      real_combine(a.x, b.x),
-      real_combine(a.y, b.y),
-      real_combine(a.z, b.z),
-      real_combine(a.w, b.w));
-}
-
-// The VEC4 path of MLX_ACCUMULATE: the workgroup's share of elements
-// [base + begin, base + end), four vec4 loads in flight per invocation.
-float accumulate_vec4(int base, uint begin, uint end, uint lid) {
-  uint i = (uint(base) + begin) / 4u + lid;
-  uint last = (uint(base) + end) / 4u;
-  vec4 a0 = vec4(real_init()), a1 = a0, a2 = a0, a3 = a0;
-  for (; i + 3u * kGroupSize < last; i += 4u * kGroupSize) {
-    vec4 v0 = src4[i], v1 = src4[i + kGroupSize];
-    vec4 v2 = src4[i + 2u * kGroupSize], v3 = src4[i + 3u * kGroupSize];
-    a0 = combine4(a0, v0);
-    a1 = combine4(a1, v1);
-    a2 = combine4(a2, v2);
-    a3 = combine4(a3, v3);
-  }
-  for (; i < last; i += kGroupSize) {
-    a0 = combine4(a0, src4[i]);
-  }
-  vec4 a = combine4(combine4(a0, a1), combine4(a2, a3));
-  return real_combine(real_combine(a.x, a.y), real_combine(a.z, a.w));
-}
-#endif
-
 void main() {
   uint group = gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;
   uint total = p.n_out * p.split;
@@ -347,12 +312,7 @@ void main() {
   uint step = MODE == 0 ? kGroupSize : 1u;
   if (IS_FLOAT) {
     real acc;
-#ifndef MLX_FLOAT64
-    if (VEC4 && MODE == 0) {
-      acc = accumulate_vec4(base, begin, end, lid);
-    } else
-#endif
-      MLX_ACCUMULATE(real, real_init, real_combine, load_real)
+    MLX_ACCUMULATE(real, real_init, real_combine, load_real)
     if (MODE == 0) {
 #ifdef MLX_SUBGROUP_REDUCE
       // Within each subgroup by shuffles, then across the subgroups'

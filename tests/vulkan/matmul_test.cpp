@@ -56,11 +56,15 @@ TEST(VulkanMatmul, ShapesThatDoNotDivideTheTiles) {
 TEST(VulkanMatmul, TuningTilesAreCheckedAndWork) {
   REQUIRE_GPU();
   mx::array a = lcg_values({70, 40}, 5), b = lcg_values({40, 50}, 6);
-  // An 8 x 4 register block in a small tile (32 invocations).
-  setenv("MLX_VULKAN_MATMUL_TILE", "32,32,16,8,4", 1);
-  check_matmul(a, b);
-  // 8 x 8 blocks are not compiled; 64 x 64 x 4 leaves invocations idle.
-  for (const char* bad : {"128,128,8,8,8", "64,64,4,4,4"}) {
+  // 8 x 4 and 8 x 8 register blocks in small tiles.
+  for (const char* tile : {"32,32,16,8,4", "32,32,16,8,8", "64,64,16,8,8"}) {
+    SCOPED_TRACE(tile);
+    setenv("MLX_VULKAN_MATMUL_TILE", tile, 1);
+    check_matmul(a, b);
+    check_matmul(mx::transpose(b), mx::transpose(a));
+  }
+  // 4 x 8 blocks are not compiled; 64 x 64 x 4 leaves invocations idle.
+  for (const char* bad : {"64,64,16,4,8", "64,64,4,4,4"}) {
     SCOPED_TRACE(bad);
     setenv("MLX_VULKAN_MATMUL_TILE", bad, 1);
     try {

@@ -182,11 +182,10 @@ TEST(VulkanReduce, LongRowsAndColumnsAreSplit) {
   expect_same(mx::all(b, kGpu), mx::all(b, kCpu));
 }
 
-TEST(VulkanReduce, Float32RowsOnVec4BoundariesMatchTheCpu) {
+TEST(VulkanReduce, LongFloat32RowsAndTheirViewsMatchTheCpu) {
   REQUIRE_GPU();
-  // Rows of 4096 (whole vec4s: the 16-byte path), a NaN in one row; views
-  // whose rows start on a vec4 (column 4) or not (column 1, the scalar
-  // path); a long row split into chunks.
+  // Rows of 4096, a NaN in one row, views starting at columns 4 and 1, and
+  // a long row split into chunks.
   mx::array a = values(mx::float32, {6, 4096});
   mx::array nan_row = mx::concatenate(
       {mx::full({1, 4096}, NAN), mx::slice(a, {1, 0}, {6, 4096})}, 0);

@@ -40,12 +40,12 @@ struct Tile {
   uint32_t threads() const { return (bm / tm) * (bn / tn); }
 };
 
-// 128 x 64 with 8 x 4 per invocation (256 invocations, 24 KiB of shared
+// 64 x 128 with 8 x 8 per invocation (128 invocations, 24 KiB of shared
 // memory double-buffered) for large products: the best of the tiles
-// measured on an H100 (benchmarks/RESULTS.md; 8 x 8 blocks ran at 2
-// TFLOP/s there); 64 x 64 keeps more workgroups in flight for mid-sized
-// ones; 32 x 32 suits CPU devices (lavapipe) and small products.
-constexpr Tile kLarge{128, 64, 16, 8, 4};
+// measured on an H100 (benchmarks/RESULTS.md); 64 x 64 keeps more
+// workgroups in flight for mid-sized ones; 32 x 32 suits CPU devices
+// (lavapipe) and small products.
+constexpr Tile kLarge{64, 128, 16, 8, 8};
 constexpr Tile kMedium{64, 64, 16, 4, 4};
 constexpr Tile kSmall{32, 32, 16, 4, 4};
 
@@ -62,21 +62,26 @@ uint32_t ceil_div(int64_t a, int64_t b) {
 // The shader of a tile's register block: TM and TN are compile-time
 // constants of shaders/matmul*.comp.
 const char* shader_of(const Tile& t) {
-  return t.tm == 8 ? "matmul_8x4" : "matmul";
+  if (t.tm == 8) {
+    return t.tn == 8 ? "matmul_8x8" : "matmul_8x4";
+  }
+  return "matmul";
 }
 
 // A tile from MLX_VULKAN_MATMUL_TILE=bm,bn,bk,tm,tn (tuning): a compiled
 // register block, and shared-memory tiles the invocations load in whole
 // vec4s.
 void check_custom_tile(const Tile& t, const char* text) {
-  bool block = (t.tm == 4 || t.tm == 8) && t.tn == 4;
+  bool block = (t.tm == 4 && t.tn == 4) || (t.tm == 8 && t.tn == 4) ||
+               (t.tm == 8 && t.tn == 8);
   bool ok = block && t.bm % t.tm == 0 && t.bn % t.tn == 0 && t.bk % 4 == 0 &&
             t.bm * t.bk / 4 % t.threads() == 0 &&
             t.bn * t.bk / 4 % t.threads() == 0;
   if (!ok) {
     std::ostringstream msg;
     msg << "[matmul] MLX_VULKAN_MATMUL_TILE=" << text << ": not a tile the "
-        << "kernel takes (tm x tn 4 x 4 or 8 x 4; bm, bn multiples of tm, tn; "
+        << "kernel takes (tm x tn 4 x 4, 8 x 4 or 8 x 8; bm, bn multiples of "
+           "tm, tn; "
         << "bm bk / 4 and bn bk / 4 multiples of the invocations)";
     throw std::invalid_argument(msg.str());
   }

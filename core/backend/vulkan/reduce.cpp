@@ -227,23 +227,13 @@ void record_reduce(
                        : vulkan::device().features.subgroup_shuffle
                            ? "reduce_subgroup"
                            : "reduce";
-  // shaders/reduce.glsl's VEC4 path: float32 rows of contiguous elements,
-  // every row and chunk starting on a 16-byte boundary.
-  bool vec4 =
-      !per_thread && !f64 && in_dtype == float32 && red.shape.size() == 1 &&
-      red.strides[0] == 1 && n_red % 4 == 0 && chunk % 4 == 0 &&
-      in_first % 4 == 0 && in.offset % 16 == 0 &&
-      std::all_of(kept.strides.begin(), kept.strides.end(), [](int64_t s) {
-        return s % 4 == 0;
-      });
   auto pipe = vulkan::pipeline(
       shader,
       {uint32_t(Dtype::Val(in_dtype)),
        uint32_t(Dtype::Val(pass_dtype)),
        uint32_t(op),
        per_thread ? 1u : 0u,
-       meta ? 1u : 0u,
-       vec4 ? 1u : 0u});
+       meta ? 1u : 0u});
   size_t virt = n_out * split;
   dispatch_groups(
       enc,
