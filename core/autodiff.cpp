@@ -1,9 +1,9 @@
 // Reverse and forward mode differentiation: vjp, jvp, grad, value_and_grad.
 #include <algorithm>
 #include <sstream>
-#include <stack>
 #include <unordered_map>
 
+#include "mlx/graph_walk.h"
 #include "mlx/ops.h"
 #include "mlx/primitives/primitives.h"
 #include "mlx/transforms.h"
@@ -19,42 +19,25 @@ std::vector<array> dependent_tape(
     const IdSet& roots,
     bool through_stop_gradient) {
   std::vector<array> tape;
-  IdSet visited;
   IdSet dependent = roots;
-  std::stack<std::pair<array, size_t>> dfs;
-  auto visit = [&](const array& a) {
-    if (visited.count(a.id()) || roots.count(a.id()) || !a.has_primitive()) {
-      return;
-    }
-    visited.insert(a.id());
-    for (auto& s : a.siblings()) {
-      visited.insert(s.id());
-    }
-    dfs.emplace(a, 0);
-  };
-  for (auto& out : outputs) {
-    visit(out);
-    while (!dfs.empty()) {
-      auto& [a, next] = dfs.top();
-      if (next < a.inputs().size()) {
-        array input = a.inputs()[next++];
-        visit(input);
-        continue;
-      }
-      bool depends = std::any_of(
-          a.inputs().begin(), a.inputs().end(), [&](const array& in) {
-            return dependent.count(in.id()) > 0;
-          });
-      if (depends && (through_stop_gradient ||
-                      !dynamic_cast<StopGradient*>(&a.primitive()))) {
-        for (auto& o : a.outputs()) {
-          dependent.insert(o.id());
+  walk_graph(
+      outputs,
+      [&roots](const array& a) {
+        return !roots.count(a.id()) && a.has_primitive();
+      },
+      [&](array a) {
+        bool depends = std::any_of(
+            a.inputs().begin(), a.inputs().end(), [&](const array& in) {
+              return dependent.count(in.id()) > 0;
+            });
+        if (depends && (through_stop_gradient ||
+                        !dynamic_cast<StopGradient*>(&a.primitive()))) {
+          for (auto& o : a.outputs()) {
+            dependent.insert(o.id());
+          }
+          tape.push_back(std::move(a));
         }
-        tape.push_back(std::move(a));
-      }
-      dfs.pop();
-    }
-  }
+      });
   return tape;
 }
 

@@ -3,13 +3,12 @@
 #include <cstring>
 #include <functional>
 #include <map>
-#include <stack>
 #include <string>
 #include <typeinfo>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "mlx/compile_impl.h"
+#include "mlx/graph_walk.h"
 #include "mlx/ops.h"
 #include "mlx/primitives/compiled.h"
 #include "mlx/primitives/primitives.h"
@@ -34,47 +33,31 @@ CompileTape trace_tape(const VectorFn& fun, const std::vector<array>& inputs) {
   }
   std::vector<array> outputs = fun(stand_ins);
 
-  // Depth-first from the outputs, inputs before users (as eval's tape).
-  std::unordered_set<std::uintptr_t> visited;
-  std::stack<std::pair<array, size_t>> dfs;
-  auto visit = [&](const array& a) {
-    if (value_of.count(a.id()) || visited.count(a.id())) {
-      return;
+  // Inputs before users, as eval's tape.
+  auto enter = [&](const array& a) {
+    if (value_of.count(a.id())) {
+      return false;
     }
     if (!a.has_primitive() || a.status() != array::Status::unscheduled) {
       // Data, or data on its way: a constant of the compiled function.
       value_of[a.id()] = static_cast<int>(tape.values.size());
       tape.values.push_back({a.shape(), a.dtype(), a});
-      return;
+      return false;
     }
-    visited.insert(a.id());
-    for (auto& s : a.siblings()) {
-      visited.insert(s.id());
-    }
-    dfs.emplace(a, 0);
+    return true;
   };
-  for (auto& out : outputs) {
-    visit(out);
-    while (!dfs.empty()) {
-      auto& [a, next] = dfs.top();
-      if (next < a.inputs().size()) {
-        array input = a.inputs()[next++];
-        visit(input);
-        continue;
-      }
-      CompileTape::Node node{a.primitive_ptr(), {}, {}};
-      for (auto& in : a.inputs()) {
-        node.inputs.push_back(value_of.at(in.id()));
-      }
-      for (auto& o : a.outputs()) {
-        value_of[o.id()] = static_cast<int>(tape.values.size());
-        node.outputs.push_back(value_of[o.id()]);
-        tape.values.push_back({o.shape(), o.dtype(), std::nullopt});
-      }
-      tape.nodes.push_back(std::move(node));
-      dfs.pop();
+  walk_graph(outputs, enter, [&](const array& a) {
+    CompileTape::Node node{a.primitive_ptr(), {}, {}};
+    for (auto& in : a.inputs()) {
+      node.inputs.push_back(value_of.at(in.id()));
     }
-  }
+    for (auto& o : a.outputs()) {
+      value_of[o.id()] = static_cast<int>(tape.values.size());
+      node.outputs.push_back(value_of[o.id()]);
+      tape.values.push_back({o.shape(), o.dtype(), std::nullopt});
+    }
+    tape.nodes.push_back(std::move(node));
+  });
   for (auto& out : outputs) {
     tape.outputs.push_back(value_of.at(out.id()));
   }

@@ -1,11 +1,10 @@
 #include "mlx/transforms.h"
 
 #include <mutex>
-#include <stack>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "mlx/backend/gpu/eval.h"
+#include "mlx/graph_walk.h"
 #include "mlx/primitives/primitive.h"
 #include "mlx/scheduler.h"
 
@@ -17,36 +16,14 @@ namespace {
 // Multi-output primitives appear once (through one of their outputs).
 std::vector<array> build_tape(const std::vector<array>& outputs) {
   std::vector<array> tape;
-  std::unordered_set<std::uintptr_t> visited;
-  // (array, index of the next input to visit)
-  std::stack<std::pair<array, size_t>> dfs;
-  auto visit = [&](const array& a) {
-    // Arrays made with data but no primitive are leaves, whatever their
-    // status says.
-    if (a.status() != array::Status::unscheduled || !a.has_primitive() ||
-        visited.count(a.id())) {
-      return;
-    }
-    visited.insert(a.id());
-    for (auto& s : a.siblings()) {
-      visited.insert(s.id());
-    }
-    dfs.emplace(a, 0);
-  };
-  for (auto& out : outputs) {
-    visit(out);
-    while (!dfs.empty()) {
-      auto& [a, next] = dfs.top();
-      if (next < a.inputs().size()) {
-        // Copy before pushing: `a` may move when the stack grows.
-        array input = a.inputs()[next++];
-        visit(input);
-      } else {
-        tape.push_back(std::move(a));
-        dfs.pop();
-      }
-    }
-  }
+  detail::walk_graph(
+      outputs,
+      [](const array& a) {
+        // Arrays made with data but no primitive are leaves, whatever
+        // their status says.
+        return a.status() == array::Status::unscheduled && a.has_primitive();
+      },
+      [&tape](array a) { tape.push_back(std::move(a)); });
   return tape;
 }
 
@@ -111,9 +88,8 @@ void run_primitive(array arr, bool keep_graph, bool last_on_stream) {
       // kernels may donate them (the device runs a stream in order).
       auto event = arr.event();
       if (keep_graph) {
-        gpu::eval(arr, [event, arr](std::exception_ptr e) {
-          event->signal(e);
-        });
+        gpu::eval(
+            arr, [event, arr](std::exception_ptr e) { event->signal(e); });
       } else {
         gpu::eval(arr, [event](std::exception_ptr e) { event->signal(e); });
       }

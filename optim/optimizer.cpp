@@ -67,6 +67,38 @@ array scalar(double value, mx::Dtype dtype) {
   return array(value, dtype);
 }
 
+void check_non_negative(const char* opt, const char* what, double value) {
+  if (value < 0.0) {
+    throw_error(
+        "[",
+        opt,
+        "] ",
+        what,
+        " should be >= 0, ",
+        value,
+        " was provided instead.");
+  }
+}
+
+void check_betas(const char* opt, const std::array<double, 2>& betas) {
+  for (double b : betas) {
+    if (!(b >= 0.0 && b < 1.0)) {
+      throw_error(
+          "[",
+          opt,
+          "] betas should be in [0, 1), (",
+          betas[0],
+          ", ",
+          betas[1],
+          ") was provided instead.");
+    }
+  }
+}
+
+const array& state_array(const Tree& state, const char* key) {
+  return state.at(key).as_array();
+}
+
 Tree tree_merge(const Tree& a, const Tree& b) {
   if (a.is_empty() || (a.is_dict() && a.as_dict().empty())) {
     return b.is_empty() ? a : b;

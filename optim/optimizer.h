@@ -12,6 +12,7 @@
 // evaluate the parameters and state() afterwards (one eval per step).
 #pragma once
 
+#include <array>
 #include <functional>
 #include <map>
 #include <optional>
@@ -123,6 +124,13 @@ array scalar(double value, mlx::core::Dtype dtype);
 // Merges b into a: dicts by key, lists by index, an empty node taking the
 // other side; two leaves at the same place raise (MLX's tree_merge).
 Tree tree_merge(const Tree& a, const Tree& b);
+// Setting checks shared by the optimizers: raise "[opt] <what> should be
+// >= 0, <value> was provided instead." / "[opt] betas should be in [0, 1),
+// (b1, b2) was provided instead.".
+void check_non_negative(const char* opt, const char* what, double value);
+void check_betas(const char* opt, const std::array<double, 2>& betas);
+// The array at `key` of a parameter's state dict.
+const array& state_array(const Tree& state, const char* key);
 } // namespace detail
 
 } // namespace mlx::optimizers
