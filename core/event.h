@@ -15,10 +15,17 @@ namespace mlx::core {
  * end within it, and a thread wake-up costs 5-20 us. */
 inline constexpr std::chrono::microseconds kSpinBeforeSleep{50};
 
-/** Polls `ready` (yielding the core to runnable threads) for up to
- * kSpinBeforeSleep; true when it became true. */
-template <typename F> bool spin_until(F ready) {
-  auto deadline = std::chrono::steady_clock::now() + kSpinBeforeSleep;
+/** How long a waiter for a GPU stream's event polls: a GPU kernel often
+ * runs for a few hundred microseconds, and a sleeping waiter wakes tens of
+ * microseconds after it ends (CUDA's default synchronization spins too
+ * when cores are plenty). */
+inline constexpr std::chrono::microseconds kGpuSpinBeforeSleep{2000};
+
+/** Polls `ready` (yielding the core to runnable threads) for up to `spin`;
+ * true when it became true. */
+template <typename F>
+bool spin_until(F ready, std::chrono::microseconds spin = kSpinBeforeSleep) {
+  auto deadline = std::chrono::steady_clock::now() + spin;
   while (!ready()) {
     if (std::chrono::steady_clock::now() > deadline) {
       return false;
@@ -32,7 +39,8 @@ class Event {
 public:
   Event() = default;
   /** An event signalled by the work of the stream with this index. */
-  explicit Event(int stream_index) : stream_index_(stream_index) {}
+  explicit Event(int stream_index, bool on_gpu = false)
+      : stream_index_(stream_index), on_gpu_(on_gpu) {}
 
   /** Index of the producing stream (-1 when none). */
   int stream_index() const { return stream_index_; }
@@ -48,7 +56,8 @@ public:
 
   /** Block until signalled. Does not throw. */
   void wait() {
-    if (spin_until([this] { return is_signaled(); })) {
+    auto spin = on_gpu_ ? kGpuSpinBeforeSleep : kSpinBeforeSleep;
+    if (spin_until([this] { return is_signaled(); }, spin)) {
       return;
     }
     std::unique_lock lock(mutex_);
@@ -69,6 +78,7 @@ private:
   std::atomic<bool> done_{false};
   std::exception_ptr error_;
   int stream_index_{-1};
+  bool on_gpu_{false};
 };
 
 } // namespace mlx::core

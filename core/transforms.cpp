@@ -154,7 +154,10 @@ void async_eval(std::vector<array> outputs) {
   for (size_t i = 0; i < tape.size(); ++i) {
     array& arr = tape[i];
     Stream stream = arr.primitive().stream();
-    auto event = std::make_shared<Event>(stream.index);
+    // Waiters for a real GPU's work poll longer (event.h); a CPU-type
+    // Vulkan device (lavapipe) runs its kernels on the cores a poll takes.
+    auto event = std::make_shared<Event>(
+        stream.index, stream.device == Device::gpu && gpu::is_default_device());
     arr.attach_event(event);
     for (auto& s : arr.siblings()) {
       s.attach_event(event);
