@@ -8,7 +8,8 @@
 // backend. Primitives that cannot be exported yet raise
 // "[export_function] primitive X cannot be exported yet" (docs/ops.md
 // lists those that can). Files are untrusted input: a truncated or corrupt
-// file raises std::runtime_error starting with "[import_function] <file>".
+// file raises std::runtime_error starting with "[import_function] <file>",
+// and so does a node that is not what its op makes of its inputs.
 #pragma once
 
 #include <functional>

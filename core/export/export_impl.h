@@ -107,6 +107,14 @@ std::string write_primitive(const Primitive& p, FieldWriter& params);
 std::shared_ptr<Primitive>
 read_primitive(const std::string& name, FieldReader& params, Stream s);
 
+/** Raises through `in.fail` unless node `index` of `tape` is exactly what
+ * the op that makes its primitive makes from its inputs' shapes and dtypes
+ * (node_check.cpp): parameters, input and output shapes and dtypes. */
+void check_node(FieldReader& in, size_t index, const detail::CompileTape& tape);
+
+/** Whether check_node knows the primitive called `name`. */
+bool can_check(const std::string& name);
+
 /** The names of the primitives that can be exported, sorted. */
 std::vector<std::string> exportable_primitives();
 

@@ -126,7 +126,8 @@ FunctionTable::Trace read_trace(FieldReader& in, const Stream& stream) {
   }
 
   tape.nodes.resize(in.count(kMinNodeBytes, "nodes"));
-  for (auto& node : tape.nodes) {
+  for (size_t n = 0; n < tape.nodes.size(); ++n) {
+    auto& node = tape.nodes[n];
     std::string name = in.str("a primitive name");
     node.inputs = in.ints("node inputs");
     node.outputs = in.ints("node outputs");
@@ -145,6 +146,7 @@ FunctionTable::Trace read_trace(FieldReader& in, const Stream& stream) {
         params.size(),
         in.where() + ": parameters of primitive " + name);
     node.primitive = read_primitive(name, params_in, stream);
+    check_node(in, n, tape);
   }
   tape.outputs = in.ints("outputs");
   for (int v : tape.outputs) {

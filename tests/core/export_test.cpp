@@ -3,12 +3,14 @@
 // bit-identical to calling the function here; corrupt and truncated files
 // raise; unsupported primitives and shape mismatches raise clearly.
 #include <cstdlib>
+#include <optional>
 #include <random>
 
 #include "io_test_utils.h"
 #include "mlx/export/export_impl.h"
 #include "mlx/io/zip.h"
 #include "mlx/mlx.h"
+#include "mlx/primitives/primitives.h"
 
 using namespace io_test;
 
@@ -261,7 +263,8 @@ TEST_F(ExportTest, CraftedFieldsWithAValidChecksumRaiseOrLoad) {
   // index and length is bounded, so the reader raises or builds a table
   // and never reads past its buffer.
   auto file = path("mlp.mlxfn");
-  mx::export_function(file, mlp, {wave({2, 8}, 0.0f)});
+  auto x = wave({2, 8}, 0.0f);
+  mx::export_function(file, mlp, {x});
   auto bytes = read_bytes(file);
   std::mt19937 rng(99);
   std::string bad = path("crafted.mlxfn");
@@ -272,12 +275,20 @@ TEST_F(ExportTest, CraftedFieldsWithAValidChecksumRaiseOrLoad) {
     b[at] ^= static_cast<uint8_t>(1 + rng() % 255);
     fix_checksum(b);
     put("crafted.mlxfn", b);
+    std::optional<mx::ImportedFunction> imported;
     try {
-      mx::import_function(bad);
+      imported = mx::import_function(bad);
     } catch (const std::runtime_error& e) {
       EXPECT_EQ(std::string(e.what()).rfind("[import_function] " + bad, 0), 0u)
           << e.what();
       ++raised;
+      continue;
+    }
+    // What loads passed the shape check: calling it returns or raises.
+    SCOPED_TRACE("trial " + std::to_string(trial));
+    try {
+      (*imported)({x}).at(0).eval();
+    } catch (const std::exception&) {
     }
   }
   // Most flips land in the weights' bytes (which any value may hold); the
@@ -311,4 +322,262 @@ TEST_F(ExportTest, WrongMagicVersionAndLengthAreNamed) {
       [&] { mx::import_function(path("missing.mlxfn")); },
       "[import_function]",
       "cannot open");
+}
+
+// ---------------------------------------------------------------------------
+// The shape check: each node must be what its op makes of its inputs.
+
+TEST_F(ExportTest, EveryExportablePrimitiveHasAShapeCheck) {
+  for (auto& name : mx::export_detail::exportable_primitives()) {
+    EXPECT_TRUE(mx::export_detail::can_check(name)) << name;
+  }
+}
+
+TEST_F(ExportTest, ManyPrimitivesPassTheShapeCheck) {
+  // Files the library writes import: the check accepts what the ops make.
+  auto fun = [](const mx::Args& a) -> std::vector<mx::array> {
+    auto x = a[0];   // float32 (4, 4)
+    auto idx = a[1]; // int32 (2,)
+    auto img = mx::reshape(x, {1, 4, 4, 1});
+    auto conv = mx::conv2d(img, mx::ones({2, 3, 3, 1}), {1, 1}, {1, 1});
+    auto spec = mx::fft::irfft(mx::fft::rfft(x, 1), 4, 1);
+    auto sorted =
+        mx::add(mx::sort(x, 0), mx::astype(mx::argsort(x, 1), mx::float32));
+    auto part = mx::partition(x, 1, 1);
+    auto upd = mx::slice_update(x, mx::zeros({2, 2}), {1, 1}, {3, 3});
+    auto put = mx::put_along_axis(
+        x,
+        mx::reshape(mx::concatenate({idx, idx}), {4, 1}),
+        mx::array(5.0f),
+        1);
+    auto scat = mx::scatter_add(x, idx, mx::ones({2, 1, 4}), 0);
+    auto strided = mx::as_strided(x, {3, 2}, {4, 1}, 1);
+    auto diag = mx::diagonal(x, 1);
+    auto ar = mx::arange(0, 3, 1); // int32
+    auto same = mx::array_equal(x, x, true);
+    auto sel =
+        mx::where(mx::greater(x, mx::array(0.0f)), x, mx::full({4, 4}, 2.0f));
+    auto padded = mx::pad(x, 1);
+    auto bits = mx::view(x, mx::int32);
+    return {
+        conv,
+        spec,
+        sorted,
+        part,
+        upd,
+        put,
+        scat,
+        strided,
+        mx::add(diag, mx::astype(ar, mx::float32)),
+        same,
+        sel,
+        mx::cumprod(padded, 0),
+        mx::any(bits, 1)};
+  };
+  auto x = wave({4, 4}, 0.3f);
+  mx::array idx({2, 0}, mx::int32);
+  auto file = path("many.mlxfn");
+  mx::export_function(file, fun, {x, idx});
+  auto got = mx::import_function(file)({x, idx});
+  auto want = fun({x, idx});
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t k = 0; k < got.size(); ++k) {
+    SCOPED_TRACE("output " + std::to_string(k));
+    expect_same(got[k], want[k]);
+  }
+}
+
+namespace {
+
+// A one-trace file of `fun` on `inputs`, its tape changed by `mutate`
+// before it is written, as a crafted file would have it.
+template <typename F>
+std::string craft(
+    const std::string& file,
+    const std::function<std::vector<mx::array>(const mx::Args&)>& fun,
+    const mx::Args& inputs,
+    F mutate) {
+  mx::FunctionTable table;
+  mx::FunctionTable::Trace trace;
+  trace.num_args = inputs.size();
+  trace.tape = mx::detail::trace_tape(fun, inputs);
+  mutate(trace.tape);
+  table.traces.push_back(std::move(trace));
+  mx::export_detail::write_table(table, file);
+  return file;
+}
+
+// The node of `tape` whose primitive is called `name`.
+mx::detail::CompileTape::Node&
+node_named(mx::detail::CompileTape& tape, const std::string& name) {
+  for (auto& node : tape.nodes) {
+    if (node.primitive->name() == name) {
+      return node;
+    }
+  }
+  throw std::logic_error("no node " + name);
+}
+
+mx::Stream cpu() {
+  return mx::default_stream(mx::Device::cpu);
+}
+
+} // namespace
+
+TEST_F(ExportTest, ReshapeOfAnotherSizeIsRejected) {
+  auto fun = [](const mx::Args& a) {
+    return std::vector<mx::array>{mx::reshape(a[0], {2, 3})};
+  };
+  mx::Args x = {mx::zeros({6})};
+  auto file = craft(path("reshape.mlxfn"), fun, x, [](auto& tape) {
+    auto& node = node_named(tape, "Reshape");
+    node.primitive = std::make_shared<mx::Reshape>(cpu(), mx::Shape{4, 2});
+    tape.values[node.outputs[0]].shape = {4, 2};
+  });
+  expect_error(
+      [&] { mx::import_function(file); },
+      "[import_function] " + file,
+      "node 0 (Reshape): [reshape]");
+  // The right parameters, a wrong declared shape.
+  file = craft(path("reshape2.mlxfn"), fun, x, [](auto& tape) {
+    tape.values[node_named(tape, "Reshape").outputs[0]].shape = {3, 2};
+  });
+  expect_error(
+      [&] { mx::import_function(file); },
+      "[import_function] " + file,
+      "node 0 (Reshape): declared shape float32(3, 2) but the "
+      "inputs give float32(2, 3)");
+}
+
+TEST_F(ExportTest, SliceOutOfRangeIsRejected) {
+  auto fun = [](const mx::Args& a) {
+    return std::vector<mx::array>{mx::slice(a[0], {1}, {4})};
+  };
+  mx::Args x = {mx::zeros({6})};
+  // Bounds past the end: the op clips them, so the shapes disagree.
+  auto file = craft(path("slice.mlxfn"), fun, x, [](auto& tape) {
+    node_named(tape, "Slice").primitive = std::make_shared<mx::Slice>(
+        cpu(), mx::Shape{100}, mx::Shape{103}, mx::Shape{1});
+  });
+  expect_error(
+      [&] { mx::import_function(file); },
+      "[import_function] " + file,
+      "declared shape float32(3,) but the inputs give float32(0,)");
+  // A start far before the beginning that the op clips to the declared
+  // size: the kernel would read before the buffer; the parameters differ.
+  file = craft(path("slice2.mlxfn"), fun, x, [](auto& tape) {
+    node_named(tape, "Slice").primitive = std::make_shared<mx::Slice>(
+        cpu(), mx::Shape{-1000}, mx::Shape{3}, mx::Shape{1});
+  });
+  expect_error(
+      [&] { mx::import_function(file); },
+      "[import_function] " + file,
+      "not those its op makes");
+}
+
+TEST_F(ExportTest, MatmulOfWrongShapesIsRejected) {
+  auto fun = [](const mx::Args& a) {
+    return std::vector<mx::array>{mx::matmul(a[0], a[1])};
+  };
+  mx::Args ab = {mx::zeros({2, 3}), mx::zeros({3, 4})};
+  auto file = craft(path("mm.mlxfn"), fun, ab, [](auto& tape) {
+    tape.values[node_named(tape, "Matmul").outputs[0]].shape = {2, 5};
+  });
+  expect_error(
+      [&] { mx::import_function(file); },
+      "[import_function] " + file,
+      "node 0 (Matmul): declared shape float32(2, 5) but the "
+      "inputs give float32(2, 4)");
+  file = craft(path("mm2.mlxfn"), fun, ab, [](auto& tape) {
+    tape.values[1].shape = {5, 4}; // the second input
+  });
+  expect_error(
+      [&] { mx::import_function(file); },
+      "[import_function] " + file,
+      "node 0 (Matmul): [matmul]");
+}
+
+TEST_F(ExportTest, GatherAxisOutOfRangeIsRejected) {
+  auto fun = [](const mx::Args& a) {
+    return std::vector<mx::array>{mx::take(a[0], a[1], 0)};
+  };
+  mx::Args in = {mx::zeros({4, 3}), mx::array({1, 2}, mx::int32)};
+  auto file = craft(path("take.mlxfn"), fun, in, [](auto& tape) {
+    node_named(tape, "Take").primitive = std::make_shared<mx::Take>(cpu(), 5);
+  });
+  expect_error(
+      [&] { mx::import_function(file); },
+      "[import_function] " + file,
+      "node 0 (Take): [take]");
+}
+
+TEST_F(ExportTest, WrongInputCountsAndStridedReadsAreRejected) {
+  auto add = [](const mx::Args& a) {
+    return std::vector<mx::array>{mx::add(a[0], a[1])};
+  };
+  mx::Args xy = {mx::zeros({3}), mx::zeros({3})};
+  auto file = craft(path("add.mlxfn"), add, xy, [](auto& tape) {
+    node_named(tape, "Add").inputs.pop_back();
+  });
+  expect_error(
+      [&] { mx::import_function(file); },
+      "[import_function] " + file,
+      "node 0 (Add): takes 2 inputs, the node has 1");
+  auto view = [](const mx::Args& a) {
+    return std::vector<mx::array>{mx::as_strided(a[0], {3}, {1}, 0)};
+  };
+  file = craft(path("strided.mlxfn"), view, {mx::zeros({6})}, [](auto& tape) {
+    node_named(tape, "AsStrided").primitive =
+        std::make_shared<mx::AsStrided>(cpu(), mx::Shape{3}, mx::Strides{1}, 5);
+  });
+  expect_error(
+      [&] { mx::import_function(file); },
+      "[import_function] " + file,
+      "read outside the input's 6 elements");
+}
+
+TEST_F(ExportTest, CraftedLayoutGraphsRaiseOrRunWhenCalled) {
+  // A graph of layout, indexing and matrix nodes with one small weight, so
+  // that most flips land in its structure; every file that imports (a flip
+  // in the weight's bytes, or one the check finds harmless) is called.
+  auto fun = [](const mx::Args& a) -> std::vector<mx::array> {
+    static const mx::array w = wave({4, 3}, 0.8f);
+    auto t = mx::reshape(mx::multiply(mx::transpose(a[0]), w), {3, 4});
+    auto g = mx::take(t, a[1], 0);               // (2, 4)
+    auto m = mx::matmul(g, mx::transpose(a[0])); // (2, 3)
+    auto c = mx::cumsum(mx::slice(m, {0, 1}, {2, 3}), 1);
+    return {mx::sum(mx::concatenate({c, m}, 1), 0)};
+  };
+  auto x = wave({3, 4}, 0.2f);
+  mx::array idx({2, 0}, mx::int32);
+  auto file = path("layout.mlxfn");
+  mx::export_function(file, fun, {x, idx});
+  auto bytes = read_bytes(file);
+  std::mt19937 rng(7);
+  std::string bad = path("crafted_layout.mlxfn");
+  int called = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    Bytes b = bytes;
+    size_t at = kHeaderBytes + rng() % (b.size() - kHeaderBytes);
+    b[at] ^= static_cast<uint8_t>(1 + rng() % 255);
+    fix_checksum(b);
+    put("crafted_layout.mlxfn", b);
+    std::optional<mx::ImportedFunction> imported;
+    try {
+      imported = mx::import_function(bad);
+    } catch (const std::runtime_error& e) {
+      EXPECT_EQ(std::string(e.what()).rfind("[import_function] " + bad, 0), 0u)
+          << e.what();
+      continue;
+    }
+    SCOPED_TRACE("trial " + std::to_string(trial));
+    ++called;
+    try {
+      for (auto& out : (*imported)({x, idx})) {
+        out.eval();
+      }
+    } catch (const std::exception&) {
+    }
+  }
+  EXPECT_GT(called, 0);
 }
