@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "mlx/primitives/primitives.h"
+#include "mlx/primitives/softmax.h"
 
 namespace mlx::core {
 
@@ -63,6 +64,7 @@ NO_GPU(QuantizedMatmul)
 NO_GPU(GatherQMM)
 NO_GPU(Convolution)
 NO_GPU(RandomBits)
+NO_GPU(Softmax)
 NO_GPU(fast::RMSNorm)
 NO_GPU(fast::LayerNorm)
 NO_GPU(fast::RoPE)

@@ -8,6 +8,7 @@
 #include "mlx/backend/common/views.h"
 #include "mlx/backend/vulkan/copy.h"
 #include "mlx/primitives/primitives.h"
+#include "mlx/primitives/softmax.h"
 
 namespace mlx::core {
 
@@ -117,6 +118,7 @@ NOT_IMPLEMENTED(Sort)
 NOT_IMPLEMENTED(ArgSort)
 NOT_IMPLEMENTED(Partition)
 NOT_IMPLEMENTED(ArgPartition)
+NOT_IMPLEMENTED(Softmax)
 NOT_IMPLEMENTED(fast::RMSNorm)
 NOT_IMPLEMENTED(fast::LayerNorm)
 NOT_IMPLEMENTED(fast::RoPE)
