@@ -3,6 +3,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "mlx/primitives/fast_vjp.h"
 #include "mlx/primitives/primitives.h"
 #include "mlx/primitives/softmax.h"
 
@@ -69,6 +70,7 @@ NO_GPU(fast::RMSNorm)
 NO_GPU(fast::LayerNorm)
 NO_GPU(fast::RoPE)
 NO_GPU(fast::ScaledDotProductAttention)
+NO_GPU_MULTI(fast::FusedVJP)
 NO_GPU(FFT)
 NO_GPU(Inverse)
 NO_GPU(Cholesky)

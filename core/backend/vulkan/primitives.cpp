@@ -7,6 +7,7 @@
 
 #include "mlx/backend/common/views.h"
 #include "mlx/backend/vulkan/copy.h"
+#include "mlx/primitives/fast_vjp.h"
 #include "mlx/primitives/primitives.h"
 #include "mlx/primitives/softmax.h"
 
@@ -123,6 +124,7 @@ NOT_IMPLEMENTED(fast::RMSNorm)
 NOT_IMPLEMENTED(fast::LayerNorm)
 NOT_IMPLEMENTED(fast::RoPE)
 NOT_IMPLEMENTED(fast::ScaledDotProductAttention)
+NOT_IMPLEMENTED_MULTI(fast::FusedVJP)
 NOT_IMPLEMENTED(FFT)
 NOT_IMPLEMENTED(Inverse)
 NOT_IMPLEMENTED(Cholesky)
