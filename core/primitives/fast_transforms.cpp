@@ -2,8 +2,10 @@
 // composed form written with ops (the same computation, in the same
 // precision); the rules differentiate or vectorize that form, so they are
 // differentiable again (grad of grad). Fast paths: RoPE is linear in x (its
-// vjp is the opposite rotation, its jvp itself), and a vmap that only
-// batches the main input re-applies the fused primitive.
+// vjp is the opposite rotation, its jvp itself); on the CPU the norms' and
+// attention's vjps are one FusedVJP kernel (whose own rules differentiate
+// the composed vjp); and a vmap that only batches the main input
+// re-applies the fused primitive.
 #include "mlx/primitives/fast.h"
 #include "mlx/primitives/fast_vjp.h"
 
