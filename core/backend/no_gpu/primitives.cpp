@@ -3,9 +3,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "mlx/primitives/fast_vjp.h"
 #include "mlx/primitives/primitives.h"
-#include "mlx/primitives/softmax.h"
 
 namespace mlx::core {
 

@@ -7,9 +7,7 @@
 
 #include "mlx/backend/common/views.h"
 #include "mlx/backend/vulkan/copy.h"
-#include "mlx/primitives/fast_vjp.h"
 #include "mlx/primitives/primitives.h"
-#include "mlx/primitives/softmax.h"
 
 namespace mlx::core {
 
