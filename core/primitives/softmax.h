@@ -8,9 +8,10 @@
 
 namespace mlx::core {
 
-/** softmax(x) along the last axis. `precise` computes float16/bfloat16
- * rows in float32 throughout; otherwise their exponentials are rounded to
- * the input dtype before the sum, as the composed form does. */
+/** softmax(x) along the last axis. The CPU kernel computes every row in
+ * float (double for float64) and rounds once; a `precise` float16/bfloat16
+ * softmax reaches it as float32 (the front-end casts), so `precise` only
+ * takes part in equality and in the transforms it rebuilds. */
 class Softmax : public UnaryPrimitive {
 public:
   Softmax(Stream stream, bool precise)
