@@ -5,6 +5,9 @@
 # the medians and the ratios (throughput ours/torch, memory ours/torch).
 # Usage: benchmarks/compare_training.sh BUILD_DIR [REPEATS] [THREADS] [MODELS]
 #   PYTHON: the interpreter with torch (default /usr/bin/python3, Debian's).
+#   BASELINE: another build directory (say, of the main branch) whose
+#   train_step_bench also runs in every round: "before" rates and the
+#   ratio ours/before.
 #   MODELS: "mlp transformer" (default), or one of them.
 #   Step counts (timed, warm-up): MLP_STEPS=200 MLP_WARMUP=20,
 #   LM_STEPS=30 LM_WARMUP=5 in the environment.
@@ -38,8 +41,13 @@ for model in $models; do
     rate=tokens/s
   fi
   ours_rate=() torch_rate=() ours_mem=() torch_mem=() ours_peak=()
-  ours_ms=() floor_ms=()
+  ours_ms=() floor_ms=() before_rate=()
   for _ in $(seq "$repeats"); do
+    if [[ -n ${BASELINE:-} ]]; then
+      line=$("$BASELINE/benchmarks/train_step_bench" "${args[@]}")
+      echo "before: $line  [load $(load 1)]"
+      before_rate+=("$(field "$rate" "$line")")
+    fi
     line=$("$build/benchmarks/train_step_bench" "${args[@]}")
     echo "ours:  $line  [load $(load 1)]"
     ours_rate+=("$(field "$rate" "$line")")
@@ -58,6 +66,11 @@ for model in $models; do
   om=$(median "${ours_mem[@]}") tm=$(median "${torch_mem[@]}")
   echo "$model median $rate: ours $o, torch $t," \
     "ratio ours/torch $(ratio "$o" "$t")"
+  if [[ -n ${BASELINE:-} ]]; then
+    bm=$(median "${before_rate[@]}")
+    echo "$model median $rate before: $bm, ratio ours/before $(ratio "$o" "$bm")," \
+      "before/torch $(ratio "$bm" "$t")"
+  fi
   if [[ $model == mlp ]]; then
     f=$(median "${floor_ms[@]}") s=$(median "${ours_ms[@]}")
     echo "$model median ms/step: ours $s, cblas_sgemm floor $f," \

@@ -10,6 +10,7 @@
 #include "mlx/ops/shape.h"
 #include "mlx/ops/sort.h"
 #include "mlx/primitives/reduce.h"
+#include "mlx/primitives/softmax.h"
 #include "mlx/utils.h"
 
 namespace mlx::core {
@@ -268,6 +269,15 @@ array softmax(
   array x = astype(a, upcast ? float32 : t, s);
   if (x.size() == 0) {
     return astype(x, t, s);
+  }
+  // Over the last axis on the CPU: the one-pass primitive (the GPU has no
+  // Softmax kernel yet and takes the composed form below).
+  Stream stream = to_stream(s);
+  if (ax.size() == 1 && ax[0] == static_cast<int>(x.ndim()) - 1 &&
+      stream.device == Device::cpu) {
+    array y(
+        x.shape(), x.dtype(), std::make_shared<Softmax>(stream, precise), {x});
+    return astype(y, t, s);
   }
   // Subtracting the max keeps exp in range; it cancels in the ratio.
   array m = stop_gradient(max(x, ax, true, s), s);

@@ -1,4 +1,5 @@
 #include "mlx/primitives/fast.h"
+#include "mlx/primitives/fast_vjp.h"
 
 namespace mlx::core::fast {
 
@@ -23,6 +24,11 @@ bool ScaledDotProductAttention::is_equivalent(const Primitive& other) const {
   auto* o = dynamic_cast<const ScaledDotProductAttention*>(&other);
   return o && o->scale_ == scale_ && o->causal_ == causal_ &&
          o->has_mask_ == has_mask_ && o->has_sinks_ == has_sinks_;
+}
+
+bool FusedVJP::is_equivalent(const Primitive& other) const {
+  auto* o = dynamic_cast<const FusedVJP*>(&other);
+  return o && o->argnums_ == argnums_ && o->forward_->is_equivalent(*forward_);
 }
 
 } // namespace mlx::core::fast

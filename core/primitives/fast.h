@@ -1,7 +1,8 @@
 // The fused primitives behind mlx/fast.h. Their inputs are prepared by the
 // front-ends (core/fast.cpp): cast to the output's dtype, masks broadcast,
 // offsets int32. Their transform rules differentiate (or vectorize) the
-// same computation written with ops, so they agree with it exactly.
+// same computation written with ops (on the CPU the norms' and attention's
+// vjps run that derivative as one kernel: fast_vjp.h).
 #pragma once
 
 #include "mlx/primitives/primitive.h"

@@ -2,10 +2,14 @@
 // composed form written with ops (the same computation, in the same
 // precision); the rules differentiate or vectorize that form, so they are
 // differentiable again (grad of grad). Fast paths: RoPE is linear in x (its
-// vjp is the opposite rotation, its jvp itself), and a vmap that only
-// batches the main input re-applies the fused primitive.
+// vjp is the opposite rotation, its jvp itself); on the CPU the norms' and
+// attention's vjps are one FusedVJP kernel (whose own rules differentiate
+// the composed vjp); and a vmap that only batches the main input
+// re-applies the fused primitive.
 #include "mlx/primitives/fast.h"
+#include "mlx/primitives/fast_vjp.h"
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 
@@ -28,7 +32,7 @@ Dtype compute_type(Dtype t) {
 
 // `f` as a function of the inputs in argnums, the others held fixed.
 VectorFn partial(
-    const Composed& f,
+    const VectorFn& f,
     const std::vector<array>& primals,
     const std::vector<int>& argnums) {
   return [f, primals, argnums](const std::vector<array>& args) {
@@ -36,8 +40,18 @@ VectorFn partial(
     for (size_t k = 0; k < argnums.size(); ++k) {
       all[argnums[k]] = args[k];
     }
-    return std::vector<array>{f(all)};
+    return f(all);
   };
+}
+
+VectorFn partial(
+    const Composed& f,
+    const std::vector<array>& primals,
+    const std::vector<int>& argnums) {
+  VectorFn g = [f](const std::vector<array>& in) {
+    return std::vector<array>{f(in)};
+  };
+  return partial(g, primals, argnums);
 }
 
 std::vector<array>
@@ -77,6 +91,36 @@ VmapResult composed_vmap(
     return std::vector<array>{f(in)};
   };
   return {vmap(fun, axes, {0})(inputs), {0}};
+}
+
+// The vjp through FusedVJP's kernel when it covers these argnums on this
+// device, else through the composed form.
+std::vector<array> fused_vjp(
+    std::shared_ptr<Primitive> forward,
+    const Composed& f,
+    const std::vector<array>& primals,
+    const array& cotangent,
+    const std::vector<int>& argnums,
+    const array& output,
+    bool kernel_covers) {
+  if (!kernel_covers || forward->device() == Device::gpu) {
+    return composed_vjp(f, primals, cotangent, argnums);
+  }
+  Stream s = forward->stream();
+  std::vector<array> inputs = primals;
+  inputs.push_back(astype(cotangent, output.dtype(), s));
+  inputs.push_back(output);
+  std::vector<Shape> shapes;
+  std::vector<Dtype> dtypes;
+  for (int a : argnums) {
+    shapes.push_back(primals[a].shape());
+    dtypes.push_back(primals[a].dtype());
+  }
+  return array::make_arrays(
+      std::move(shapes),
+      std::move(dtypes),
+      std::make_shared<FusedVJP>(s, std::move(forward), argnums),
+      std::move(inputs));
 }
 
 // rsqrt(mean(centered^2) + eps) * centered over the last axis.
@@ -267,7 +311,14 @@ std::vector<array> RMSNorm::vjp(
   auto f = [eps = eps_, s = stream()](const std::vector<array>& in) {
     return rms_norm_composed(in, eps, s);
   };
-  return composed_vjp(f, primals, cotangents[0], argnums);
+  return fused_vjp(
+      std::make_shared<RMSNorm>(stream(), eps_),
+      f,
+      primals,
+      cotangents[0],
+      argnums,
+      outputs[0],
+      true);
 }
 
 VmapResult
@@ -301,7 +352,14 @@ std::vector<array> LayerNorm::vjp(
   auto f = [this](const std::vector<array>& in) {
     return layer_norm_composed(in, *this, stream());
   };
-  return composed_vjp(f, primals, cotangents[0], argnums);
+  return fused_vjp(
+      std::make_shared<LayerNorm>(stream(), eps_, has_weight_, has_bias_),
+      f,
+      primals,
+      cotangents[0],
+      argnums,
+      outputs[0],
+      true);
 }
 
 VmapResult LayerNorm::vmap(
@@ -388,7 +446,18 @@ std::vector<array> ScaledDotProductAttention::vjp(
   auto f = [this](const std::vector<array>& in) {
     return sdpa_composed(in, *this, stream());
   };
-  return composed_vjp(f, primals, cotangents[0], argnums);
+  // The kernel gives q, k and v gradients (not the mask's or the sinks').
+  bool covers =
+      std::all_of(argnums.begin(), argnums.end(), [](int a) { return a < 3; });
+  return fused_vjp(
+      std::make_shared<ScaledDotProductAttention>(
+          stream(), scale_, causal_, has_mask_, has_sinks_),
+      f,
+      primals,
+      cotangents[0],
+      argnums,
+      outputs[0],
+      covers);
 }
 
 VmapResult ScaledDotProductAttention::vmap(
@@ -418,6 +487,58 @@ VmapResult ScaledDotProductAttention::vmap(
           s, scale_, causal_, has_mask_, has_sinks_),
       std::move(in));
   return {{unflatten(out, 0, {vmapped, -1}, s)}, {0}};
+}
+
+// FusedVJP
+
+namespace {
+
+// FusedVJP's computation with ops: the composed vjp of its forward, as a
+// function of (forward inputs..., cotangent, output); the output is not
+// used (its gradient is zero).
+VectorFn fused_vjp_composed(const FusedVJP& p) {
+  return [&p](const std::vector<array>& in) {
+    size_t n = in.size() - 2;
+    std::vector<array> primals(in.begin(), in.begin() + n);
+    const Primitive& forward = p.forward();
+    auto f = [&forward](const std::vector<array>& x) {
+      return composed(forward, x);
+    };
+    return composed_vjp(f, primals, in[n], p.argnums());
+  };
+}
+
+} // namespace
+
+std::vector<array> FusedVJP::jvp(
+    const std::vector<array>& primals,
+    const std::vector<array>& tangents,
+    const std::vector<int>& argnums) {
+  return mlx::core::jvp(
+             partial(fused_vjp_composed(*this), primals, argnums),
+             select(primals, argnums),
+             tangents)
+      .second;
+}
+
+std::vector<array> FusedVJP::vjp(
+    const std::vector<array>& primals,
+    const std::vector<array>& cotangents,
+    const std::vector<int>& argnums,
+    const std::vector<array>& outputs) {
+  return mlx::core::vjp(
+             partial(fused_vjp_composed(*this), primals, argnums),
+             select(primals, argnums),
+             cotangents)
+      .second;
+}
+
+VmapResult
+FusedVJP::vmap(const std::vector<array>& inputs, const std::vector<int>& axes) {
+  std::vector<int> out_axes(argnums_.size(), 0);
+  return {
+      mlx::core::vmap(fused_vjp_composed(*this), axes, out_axes)(inputs),
+      out_axes};
 }
 
 array composed(const Primitive& p, const std::vector<array>& in) {

@@ -5,6 +5,7 @@
 #include "mlx/primitives/conv.h"
 #include "mlx/primitives/elementwise.h"
 #include "mlx/primitives/fast.h"
+#include "mlx/primitives/fast_vjp.h"
 #include "mlx/primitives/fft.h"
 #include "mlx/primitives/indexing.h"
 #include "mlx/primitives/join.h"
@@ -16,4 +17,5 @@
 #include "mlx/primitives/scan.h"
 #include "mlx/primitives/scatter.h"
 #include "mlx/primitives/shape.h"
+#include "mlx/primitives/softmax.h"
 #include "mlx/primitives/sort.h"

@@ -8,6 +8,7 @@
 
 #include "mlx/backend/cpu/dispatch_float.h"
 #include "mlx/backend/cpu/fast_loops.h"
+#include "mlx/backend/cpu/last_axis_rows.h"
 #include "mlx/backend/cpu/strided.h"
 #include "mlx/backend/cpu/thread_pool.h"
 #include "mlx/primitives/fast.h"
@@ -20,26 +21,7 @@ namespace {
 template <typename T>
 using Acc = std::conditional_t<std::is_same_v<T, double>, double, float>;
 
-// The rows along the last axis of `x`: where row r starts (in elements
-// from x.data()) and the stride between its elements.
-struct Rows {
-  Shape outer_shape;
-  Strides outer_strides;
-  int64_t stride;
-  bool contiguous;
-  int64_t length;
-
-  explicit Rows(const array& x)
-      : outer_shape(x.shape().begin(), x.shape().end() - 1),
-        outer_strides(x.strides().begin(), x.strides().end() - 1),
-        stride(x.strides().back()), contiguous(x.flags().row_contiguous),
-        length(x.shape().back()) {}
-
-  int64_t start(size_t r) const {
-    return contiguous ? static_cast<int64_t>(r) * length
-                      : cpu::elem_to_loc(r, outer_shape, outer_strides);
-  }
-};
+using cpu::LastAxisRows;
 
 // A 1-D parameter (weight or bias) converted to A, or `fill` repeated.
 template <typename T, typename A>
@@ -70,7 +52,7 @@ void norm_cpu(
   if (out.size() == 0) {
     return;
   }
-  Rows rows(x);
+  LastAxisRows rows(x);
   int64_t n = rows.length;
   size_t num_rows = x.size() / n;
   const T* x_ptr = x.data<T>();
@@ -168,7 +150,7 @@ void rope_cpu(
   if (out.size() == 0) {
     return;
   }
-  Rows rows(x);
+  LastAxisRows rows(x);
   int64_t d = rows.length;
   int batch = x.shape(0);
   int seq = x.shape(-2);
