@@ -7,7 +7,7 @@
 #include "mlx/ops/elementwise.h"
 #include "mlx/ops/indexing.h"
 #include "mlx/ops/join.h"
-#include "mlx/ops/linalg_ops.h"
+#include "mlx/ops/matmul.h"
 #include "mlx/ops/scatter.h"
 #include "mlx/ops/shape.h"
 #include "mlx/utils.h"

@@ -1,6 +1,6 @@
 // Matrix factorizations and inverses, computed with LAPACK on the CPU, one
 // matrix of the batch (all leading axes) at a time. Inputs are float32 or
-// float64 (..., M, N); the front ends (core/linalg.cpp) check shapes and
+// float64 (..., M, N); the front ends (core/ops/linalg.cpp) check shapes and
 // dtypes. Where LAPACK reports failure (a singular matrix to invert, a
 // matrix that is not positive definite), the kernel raises an error naming
 // the op and the matrix's index in the batch.

@@ -7,7 +7,7 @@
 
 #include <stdexcept>
 
-#include "mlx/linalg.h"
+#include "mlx/ops/linalg.h"
 #include "mlx/ops.h"
 #include "mlx/utils.h"
 

@@ -1,7 +1,7 @@
 // The factorizations, inverses and solvers of mlx::core::linalg: argument
 // checks and the graphs over the primitives of primitives/linalg.h
 // (norm and cross are in linalg_norm.cpp).
-#include "mlx/linalg.h"
+#include "mlx/ops/linalg.h"
 
 #include <algorithm>
 #include <cmath>
