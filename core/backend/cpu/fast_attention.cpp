@@ -5,8 +5,6 @@
 // softmax in place, then accumulates P V into the output. A block keeps
 // only its rows' scores (rows x T_kv), never the whole attention matrix.
 // float16/bfloat16 inputs compute in float32, float64 in double.
-#include <cblas.h>
-
 #include <algorithm>
 #include <climits>
 #include <cmath>
@@ -14,6 +12,7 @@
 #include <limits>
 #include <vector>
 
+#include "mlx/backend/cpu/blas.h"
 #include "mlx/backend/cpu/copy.h"
 #include "mlx/backend/cpu/fast_loops.h"
 #include "mlx/backend/cpu/math.h"
@@ -25,41 +24,13 @@ namespace mlx::core::fast {
 
 namespace {
 
-// OpenBLAS runs a gemm on the calling thread when it does at most
-// 4 * 65536 = 64^3 multiply-adds (its GEMM_MULTITHREAD_THRESHOLD times
-// SMP_THRESHOLD_MIN) and spreads larger ones over its own threads. Every
-// gemm here stays under that, so the blocks run in parallel over our pool
-// without OpenBLAS's threads competing with it.
-constexpr size_t kSingleThreadGemmWork = size_t(64) * 64 * 64;
+// Every gemm here stays under cpu::kSmallGemmWork, so the blocks run in
+// parallel over our pool without OpenBLAS's threads competing with it.
+using cpu::kSmallGemmWork;
 
 // Query rows per block when the keys are too long for a block's gemms to
 // take them in one call: below this, gemms get too thin to be efficient.
 constexpr int kMinBlockRows = 16;
-
-template <typename T>
-void gemm(
-    bool trans_b,
-    int m,
-    int n,
-    int k,
-    T alpha,
-    const T* a,
-    int lda,
-    const T* b,
-    int ldb,
-    T beta,
-    T* c,
-    int ldc) {
-  auto ta = CblasNoTrans;
-  auto tb = trans_b ? CblasTrans : CblasNoTrans;
-  if constexpr (std::is_same_v<T, float>) {
-    cblas_sgemm(
-        CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-  } else {
-    cblas_dgemm(
-        CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-  }
-}
 
 // A [B, H, T, D] input as BLAS reads it: per-(batch, head) row-major
 // matrices, rows `ld` elements apart.
@@ -244,11 +215,11 @@ void sdpa_cpu(
   T lowest = std::numeric_limits<T>::lowest();
   T scale = static_cast<T>(p.scale());
   size_t widest = std::max({d, dv, 1});
-  size_t rows_fit = kSingleThreadGemmWork / (size_t(kv_len) * widest);
+  size_t rows_fit = kSmallGemmWork / (size_t(kv_len) * widest);
   int block_rows = static_cast<int>(
       std::min<size_t>(stack_rows, std::max<size_t>(rows_fit, kMinBlockRows)));
-  int key_chunk = static_cast<int>(std::max<size_t>(
-      1, kSingleThreadGemmWork / (size_t(block_rows) * widest)));
+  int key_chunk = static_cast<int>(
+      std::max<size_t>(1, kSmallGemmWork / (size_t(block_rows) * widest)));
   int blocks_per_stack = (stack_rows + block_rows - 1) / block_rows;
   const Strides& ms = mask ? mask->strides() : Strides{0, 0, 0, 0};
 
@@ -284,7 +255,8 @@ void sdpa_cpu(
           }
           continue;
         }
-        gemm<T>(
+        cpu::gemm(
+            false,
             true,
             rows,
             cn,
@@ -317,7 +289,8 @@ void sdpa_cpu(
       T* dst = direct ? out.data<T>() + out_offset : staged.data();
       for (int c0 = 0; c0 < cols; c0 += key_chunk) {
         int cn = std::min(key_chunk, cols - c0);
-        gemm<T>(
+        cpu::gemm(
+            false,
             false,
             rows,
             dv,
