@@ -34,6 +34,22 @@ private:
   const char* op_; // a string literal
 };
 
+/** x with a x = b for a (..., n, n) and b (..., n, k) of the same batch
+ * shape (the front end broadcasts): LAPACK ?gesv (LU with partial
+ * pivoting, then two triangular solves), cheaper and more accurate than
+ * inv(a) @ b. A singular a raises an error naming linalg::solve. */
+class Solve : public UnaryPrimitive {
+public:
+  explicit Solve(Stream stream) : UnaryPrimitive(stream) {}
+
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  void eval_gpu(const std::vector<array>& inputs, array& out) override;
+  MLX_DECLARE_TRANSFORMS()
+
+  const char* name() const override { return "Solve"; }
+  bool is_equivalent(const Primitive& other) const override;
+};
+
 /** The Cholesky factor of symmetric positive definite a (..., n, n), read
  * from (and returned as) the lower triangle, or the upper one when
  * `upper`: a = L L^T = U^T U. The other triangle of the output is zero. */
@@ -57,7 +73,8 @@ private:
  * and U on and above it; pivots (..., K) uint32: row i was swapped with
  * row pivots[i] (0-based, LAPACK's order); rows (..., M) uint32: the
  * permutation with a = (L U)[rows]}. A singular matrix is factored (U has
- * a zero on its diagonal), not an error. Not differentiable. */
+ * a zero on its diagonal), not an error. Differentiable in lu for square
+ * a (pivots and rows are constant). */
 class LUF : public Primitive {
 public:
   explicit LUF(Stream stream) : Primitive(stream) {}
@@ -66,8 +83,7 @@ public:
       const std::vector<array>& inputs, std::vector<array>& outputs) override;
   void eval_gpu(
       const std::vector<array>& inputs, std::vector<array>& outputs) override;
-  std::pair<std::vector<array>, std::vector<int>>
-  vmap(const std::vector<array>& inputs, const std::vector<int>& axes) override;
+  MLX_DECLARE_TRANSFORMS()
 
   const char* name() const override { return "LUF"; }
   bool is_equivalent(const Primitive& other) const override;

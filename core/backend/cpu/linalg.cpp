@@ -33,6 +33,12 @@ int getri(int n, float* a, const int* ipiv) {
 int getri(int n, double* a, const int* ipiv) {
   return LAPACKE_dgetri(LAPACK_ROW_MAJOR, n, a, n, ipiv);
 }
+int gesv(int n, int k, float* a, int* ipiv, float* b) {
+  return LAPACKE_sgesv(LAPACK_ROW_MAJOR, n, k, a, n, ipiv, b, k);
+}
+int gesv(int n, int k, double* a, int* ipiv, double* b) {
+  return LAPACKE_dgesv(LAPACK_ROW_MAJOR, n, k, a, n, ipiv, b, k);
+}
 int trtri(char uplo, int n, float* a) {
   return LAPACKE_strtri(LAPACK_ROW_MAJOR, uplo, 'N', n, a, n);
 }
@@ -180,6 +186,33 @@ void Inverse::eval_cpu(const std::vector<array>& inputs, array& out) {
   alloc(out);
   dispatch_real(inputs[0], op_, [&](auto tag) {
     inverse<decltype(tag)>(inputs[0], out, kind_, op_);
+  });
+}
+
+void Solve::eval_cpu(const std::vector<array>& inputs, array& out) {
+  alloc(out);
+  const array& a = inputs[0];
+  int n = a.shape(-1), k = out.shape(-1);
+  dispatch_real(a, "linalg::solve", [&](auto tag) {
+    using T = decltype(tag);
+    // ?gesv overwrites b with x: copy b into the output first.
+    array b = cpu::ensure_row_contiguous(inputs[1]);
+    T* x = out.data<T>();
+    std::copy(b.data<T>(), b.data<T>() + b.size(), x);
+    std::vector<int> ipiv(n);
+    for_each_matrix<T>(a, [&](size_t i, T* m) {
+      int info = gesv(n, k, m, ipiv.data(), x + i * int64_t(n) * k);
+      if (info > 0) {
+        throw_error<std::runtime_error>(
+            "[linalg::solve] The ",
+            batch_position(a, i),
+            " is singular (U[",
+            info - 1,
+            ", ",
+            info - 1,
+            "] is exactly zero).");
+      }
+    });
   });
 }
 
