@@ -10,7 +10,7 @@
 
 namespace mlx::core {
 
-/** The inverse of square matrices a (..., n, n): general (LU, ?getri), or
+/** The inverse of square matrices a (..., n, n): general (?gesv of a X = I), or
  * triangular (?trtri), reading only the named triangle and returning a
  * triangular matrix. `op` names the front end (linalg::inv, linalg::solve,
  * ...) in the error a singular matrix raises. */
