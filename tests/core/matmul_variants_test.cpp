@@ -282,7 +282,7 @@ TEST(BlockMaskedMMTest, BooleanMaskDropsNaNAndVectorsAndNoMaskIsMatmul) {
       {2, 2});
 }
 
-TEST(BlockMaskedMMTest, GradientsMatchFiniteDifferences) {
+TEST(BlockMaskedMMTest, GradientsMatchFiniteDifferencesAndVmap) {
   // 32-blocks over M = 34, K = 3, N = 33: 2 x 1, 1 x 2 and 2 x 2 blocks.
   auto a = random_input({34, 3}, 15), b = random_input({3, 33}, 16);
   // float64 masks (mx::array of doubles is float32), differentiated too.
@@ -305,6 +305,13 @@ TEST(BlockMaskedMMTest, GradientsMatchFiniteDifferences) {
         return mx::block_masked_mm(x, y, 32, keep, std::nullopt, std::nullopt);
       }),
       {a, b});
+  check_vmap(
+      "block_masked_mm",
+      binary([&](const mx::array& x, const mx::array& y) {
+        return mx::block_masked_mm(x, y, 32, keep, std::nullopt, std::nullopt);
+      }),
+      {random_input({34, 2, 3}, 17), b},
+      {1, -1});
 }
 
 TEST(BlockMaskedMMTest, BadBlockSizesShapesAndDtypesThrow) {
