@@ -6,7 +6,7 @@
 #include "mlx/ops/elementwise.h"
 #include "mlx/ops/indexing.h"
 #include "mlx/ops/join.h"
-#include "mlx/ops/linalg_ops.h"
+#include "mlx/ops/matmul.h"
 #include "mlx/ops/quantized.h"
 #include "mlx/ops/reduce.h"
 #include "mlx/ops/scan.h"

@@ -7,6 +7,10 @@ bool Inverse::is_equivalent(const Primitive& other) const {
   return o && o->kind_ == kind_;
 }
 
+bool Solve::is_equivalent(const Primitive& other) const {
+  return dynamic_cast<const Solve*>(&other) != nullptr;
+}
+
 bool Cholesky::is_equivalent(const Primitive& other) const {
   auto* o = dynamic_cast<const Cholesky*>(&other);
   return o && o->upper_ == upper_;

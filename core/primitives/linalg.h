@@ -1,6 +1,6 @@
 // Matrix factorizations and inverses, computed with LAPACK on the CPU, one
 // matrix of the batch (all leading axes) at a time. Inputs are float32 or
-// float64 (..., M, N); the front ends (core/linalg.cpp) check shapes and
+// float64 (..., M, N); the front ends (core/ops/linalg.cpp) check shapes and
 // dtypes. Where LAPACK reports failure (a singular matrix to invert, a
 // matrix that is not positive definite), the kernel raises an error naming
 // the op and the matrix's index in the batch.
@@ -10,7 +10,7 @@
 
 namespace mlx::core {
 
-/** The inverse of square matrices a (..., n, n): general (LU, ?getri), or
+/** The inverse of square matrices a (..., n, n): general (?gesv of a X = I), or
  * triangular (?trtri), reading only the named triangle and returning a
  * triangular matrix. `op` names the front end (linalg::inv, linalg::solve,
  * ...) in the error a singular matrix raises. */
@@ -32,6 +32,22 @@ public:
 private:
   Kind kind_;
   const char* op_; // a string literal
+};
+
+/** x with a x = b for a (..., n, n) and b (..., n, k) of the same batch
+ * shape (the front end broadcasts): LAPACK ?gesv (LU with partial
+ * pivoting, then two triangular solves), cheaper and more accurate than
+ * inv(a) @ b. A singular a raises an error naming linalg::solve. */
+class Solve : public UnaryPrimitive {
+public:
+  explicit Solve(Stream stream) : UnaryPrimitive(stream) {}
+
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  void eval_gpu(const std::vector<array>& inputs, array& out) override;
+  MLX_DECLARE_TRANSFORMS()
+
+  const char* name() const override { return "Solve"; }
+  bool is_equivalent(const Primitive& other) const override;
 };
 
 /** The Cholesky factor of symmetric positive definite a (..., n, n), read
@@ -57,7 +73,8 @@ private:
  * and U on and above it; pivots (..., K) uint32: row i was swapped with
  * row pivots[i] (0-based, LAPACK's order); rows (..., M) uint32: the
  * permutation with a = (L U)[rows]}. A singular matrix is factored (U has
- * a zero on its diagonal), not an error. Not differentiable. */
+ * a zero on its diagonal), not an error. Differentiable in lu for square
+ * a (pivots and rows are constant). */
 class LUF : public Primitive {
 public:
   explicit LUF(Stream stream) : Primitive(stream) {}
@@ -66,8 +83,7 @@ public:
       const std::vector<array>& inputs, std::vector<array>& outputs) override;
   void eval_gpu(
       const std::vector<array>& inputs, std::vector<array>& outputs) override;
-  std::pair<std::vector<array>, std::vector<int>>
-  vmap(const std::vector<array>& inputs, const std::vector<int>& axes) override;
+  MLX_DECLARE_TRANSFORMS()
 
   const char* name() const override { return "LUF"; }
   bool is_equivalent(const Primitive& other) const override;

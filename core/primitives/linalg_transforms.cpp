@@ -7,8 +7,8 @@
 
 #include <stdexcept>
 
-#include "mlx/linalg.h"
 #include "mlx/ops.h"
+#include "mlx/ops/linalg.h"
 #include "mlx/utils.h"
 
 namespace mlx::core {
@@ -102,6 +102,63 @@ Inverse::vmap(const std::vector<array>& inputs, const std::vector<int>& axes) {
         std::make_shared<Inverse>(stream(), kind_, op_),
         {x})};
   });
+}
+
+// ---- Solve: x = A^-1 b, so dx = A^-1 (db - dA x);
+//   b_bar = A^-T x_bar, A_bar = -b_bar x^T.
+
+std::vector<array> Solve::jvp(
+    const std::vector<array>& primals,
+    const std::vector<array>& tangents,
+    const std::vector<int>& argnums) {
+  Stream s = stream();
+  const array &a = primals[0], &b = primals[1];
+  array rhs = zeros_like(b, s);
+  for (size_t i = 0; i < argnums.size(); ++i) {
+    if (argnums[i] == 1) {
+      rhs = add(rhs, tangents[i], s);
+    } else {
+      array x = array(b.shape(), b.dtype(), std::make_shared<Solve>(s), {a, b});
+      rhs = subtract(rhs, matmul(tangents[i], x, s), s);
+    }
+  }
+  return {array(b.shape(), b.dtype(), std::make_shared<Solve>(s), {a, rhs})};
+}
+
+std::vector<array> Solve::vjp(
+    const std::vector<array>& primals,
+    const std::vector<array>& cotangents,
+    const std::vector<int>& argnums,
+    const std::vector<array>& outputs) {
+  Stream s = stream();
+  array b_bar = array(
+      primals[1].shape(),
+      primals[1].dtype(),
+      std::make_shared<Solve>(s),
+      {mT(primals[0], s), cotangents[0]});
+  std::vector<array> grads;
+  for (int arg : argnums) {
+    grads.push_back(
+        arg == 1 ? b_bar : negative(matmul(b_bar, mT(outputs[0], s), s), s));
+  }
+  return grads;
+}
+
+std::pair<std::vector<array>, std::vector<int>>
+Solve::vmap(const std::vector<array>& inputs, const std::vector<int>& axes) {
+  // Both with the vmapped axis first (or none): linalg::solve broadcasts
+  // the batch axes, and b stays a matrix.
+  auto front = [&](int i) {
+    return axes[i] <= 0 ? inputs[i] : moveaxis(inputs[i], axes[i], 0, stream());
+  };
+  array a = front(0), b = front(1);
+  if (axes[0] >= 0 && axes[1] < 0) {
+    b = expand_dims(b, 0, stream());
+  } else if (axes[0] < 0 && axes[1] >= 0) {
+    a = expand_dims(a, 0, stream());
+  }
+  bool batched = axes[0] >= 0 || axes[1] >= 0;
+  return {{linalg::solve(a, b, stream())}, {batched ? 0 : -1}};
 }
 
 // ---- Cholesky (in lower form; upper is its transpose): with
@@ -356,19 +413,92 @@ SVD::vmap(const std::vector<array>& inputs, const std::vector<int>& axes) {
 
 // ---- Not differentiable: vmap only.
 
+// ---- LU of a square A = (L U)[rows], lu packing L (unit diagonal) below
+// the diagonal and U on and above it. With M = L U and F = L^-1 dM U^-1,
+//   dL = L tril(F, -1), dU = triu(F) U;
+//   M_bar = L^-T (tril(L^T L_bar, -1) + triu(U_bar U^T)) U^-T,
+// and A's rows are M's permuted (a fixed permutation: pivots and rows are
+// constant).
+
+namespace {
+
+std::vector<array> lu_of(const array& x, Stream s) {
+  int m = x.shape(-2), n = x.shape(-1);
+  Shape batch(x.shape().begin(), x.shape().end() - 2);
+  Shape pivots = batch, rows = batch;
+  pivots.push_back(std::min(m, n));
+  rows.push_back(m);
+  return array::make_arrays(
+      {x.shape(), pivots, rows},
+      {x.dtype(), uint32, uint32},
+      std::make_shared<LUF>(s),
+      {x});
+}
+
+void check_lu_grad_shape(const array& a) {
+  if (a.shape(-2) != a.shape(-1)) {
+    throw_error(
+        "[linalg::lu_factor] Gradients need square matrices, got shape ",
+        a.shape(),
+        ".");
+  }
+}
+
+// {L, U} of a packed square lu.
+std::pair<array, array> unpack_lu(const array& lu, Stream s) {
+  array l = add(tril(lu, -1, s), identity(lu.shape(-1), lu.dtype(), s), s);
+  return {l, triu(lu, 0, s)};
+}
+
+// Row i of the result is row index[i] of x (batched).
+array take_rows(const array& x, const array& index, Stream s) {
+  return take_along_axis(x, expand_dims(index, -1, s), -2, s);
+}
+
+} // namespace
+
+std::vector<array> LUF::jvp(
+    const std::vector<array>& primals,
+    const std::vector<array>& tangents,
+    const std::vector<int>&) {
+  Stream s = stream();
+  check_lu_grad_shape(primals[0]);
+  auto out = lu_of(primals[0], s);
+  auto [l, u] = unpack_lu(out[0], s);
+  // dA = dM[rows], so dM = dA[argsort(rows)].
+  array dm = take_rows(tangents[0], argsort(out[2], -1, s), s);
+  array f = matmul(
+      matmul(linalg::tri_inv(l, false, s), dm, s),
+      linalg::tri_inv(u, true, s),
+      s);
+  array dlu = add(matmul(l, tril(f, -1, s), s), matmul(triu(f, 0, s), u, s), s);
+  return {dlu, zeros_like(out[1], s), zeros_like(out[2], s)};
+}
+
+std::vector<array> LUF::vjp(
+    const std::vector<array>& primals,
+    const std::vector<array>& cotangents,
+    const std::vector<int>&,
+    const std::vector<array>& outputs) {
+  Stream s = stream();
+  check_lu_grad_shape(primals[0]);
+  auto [l, u] = unpack_lu(outputs[0], s);
+  const array& g = cotangents[0];
+  array inner =
+      add(tril(matmul(mT(l, s), tril(g, -1, s), s), -1, s),
+          triu(matmul(triu(g, 0, s), mT(u, s), s), 0, s),
+          s);
+  array m_bar = matmul(
+      matmul(mT(linalg::tri_inv(l, false, s), s), inner, s),
+      mT(linalg::tri_inv(u, true, s), s),
+      s);
+  return {take_rows(m_bar, outputs[2], s)};
+}
+
 std::pair<std::vector<array>, std::vector<int>>
 LUF::vmap(const std::vector<array>& inputs, const std::vector<int>& axes) {
   return vmap_front(inputs, axes, stream(), [&](const array& x) {
-    int m = x.shape(-2), n = x.shape(-1);
-    Shape batch(x.shape().begin(), x.shape().end() - 2);
-    Shape pivots = batch, rows = batch;
-    pivots.push_back(std::min(m, n));
-    rows.push_back(m);
-    return array::make_arrays(
-        {x.shape(), pivots, rows},
-        {x.dtype(), uint32, uint32},
-        std::make_shared<LUF>(stream()),
-        {x});
+    return lu_of(x, stream());
   });
 }
 

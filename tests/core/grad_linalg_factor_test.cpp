@@ -102,6 +102,16 @@ TEST(GradLinalgFactor, MatchFiniteDifferencesAndVmap) {
          return std::vector<mx::array>{u, usv[1], vt};
        },
        {random_input({3, 3}, 19)}},
+      {"lu_factor",
+       unary([](auto& x) { return la::lu_factor(x).first; }),
+       {random_input({4, 4}, 27)}},
+      {"lu batched",
+       [](const std::vector<mx::array>& x) {
+         // The permutation (out[0]) is constant; L and U carry the gradient.
+         auto out = la::lu(x[0]);
+         return std::vector<mx::array>{out[1], out[2]};
+       },
+       {random_input({2, 3, 3}, 28)}},
       {"norm 2",
        unary([](auto& x) { return la::norm(x); }),
        {random_input({2, 3}, 20)}},
@@ -124,7 +134,7 @@ TEST(GradLinalgFactor, MatchFiniteDifferencesAndVmap) {
   check_cases(cases);
 }
 
-TEST(GradLinalgFactor, VmapOfNonDifferentiableFactorizations) {
+TEST(GradLinalgFactor, VmapOfLuAndEigvals) {
   auto lu = [](const std::vector<mx::array>& x) {
     auto [f, p] = la::lu_factor(x[0]);
     auto out = la::lu(x[0]);
@@ -139,7 +149,7 @@ TEST(GradLinalgFactor, VmapOfNonDifferentiableFactorizations) {
   check_vmap("eigvals", eig, {random_input({3, 2, 3}, 32)}, {1}, {0}, 1e-5);
 }
 
-TEST(GradLinalgFactor, RectangularSvdVectorsHaveNoGradient) {
+TEST(GradLinalgFactor, RectangularSvdVectorsQrAndLuHaveNoGradient) {
   auto f = [](const mx::array& x) { return la::svd(x, true, {})[0]; };
   expect_throws_with_prefix(
       [&] {
@@ -154,6 +164,13 @@ TEST(GradLinalgFactor, RectangularSvdVectorsHaveNoGradient) {
       },
       "[linalg::qr]",
       "at least as many rows");
+  auto h = [](const mx::array& x) { return la::lu_factor(x).first; };
+  expect_throws_with_prefix(
+      [&] {
+        mx::vjp(h, random_input({2, 3}, 1), random_input({2, 3}, 2));
+      },
+      "[linalg::lu_factor]",
+      "(2, 3)");
 }
 
 } // namespace

@@ -1,5 +1,5 @@
 // Transform rules of the matrix products: every differentiable op of
-// core/ops/linalg_ops.h checked with vjp/jvp against central finite
+// core/ops/matmul.h checked with vjp/jvp against central finite
 // differences (float64) and vmap against a loop over the batch, with batch
 // broadcasting, 1-D operands, non-contiguous inputs, either or both
 // operands batched, and second derivatives.

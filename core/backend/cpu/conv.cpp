@@ -8,8 +8,6 @@
 // scratch stays bounded. Depthwise convolutions (one input and one output
 // channel per group) and those with few output channels per group skip the
 // matrix: direct loops. float16/bfloat16 are computed in float32.
-#include <cblas.h>
-
 #include <algorithm>
 #include <climits>
 #include <cstdlib>
@@ -42,53 +40,6 @@ constexpr size_t kScratchBytes = size_t(8) << 20;
 // Up to this many output channels per group the direct loop beats
 // im2col + gemm (a gemm this narrow is a matrix-vector product).
 constexpr int kFewOutputs = 4;
-
-// c (m x n, ldc) = a (m x k, lda) @ b^T, b being n x k (ldb); row-major.
-template <typename C>
-void gemm_abt(
-    int m,
-    int n,
-    int k,
-    const C* a,
-    int lda,
-    const C* b,
-    int ldb,
-    C* c,
-    int ldc) {
-  if constexpr (std::is_same_v<C, float>) {
-    cblas_sgemm(
-        CblasRowMajor,
-        CblasNoTrans,
-        CblasTrans,
-        m,
-        n,
-        k,
-        1.0f,
-        a,
-        lda,
-        b,
-        ldb,
-        0.0f,
-        c,
-        ldc);
-  } else {
-    cblas_dgemm(
-        CblasRowMajor,
-        CblasNoTrans,
-        CblasTrans,
-        m,
-        n,
-        k,
-        1.0,
-        a,
-        lda,
-        b,
-        ldb,
-        0.0,
-        c,
-        ldc);
-  }
-}
 
 array make_buffer(const Shape& shape, Dtype dtype) {
   array buf(shape, dtype, nullptr, {});
@@ -164,14 +115,19 @@ void grouped_gemm(
   int k = static_cast<int>(g.taps * g.group_in);
   auto run = [&](size_t begin, size_t end) {
     for (size_t gi = begin; gi < end; ++gi) {
-      gemm_abt<C>(
+      // out = a @ weight^T (each weight row is one output channel).
+      cpu::gemm(
+          false,
+          true,
           static_cast<int>(rows),
           g.group_out,
           k,
+          C(1),
           a + gi * a_group,
           lda,
           weight + gi * g.group_out * int64_t{k},
           k,
+          C(0),
           out + gi * g.group_out,
           g.out_channels);
     }

@@ -49,8 +49,8 @@ void sdpa_cpu(
   int stacks = q_heads / stack;
   int block_rows = a.block_rows(stack_rows);
   size_t widest = std::max({a.d, dv, 1});
-  int key_chunk = static_cast<int>(std::max<size_t>(
-      1, kSingleThreadGemmWork / (size_t(block_rows) * widest)));
+  int key_chunk = static_cast<int>(
+      std::max<size_t>(1, kSmallGemmWork / (size_t(block_rows) * widest)));
   int blocks_per_stack = (stack_rows + block_rows - 1) / block_rows;
 
   auto run = [&](size_t begin, size_t end) {
@@ -69,7 +69,7 @@ void sdpa_cpu(
       T* dst = direct ? out.data<T>() + out_offset : staged.data();
       for (int c0 = 0; c0 < cols; c0 += key_chunk) {
         int cn = std::min(key_chunk, cols - c0);
-        gemm<T>(
+        cpu::gemm(
             false,
             false,
             rows,

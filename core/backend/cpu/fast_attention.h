@@ -1,10 +1,8 @@
 // Pieces shared by the attention kernels (fast_attention.cpp forward,
-// fast_attention_vjp.cpp backward): operands as BLAS reads them, gemm, and
+// fast_attention_vjp.cpp backward): operands as BLAS reads them and
 // the attention weights P of a block of query rows (scale * Q K^T masked,
 // then softmax per row), which the backward recomputes.
 #pragma once
-
-#include <cblas.h>
 
 #include <algorithm>
 #include <climits>
@@ -12,6 +10,7 @@
 #include <limits>
 #include <vector>
 
+#include "mlx/backend/cpu/blas.h"
 #include "mlx/backend/cpu/copy.h"
 #include "mlx/backend/cpu/softmax.h"
 #include "mlx/primitives/fast.h"
@@ -19,42 +18,13 @@
 
 namespace mlx::core::fast::attention {
 
-// OpenBLAS runs a gemm on the calling thread when it does at most
-// 4 * 65536 = 64^3 multiply-adds (its GEMM_MULTITHREAD_THRESHOLD times
-// SMP_THRESHOLD_MIN) and spreads larger ones over its own threads. Every
-// gemm here stays under that, so the blocks run in parallel over our pool
-// without OpenBLAS's threads competing with it.
-inline constexpr size_t kSingleThreadGemmWork = size_t(64) * 64 * 64;
+// Every gemm here stays under cpu::kSmallGemmWork, so the blocks run in
+// parallel over our pool without OpenBLAS's threads competing with it.
+using cpu::kSmallGemmWork;
 
 // Query rows per block when the keys are too long for a block's gemms to
 // take them in one call: below this, gemms get too thin to be efficient.
 inline constexpr int kMinBlockRows = 16;
-
-template <typename T>
-void gemm(
-    bool trans_a,
-    bool trans_b,
-    int m,
-    int n,
-    int k,
-    T alpha,
-    const T* a,
-    int lda,
-    const T* b,
-    int ldb,
-    T beta,
-    T* c,
-    int ldc) {
-  auto ta = trans_a ? CblasTrans : CblasNoTrans;
-  auto tb = trans_b ? CblasTrans : CblasNoTrans;
-  if constexpr (std::is_same_v<T, float>) {
-    cblas_sgemm(
-        CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-  } else {
-    cblas_dgemm(
-        CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-  }
-}
 
 // A [B, H, T, D] input as BLAS reads it: per-(batch, head) row-major
 // matrices, rows `ld` elements apart.
@@ -183,7 +153,7 @@ template <typename T> struct Problem {
   /** Query rows per block so that a block's gemms stay single-threaded. */
   int block_rows(int rows_available) const {
     size_t widest = std::max({d, dv, 1});
-    size_t rows_fit = kSingleThreadGemmWork / (size_t(kv_len) * widest);
+    size_t rows_fit = kSmallGemmWork / (size_t(kv_len) * widest);
     return static_cast<int>(std::min<size_t>(
         rows_available, std::max<size_t>(rows_fit, kMinBlockRows)));
   }
@@ -215,7 +185,7 @@ template <typename T> struct Problem {
         }
         continue;
       }
-      gemm<T>(
+      cpu::gemm(
           false,
           true,
           rows,

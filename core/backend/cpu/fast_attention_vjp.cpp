@@ -107,7 +107,7 @@ void sdpa_vjp_cpu(
           const T* dom = dout.matrix(b, h) + int64_t(r0) * dout.ld;
           const T* om = out.matrix(b, h) + int64_t(r0) * out.ld;
           // dV[:cols] += P^T dO
-          gemm<T>(
+          cpu::gemm(
               true,
               false,
               cols,
@@ -122,7 +122,7 @@ void sdpa_vjp_cpu(
               dv_m,
               std::max(dv, 1));
           // dP = dO V[:cols]^T
-          gemm<T>(
+          cpu::gemm(
               false,
               true,
               rows,
@@ -154,7 +154,7 @@ void sdpa_vjp_cpu(
           }
           // dQ = dS K[:cols],  dK[:cols] += dS^T Q
           T* dq_m = dq.matrix(b, h) + size_t(r0) * d;
-          gemm<T>(
+          cpu::gemm(
               false,
               false,
               rows,
@@ -168,7 +168,7 @@ void sdpa_vjp_cpu(
               T(0),
               dq_m,
               std::max(d, 1));
-          gemm<T>(
+          cpu::gemm(
               true,
               false,
               cols,

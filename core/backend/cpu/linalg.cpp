@@ -27,11 +27,21 @@ int getrf(int m, int n, float* a, int* ipiv) {
 int getrf(int m, int n, double* a, int* ipiv) {
   return LAPACKE_dgetrf(LAPACK_ROW_MAJOR, m, n, a, n, ipiv);
 }
-int getri(int n, float* a, const int* ipiv) {
-  return LAPACKE_sgetri(LAPACK_ROW_MAJOR, n, a, n, ipiv);
+int gesv(int n, int k, float* a, int* ipiv, float* b) {
+  return LAPACKE_sgesv(LAPACK_ROW_MAJOR, n, k, a, n, ipiv, b, k);
 }
-int getri(int n, double* a, const int* ipiv) {
-  return LAPACKE_dgetri(LAPACK_ROW_MAJOR, n, a, n, ipiv);
+int gesv(int n, int k, double* a, int* ipiv, double* b) {
+  return LAPACKE_dgesv(LAPACK_ROW_MAJOR, n, k, a, n, ipiv, b, k);
+}
+// Inverse of a row-major a into the identity it overwrites: LAPACK reads
+// row-major a as column-major a^T and returns (a^T)^-1 column-major, which
+// read row-major is a^-1; so no transposes (LAPACKE's row-major layout would
+// copy both matrices each way).
+int inverse_gesv(int n, float* a, int* ipiv, float* identity) {
+  return LAPACKE_sgesv(LAPACK_COL_MAJOR, n, n, a, n, ipiv, identity, n);
+}
+int inverse_gesv(int n, double* a, int* ipiv, double* identity) {
+  return LAPACKE_dgesv(LAPACK_COL_MAJOR, n, n, a, n, ipiv, identity, n);
 }
 int trtri(char uplo, int n, float* a) {
   return LAPACKE_strtri(LAPACK_ROW_MAJOR, uplo, 'N', n, a, n);
@@ -148,11 +158,14 @@ void inverse(const array& a, array& out, Inverse::Kind kind, const char* op) {
   std::vector<int> ipiv(n);
   for_each_matrix<T>(a, [&](size_t b, T* m) {
     int info = 0;
+    T* inv = dst + b * int64_t(n) * n;
     if (kind == Inverse::Kind::general) {
-      info = getrf(n, n, m, ipiv.data());
-      if (info == 0) {
-        info = getri(n, m, ipiv.data());
+      // Solving a X = I (?gesv), as NumPy does.
+      std::fill(inv, inv + int64_t(n) * n, T(0));
+      for (int i = 0; i < n; ++i) {
+        inv[int64_t(i) * n + i] = T(1);
       }
+      info = inverse_gesv(n, m, ipiv.data(), inv);
     } else {
       char uplo = kind == Inverse::Kind::lower ? 'L' : 'U';
       keep_triangle(m, n, uplo);
@@ -170,7 +183,9 @@ void inverse(const array& a, array& out, Inverse::Kind kind, const char* op) {
           info - 1,
           "] is exactly zero).");
     }
-    std::copy(m, m + int64_t(n) * n, dst + b * int64_t(n) * n);
+    if (kind != Inverse::Kind::general) {
+      std::copy(m, m + int64_t(n) * n, inv);
+    }
   });
 }
 
@@ -180,6 +195,33 @@ void Inverse::eval_cpu(const std::vector<array>& inputs, array& out) {
   alloc(out);
   dispatch_real(inputs[0], op_, [&](auto tag) {
     inverse<decltype(tag)>(inputs[0], out, kind_, op_);
+  });
+}
+
+void Solve::eval_cpu(const std::vector<array>& inputs, array& out) {
+  alloc(out);
+  const array& a = inputs[0];
+  int n = a.shape(-1), k = out.shape(-1);
+  dispatch_real(a, "linalg::solve", [&](auto tag) {
+    using T = decltype(tag);
+    // ?gesv overwrites b with x: copy b into the output first.
+    array b = cpu::ensure_row_contiguous(inputs[1]);
+    T* x = out.data<T>();
+    std::copy(b.data<T>(), b.data<T>() + b.size(), x);
+    std::vector<int> ipiv(n);
+    for_each_matrix<T>(a, [&](size_t i, T* m) {
+      int info = gesv(n, k, m, ipiv.data(), x + i * int64_t(n) * k);
+      if (info > 0) {
+        throw_error<std::runtime_error>(
+            "[linalg::solve] The ",
+            batch_position(a, i),
+            " is singular (U[",
+            info - 1,
+            ", ",
+            info - 1,
+            "] is exactly zero).");
+      }
+    });
   });
 }
 

@@ -1,10 +1,8 @@
 // CPU kernels of Matmul and AddMM: one BLAS gemm per batch element.
 // Operands that BLAS can read as they are (row-major, or column-major passed
-// as CblasTrans) are not copied; other strided ones are copied once into a
+// as transposed) are not copied; other strided ones are copied once into a
 // row-contiguous buffer. float16/bfloat16 are converted to float32, run
 // through sgemm and converted back.
-#include <cblas.h>
-
 #include <climits>
 #include <cstdlib>
 #include <optional>
@@ -22,40 +20,12 @@ namespace {
 using cpu::configure_blas_threads;
 using cpu::kSmallGemmWork;
 
-template <typename T>
-void gemm(
-    CBLAS_TRANSPOSE ta,
-    CBLAS_TRANSPOSE tb,
-    int m,
-    int n,
-    int k,
-    T alpha,
-    const T* a,
-    int lda,
-    const T* b,
-    int ldb,
-    T beta,
-    T* c,
-    int ldc) {
-  if constexpr (std::is_same_v<T, float>) {
-    cblas_sgemm(
-        CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-  } else if constexpr (std::is_same_v<T, double>) {
-    cblas_dgemm(
-        CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-  } else {
-    static_assert(std::is_same_v<T, complex64_t>);
-    cblas_cgemm(
-        CblasRowMajor, ta, tb, m, n, k, &alpha, a, lda, b, ldb, &beta, c, ldc);
-  }
-}
-
 // One operand as BLAS reads it: the array holding the data (the input or a
 // copy), whether it is transposed, its leading dimension, and the element
 // strides of its batch dims (0 where broadcast).
 struct GemmOperand {
   array data;
-  CBLAS_TRANSPOSE trans;
+  bool trans;
   int ld;
   Strides batch_strides;
 };
@@ -64,17 +34,15 @@ struct GemmOperand {
 // there is one: row-major (unit column stride) or column-major (unit row
 // stride), with a leading dimension that fits an int. Strides of size-1
 // dims do not matter.
-std::optional<std::pair<CBLAS_TRANSPOSE, int>>
+std::optional<std::pair<bool, int>>
 blas_layout(int64_t rows, int64_t cols, int64_t sr, int64_t sc) {
   if ((sc == 1 || cols == 1) && (rows == 1 || (sr >= cols && sr <= INT_MAX))) {
     return std::make_pair(
-        CblasNoTrans,
-        static_cast<int>(rows == 1 ? std::max<int64_t>(cols, 1) : sr));
+        false, static_cast<int>(rows == 1 ? std::max<int64_t>(cols, 1) : sr));
   }
   if ((sr == 1 || rows == 1) && (cols == 1 || (sc >= rows && sc <= INT_MAX))) {
     return std::make_pair(
-        CblasTrans,
-        static_cast<int>(cols == 1 ? std::max<int64_t>(rows, 1) : sc));
+        true, static_cast<int>(cols == 1 ? std::max<int64_t>(rows, 1) : sc));
   }
   return std::nullopt;
 }
@@ -115,7 +83,7 @@ GemmOperand prepare_operand(const array& in, Dtype compute) {
   }
   return {
       buf,
-      CblasNoTrans,
+      false,
       static_cast<int>(std::max<int64_t>(cols, 1)),
       std::move(batch_strides)};
 }
@@ -149,7 +117,7 @@ void batched_gemm(
   const T* b_ptr = b.data.data<T>();
   auto run = [&](size_t begin, size_t end) {
     for (size_t i = begin; i < end; ++i) {
-      gemm<T>(
+      cpu::gemm(
           a.trans,
           b.trans,
           m,

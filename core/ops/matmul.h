@@ -1,5 +1,5 @@
 // Matrix and tensor products: matmul, addmm, inner, outer, tensordot, kron,
-// gather_mm and the Hadamard transform.
+// gather_mm, block_masked_mm, segmented_mm and the Hadamard transform.
 #pragma once
 
 #include <optional>
@@ -62,6 +62,30 @@ array gather_mm(
     std::optional<array> rhs_indices = std::nullopt,
     bool sorted_indices = false,
     StreamOrDevice s = {});
+
+/** Matrix product of a [..., M, K] and b [..., K, N] with blocks of
+ * block_size x block_size (32 or 64) masked: mask_lhs [..., ceil(M/bs),
+ * ceil(K/bs)] masks blocks of a, mask_rhs [..., ceil(K/bs), ceil(N/bs)]
+ * blocks of b and mask_out [..., ceil(M/bs), ceil(N/bs)] blocks of the
+ * result (each broadcast to the batch shape). A boolean mask zeroes the
+ * blocks where it is false; a float mask scales every block by its value
+ * (when one operand mask is a float, both are). Without masks this is
+ * matmul. Composed from ops, so differentiable in a, b and float masks. */
+array block_masked_mm(
+    array a,
+    array b,
+    int block_size,
+    std::optional<array> mask_out = std::nullopt,
+    std::optional<array> mask_lhs = std::nullopt,
+    std::optional<array> mask_rhs = std::nullopt,
+    StreamOrDevice s = {});
+
+/** One product per segment of the contracted axis: with a [M, K], b [K, N]
+ * and integer segments [..., 2] holding (start, end) pairs, the result
+ * [..., M, N] holds a[:, start:end] @ b[start:end, :] per pair (zero where
+ * end <= start; bounds are clipped to [0, K]). Composed from ops (each
+ * product reads all of K, masked), so differentiable in a and b. */
+array segmented_mm(array a, array b, array segments, StreamOrDevice s = {});
 
 /** The Hadamard transform of the last axis (size a power of 2), times
  * `scale` (default 1/sqrt(n)), computed in O(n log n) butterflies. */

@@ -1,4 +1,4 @@
-#include "mlx/ops/linalg_ops.h"
+#include "mlx/ops/matmul.h"
 
 #include <algorithm>
 #include <numeric>

@@ -1,7 +1,7 @@
 // The factorizations, inverses and solvers of mlx::core::linalg: argument
 // checks and the graphs over the primitives of primitives/linalg.h
 // (norm and cross are in linalg_norm.cpp).
-#include "mlx/linalg.h"
+#include "mlx/ops/linalg.h"
 
 #include <algorithm>
 #include <cmath>
@@ -81,8 +81,9 @@ std::vector<array> lu_outputs(const array& a, Stream s) {
       {a});
 }
 
-// The solve of a @ x = b through the inverse `a_inv` (matmul treats a 1-D b
-// as a vector and broadcasts the batch axes).
+// The solve of a @ x = b: a 1-D b is a vector, a's and b's batch axes
+// broadcast (matmul's rules). General matrices go through the Solve
+// primitive (?gesv); triangular ones through their inverse.
 array solve_with(
     const array& a,
     const array& b,
@@ -112,10 +113,27 @@ array solve_with(
         b.shape(),
         ".");
   }
-  Inverse::Kind kind =
-      triangular ? triangle_kind(upper) : Inverse::Kind::general;
-  array a_inv = inverse(astype(a, dtype, stream), kind, op, stream);
-  return matmul(a_inv, astype(b, dtype, stream), stream);
+  if (triangular) {
+    array a_inv =
+        inverse(astype(a, dtype, stream), triangle_kind(upper), op, stream);
+    return matmul(a_inv, astype(b, dtype, stream), stream);
+  }
+  bool vector = b.ndim() == 1;
+  array bm = astype(vector ? expand_dims(b, -1, stream) : b, dtype, stream);
+  Shape batch = broadcast_shapes(
+      Shape(a.shape().begin(), a.shape().end() - 2),
+      Shape(bm.shape().begin(), bm.shape().end() - 2),
+      op);
+  Shape a_shape = batch, b_shape = batch;
+  a_shape.insert(a_shape.end(), {a.shape(-2), a.shape(-1)});
+  b_shape.insert(b_shape.end(), {bm.shape(-2), bm.shape(-1)});
+  array x(
+      b_shape,
+      dtype,
+      std::make_shared<Solve>(stream),
+      {broadcast_to(astype(a, dtype, stream), a_shape, stream),
+       broadcast_to(bm, b_shape, stream)});
+  return vector ? squeeze(x, -1, stream) : x;
 }
 
 } // namespace

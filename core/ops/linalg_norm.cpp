@@ -5,7 +5,7 @@
 #include <cmath>
 #include <limits>
 
-#include "mlx/linalg.h"
+#include "mlx/ops/linalg.h"
 #include "mlx/utils.h"
 
 namespace mlx::core::linalg {
