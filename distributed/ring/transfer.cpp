@@ -160,6 +160,11 @@ bool pump_recv(
           in_place ? lane.scratch : item.combine_with + lane.recv_offset;
       detail::reduce_into(
           reduction->op, reduction->dtype, other, target, piece / elem);
+      if (item.last_combine && reduction->divisor != 1) {
+        // While the chunk is in cache: no separate pass for the 1/N.
+        detail::divide_into(
+            reduction->dtype, target, target, piece / elem, reduction->divisor);
+      }
       lane.recv_offset += piece;
       chunk = std::min(kChunkBytes, item.bytes - lane.recv_offset);
     }
