@@ -8,6 +8,7 @@
 #include "mlx/backend/gpu/eval.h"
 #include "mlx/primitives/primitive.h"
 #include "mlx/scheduler.h"
+#include "mlx/trace.h"
 
 namespace mlx::core {
 
@@ -111,9 +112,8 @@ void run_primitive(array arr, bool keep_graph, bool last_on_stream) {
       // kernels may donate them (the device runs a stream in order).
       auto event = arr.event();
       if (keep_graph) {
-        gpu::eval(arr, [event, arr](std::exception_ptr e) {
-          event->signal(e);
-        });
+        gpu::eval(
+            arr, [event, arr](std::exception_ptr e) { event->signal(e); });
       } else {
         gpu::eval(arr, [event](std::exception_ptr e) { event->signal(e); });
       }
@@ -128,11 +128,17 @@ void run_primitive(array arr, bool keep_graph, bool last_on_stream) {
       return;
     }
   } else if (!error) {
+    auto start =
+        trace::enabled() ? trace::Clock::now() : trace::Clock::time_point{};
     try {
       auto outputs = arr.outputs();
       arr.primitive().eval_cpu(arr.inputs(), outputs);
     } catch (...) {
       error = std::current_exception();
+    }
+    if (trace::enabled()) {
+      trace::record(
+          arr.primitive().name(), stream.index, start, trace::Clock::now());
     }
   }
   if (last_on_stream && stream.device == Device::gpu) {
