@@ -95,11 +95,20 @@ void divide_into(
         std::is_same_v<T, complex64_t>) {
       // The computation type of the divide op: float for the half types.
       using C = std::conditional_t<is_half_v<T>, float, T>;
-      auto src = static_cast<const T*>(in);
-      auto dst = static_cast<T*>(out);
       C d = C(divisor);
-      for (size_t i = 0; i < count; ++i) {
-        dst[i] = T(C(src[i]) / d);
+      // One loop per case, each with pointers that cannot alias, so that
+      // GCC's -O2 vectorizes them (it adds no runtime alias checks).
+      if (in == out) {
+        T* p = static_cast<T*>(out);
+        for (size_t i = 0; i < count; ++i) {
+          p[i] = T(C(p[i]) / d);
+        }
+      } else {
+        const T* __restrict src = static_cast<const T*>(in);
+        T* __restrict dst = static_cast<T*>(out);
+        for (size_t i = 0; i < count; ++i) {
+          dst[i] = T(C(src[i]) / d);
+        }
       }
     }
   });
