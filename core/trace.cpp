@@ -67,7 +67,7 @@ bool start_tracing() {
   r.path = path;
   auto launcher = core::detail::detect_launcher();
   r.rank = launcher.rank.value_or(0);
-  if (launcher.several_ranks()) {
+  if (launcher.rank) {
     // Each rank its own file: trace.json -> trace-rank<R>.json.
     auto dot = r.path.rfind('.');
     auto slash = r.path.rfind('/');

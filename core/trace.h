@@ -33,8 +33,8 @@ void record(
 void name_stream(int stream_index, const std::string& name);
 
 /** The file the trace goes to: MLX_TRACE, with "-rank<R>" before its
- * extension when a launcher started several ranks (each rank writes its
- * own). Empty when tracing is off. */
+ * extension when a launcher (mpirun, mlx.launch, ...) gave this process a
+ * rank (each rank writes its own). Empty when tracing is off. */
 std::string output_path();
 
 /** Writes what was recorded so far (also done at exit). Throws
