@@ -9,11 +9,16 @@
 // Modes, each a call evaluated on its own (eval of every output):
 //   one all_sum         all_sum(x) of one array with all the elements
 //   average_gradients   nn::average_gradients(tree) with the default
-//                       all_reduce_size (32 MiB: one bucket here)
+//                       all_reduce_size (32 MiB: here a first bucket of
+//                       1 MiB, then one of the rest)
 //   all_reduce_size=0   one all_sum (and divide) per array
 //   buckets of N KiB    average_gradients with all_reduce_size N KiB
 //                       (--bucket-kib N, repeatable)
-// and, to attribute average_gradients' cost, two of its pieces:
+//   all_sum_many        the one collective of a single bucket: every
+//                       array, 1/N applied by the backend
+//   before: concat path the bucket path average_gradients had before
+//                       all_sum_many: concatenate, all_sum, divide, split
+// and, to attribute the old path's cost, two of its pieces:
 //   concatenate+all_sum the bucket's copy into one array, then all_sum
 //   all_sum+divide      one all_sum, then the division by the rank count
 // Time per call: the slowest rank's time for a block of --iters calls,
@@ -177,6 +182,28 @@ int main(int argc, char** argv) {
                        pieces.push_back(mx::reshape(g, {-1}));
                      }
                      dist::all_sum(mx::concatenate(pieces, 0), world).eval();
+                   }});
+  // average_gradients' collective alone, over the whole tree in one call.
+  modes.push_back({"all_sum_many", [&] {
+                     mx::eval(dist::all_sum_many(leaves, world.size(), world));
+                   }});
+  // The bucket path before all_sum_many (main at 65b201c), as a peer in
+  // the same run: concatenate, all_sum, divide, split.
+  modes.push_back({"before: concat path", [&] {
+                     std::vector<mx::array> pieces;
+                     mx::Shape offsets;
+                     int64_t offset = 0;
+                     for (auto& g : leaves) {
+                       pieces.push_back(mx::reshape(g, {-1}));
+                       offset += g.size();
+                       offsets.push_back(static_cast<int32_t>(offset));
+                     }
+                     offsets.pop_back();
+                     auto sum =
+                         dist::all_sum(mx::concatenate(pieces, 0), world);
+                     auto mean =
+                         mx::divide(sum, mx::array(float(world.size())));
+                     mx::eval(mx::split(mean, offsets, 0));
                    }});
   modes.push_back(
       {"all_sum+divide", [&] {

@@ -7,6 +7,7 @@
 #include "mlx/graph_walk.h"
 #include "mlx/primitives/primitive.h"
 #include "mlx/scheduler.h"
+#include "mlx/trace.h"
 
 namespace mlx::core {
 
@@ -104,11 +105,17 @@ void run_primitive(array arr, bool keep_graph, bool last_on_stream) {
       return;
     }
   } else if (!error) {
+    auto start =
+        trace::enabled() ? trace::Clock::now() : trace::Clock::time_point{};
     try {
       auto outputs = arr.outputs();
       arr.primitive().eval_cpu(arr.inputs(), outputs);
     } catch (...) {
       error = std::current_exception();
+    }
+    if (trace::enabled()) {
+      trace::record(
+          arr.primitive().name(), stream.index, start, trace::Clock::now());
     }
   }
   if (last_on_stream && stream.device == Device::gpu) {

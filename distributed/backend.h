@@ -5,12 +5,21 @@
 
 #include <cstddef>
 #include <memory>
+#include <vector>
 
 #include "mlx/dtype.h"
 
 namespace mlx::core::distributed::detail {
 
 enum class ReduceOp { Sum, Max, Min };
+
+/** One buffer of a multi-buffer reduction: `count` elements read from `in`,
+ * results written to `out` (`in == out`: in place). */
+struct Span {
+  const void* in;
+  void* out;
+  size_t count;
+};
 
 class GroupImpl {
 public:
@@ -30,6 +39,13 @@ public:
   virtual void all_reduce(
       const void* in, void* out, size_t count, Dtype dtype, ReduceOp op) = 0;
 
+  /** all_reduce of the spans' elements taken as one vector (span after
+   * span), each result divided by `divisor` as it is written out (1: not
+   * divided). Backends reduce the spans' own buffers where they can; this
+   * default packs them into one buffer and unpacks it. */
+  virtual void all_reduce_spans(
+      const std::vector<Span>& spans, Dtype dtype, ReduceOp op, int divisor);
+
   /** out = the ranks' `bytes`-byte inputs concatenated in rank order. */
   virtual void all_gather(const void* in, void* out, size_t bytes) = 0;
 
@@ -41,7 +57,8 @@ public:
   virtual void send(const void* data, size_t bytes, int dst) = 0;
   virtual void recv(void* data, size_t bytes, int src) = 0;
 
-  /** `bytes` bytes of `data` on rank `root` copied into `data` on every rank. */
+  /** `bytes` bytes of `data` on rank `root` copied into `data` on every rank.
+   */
   virtual void broadcast(void* data, size_t bytes, int root) = 0;
 
   virtual void barrier() = 0;

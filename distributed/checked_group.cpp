@@ -134,6 +134,16 @@ public:
     inner_->all_reduce(in, out, count, dtype, op);
   }
 
+  void all_reduce_spans(
+      const std::vector<Span>& spans,
+      Dtype dtype,
+      ReduceOp op,
+      int divisor) override {
+    check_collective(signature(
+        reduce_operation(op), span_elements(spans), dtype_code(dtype)));
+    inner_->all_reduce_spans(spans, dtype, op, divisor);
+  }
+
   void all_gather(const void* in, void* out, size_t bytes) override {
     check_collective(signature(Operation::AllGather, bytes));
     inner_->all_gather(in, out, bytes);

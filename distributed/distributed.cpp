@@ -13,6 +13,7 @@
 #include "mlx/distributed/ring/ring.h"
 #include "mlx/launcher_env.h"
 #include "mlx/scheduler.h"
+#include "mlx/trace.h"
 
 namespace mlx::core::distributed {
 
@@ -139,7 +140,11 @@ Group init(bool strict, const std::string& backend) {
 namespace detail {
 
 Stream communication_stream() {
-  static Stream stream = new_stream(Device::cpu);
+  static Stream stream = [] {
+    Stream s = new_stream(Device::cpu);
+    trace::name_stream(s.index, "communication");
+    return s;
+  }();
   return stream;
 }
 

@@ -3,8 +3,10 @@
 // deadline and the element-wise reduction kernels.
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "mlx/distributed/backend.h"
 
@@ -29,6 +31,43 @@ const char* all_reduce_name(ReduceOp op);
  * the ring's reduce steps. */
 void reduce_into(
     ReduceOp op, Dtype dtype, const void* in, void* inout, size_t count);
+
+/** out[i] = in[i] / divisor for `count` elements of a floating dtype (in
+ * may equal out), rounded as the divide op rounds (float16/bfloat16 divide
+ * in float): the 1/N of an average, applied as results are written out.
+ * Throws std::invalid_argument for other dtypes. */
+void divide_into(
+    Dtype dtype, const void* in, void* out, size_t count, int divisor);
+
+/** Calls fn(span index, element offset in the span, element count) for
+ * the pieces of elements [begin, begin + count) of the spans taken as one
+ * vector, in order (empty pieces skipped). */
+void for_each_piece(
+    const std::vector<Span>& spans,
+    size_t begin,
+    size_t count,
+    const std::function<void(size_t, size_t, size_t)>& fn);
+
+/** Total element count of the spans. */
+size_t span_elements(const std::vector<Span>& spans);
+
+/** Copies elements [begin, begin + count) of the spans' inputs to `dst`. */
+void pack_spans(
+    const std::vector<Span>& spans,
+    size_t elem_bytes,
+    size_t begin,
+    size_t count,
+    void* dst);
+
+/** Writes `count` elements of `src` to elements [begin, begin + count) of
+ * the spans' outputs, divided by `divisor` (1: copied). */
+void unpack_spans(
+    const std::vector<Span>& spans,
+    Dtype dtype,
+    size_t begin,
+    size_t count,
+    const void* src,
+    int divisor);
 
 /** The group of this process alone (backend "none"). */
 std::shared_ptr<GroupImpl> make_local_group();

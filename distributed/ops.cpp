@@ -100,6 +100,60 @@ array all_sum(const array& x, std::optional<Group> group, StreamOrDevice s) {
   return all_reduce(x, group, s, detail::ReduceOp::Sum);
 }
 
+std::vector<array> all_sum_many(
+    const std::vector<array>& xs,
+    int divisor,
+    std::optional<Group> group_in,
+    StreamOrDevice s,
+    const std::vector<array>& after) {
+  if (xs.empty()) {
+    return {};
+  }
+  Dtype dtype = xs[0].dtype();
+  for (size_t i = 1; i < xs.size(); ++i) {
+    if (xs[i].dtype() != dtype) {
+      throw_error(
+          "[all_sum_many] All arrays must share one dtype: array 0 is ",
+          dtype,
+          ", array ",
+          i,
+          " is ",
+          xs[i].dtype(),
+          ".");
+    }
+  }
+  if (divisor < 1) {
+    throw_error("[all_sum_many] The divisor must be >= 1, got ", divisor, ".");
+  }
+  if (divisor != 1 && !issubdtype(dtype, inexact)) {
+    throw_error(
+        "[all_sum_many] Dividing needs a floating dtype, not ", dtype, ".");
+  }
+  auto group = to_group(group_in);
+  if (group.size() == 1) {
+    if (divisor == 1) {
+      return xs;
+    }
+    std::vector<array> out;
+    for (auto& x : xs) {
+      out.push_back(divide(x, array(divisor, dtype), s));
+    }
+    return out;
+  }
+  std::vector<array> inputs = after;
+  std::vector<Shape> shapes;
+  for (auto& x : xs) {
+    inputs.push_back(packed(x, s));
+    shapes.push_back(x.shape());
+  }
+  return array::make_arrays(
+      std::move(shapes),
+      std::vector<Dtype>(xs.size(), dtype),
+      std::make_shared<AllSumMany>(
+          to_communication_stream(s), group, divisor, after.size()),
+      inputs);
+}
+
 array all_max(const array& x, std::optional<Group> group, StreamOrDevice s) {
   return all_reduce(x, group, s, detail::ReduceOp::Max);
 }

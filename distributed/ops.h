@@ -5,6 +5,7 @@
 #pragma once
 
 #include <optional>
+#include <vector>
 
 #include "mlx/distributed/distributed.h"
 
@@ -15,6 +16,22 @@ array all_sum(
     const array& x,
     std::optional<Group> group = std::nullopt,
     StreamOrDevice s = {});
+
+/** all_sum of every array of `xs` (all of one dtype), divided by `divisor`
+ * (1: plain sums; otherwise a floating dtype), as ONE collective over all
+ * their elements: the backends reduce the arrays' own buffers (MPI through
+ * reused staging buffers) and divide as they write the results, so there
+ * is no concatenate, split or separate division. Result i equals
+ * divide(all_sum(xs[i]), divisor) (bit for bit on two ranks). The
+ * collective starts only after the arrays in `after` are computed (their
+ * values are unused): this orders collectives on the communication stream,
+ * as nn::average_gradients does with its buckets. Not differentiable. */
+std::vector<array> all_sum_many(
+    const std::vector<array>& xs,
+    int divisor = 1,
+    std::optional<Group> group = std::nullopt,
+    StreamOrDevice s = {},
+    const std::vector<array>& after = {});
 
 /** Element-wise maximum over the group's processes (NaN propagates). */
 array all_max(

@@ -61,6 +61,28 @@ void AllReduce::eval_cpu(
       out.data<void>(), out.data<void>(), out.size(), out.dtype(), op_);
 }
 
+void AllSumMany::eval_cpu(
+    const std::vector<array>& inputs, std::vector<array>& outputs) {
+  std::vector<detail::Span> spans;
+  spans.reserve(outputs.size());
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const array& x = inputs[ordering_inputs_ + i];
+    array& out = outputs[i];
+    // A donated input is reduced in place; otherwise the backend reads the
+    // input and writes the fresh output, with no copy in between.
+    if (x.is_donatable()) {
+      out.copy_shared_buffer(x);
+    } else {
+      out.set_data(allocator::malloc(out.nbytes()));
+    }
+    spans.push_back({x.data<void>(), out.data<void>(), out.size()});
+  }
+  if (!outputs.empty()) {
+    backend().all_reduce_spans(
+        spans, outputs[0].dtype(), detail::ReduceOp::Sum, divisor_);
+  }
+}
+
 void AllGather::eval_cpu(
     const std::vector<array>& inputs, std::vector<array>& outputs) {
   const array& x = inputs[0];

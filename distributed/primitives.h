@@ -44,6 +44,25 @@ private:
   detail::ReduceOp op_;
 };
 
+/** all_sum_many: one sum over the ranks of several arrays (outputs[i] from
+ * inputs[ordering_inputs + i]), each divided by `divisor`. The first
+ * `ordering_inputs` inputs are not reduced: they only order this
+ * collective after the ones that produce them. Not differentiable. */
+class AllSumMany : public DistPrimitive {
+public:
+  AllSumMany(Stream stream, Group group, int divisor, size_t ordering_inputs)
+      : DistPrimitive(stream, std::move(group)), divisor_(divisor),
+        ordering_inputs_(ordering_inputs) {}
+
+  void eval_cpu(
+      const std::vector<array>& inputs, std::vector<array>& outputs) override;
+  const char* name() const override { return "AllSumMany"; }
+
+private:
+  int divisor_;
+  size_t ordering_inputs_;
+};
+
 class AllGather : public DistPrimitive {
 public:
   using DistPrimitive::DistPrimitive;

@@ -1,6 +1,9 @@
 // The element-wise reductions the backends combine buffers with (MPI's
-// user-defined ops, the ring's reduce steps).
+// user-defined ops, the ring's reduce steps), and the division of an
+// average.
 #include <cmath>
+#include <sstream>
+#include <stdexcept>
 #include <type_traits>
 
 #include "mlx/array.h"
@@ -74,6 +77,39 @@ void reduce_into(
       return reduce_typed<ReduceOp::Max>(src, dst, count);
     case ReduceOp::Min:
       return reduce_typed<ReduceOp::Min>(src, dst, count);
+    }
+  });
+}
+
+void divide_into(
+    Dtype dtype, const void* in, void* out, size_t count, int divisor) {
+  if (!issubdtype(dtype, floating) && dtype != complex64) {
+    std::ostringstream msg;
+    msg << "[divide_into] Averages need a floating dtype, not " << dtype << ".";
+    throw std::invalid_argument(msg.str());
+  }
+  mlx::core::detail::dispatch_dtype(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (
+        std::is_floating_point_v<T> || is_half_v<T> ||
+        std::is_same_v<T, complex64_t>) {
+      // The computation type of the divide op: float for the half types.
+      using C = std::conditional_t<is_half_v<T>, float, T>;
+      C d = C(divisor);
+      // One loop per case, each with pointers that cannot alias, so that
+      // GCC's -O2 vectorizes them (it adds no runtime alias checks).
+      if (in == out) {
+        T* p = static_cast<T*>(out);
+        for (size_t i = 0; i < count; ++i) {
+          p[i] = T(C(p[i]) / d);
+        }
+      } else {
+        const T* __restrict src = static_cast<const T*>(in);
+        T* __restrict dst = static_cast<T*>(out);
+        for (size_t i = 0; i < count; ++i) {
+          dst[i] = T(C(src[i]) / d);
+        }
+      }
     }
   });
 }

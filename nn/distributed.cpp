@@ -24,6 +24,61 @@ struct Averager {
   }
 };
 
+// Buckets in the order the backward pass produces gradients (the reverse of
+// the parameters'), so that the first bucket's all-reduce can start while
+// the earlier layers' gradients are still being computed; the first bucket
+// is small so that communication starts early (PyTorch DDP's choice).
+constexpr int64_t kFirstBucketBytes = int64_t(1) << 20;
+
+// Each bucket is one all_sum_many over the gradients' own buffers, ordered
+// after the previous bucket so that buckets go out in backward order on
+// every rank. Floating gradients sent as they are get the 1/N applied by
+// the backend as it writes the results; others are cast for the wire (or
+// are integers), summed, cast back and divided.
+FlatTree average_in_buckets(
+    const FlatTree& flat, const Averager& average, int64_t all_reduce_size) {
+  mx::Dtype dtype = flat.front().second.dtype();
+  mx::Dtype wire = average.wire_type.value_or(dtype);
+  bool fused = wire == dtype && mx::issubdtype(dtype, mx::inexact);
+  int size = average.group.size();
+  int64_t item_size = wire.size();
+  std::vector<mx::array> averaged(flat.size(), flat.front().second);
+  std::vector<mx::array> previous;
+  int64_t limit = std::min(kFirstBucketBytes, all_reduce_size);
+  size_t end = flat.size();
+  while (end > 0) {
+    // A bucket closes once it holds `limit` bytes or more.
+    size_t begin = end;
+    int64_t bytes = 0;
+    while (begin > 0 && bytes < limit) {
+      --begin;
+      bytes += static_cast<int64_t>(flat[begin].second.size()) * item_size;
+    }
+    std::vector<mx::array> grads;
+    for (size_t i = begin; i < end; ++i) {
+      const mx::array& grad = flat[i].second;
+      grads.push_back(fused ? grad : mx::astype(grad, wire));
+    }
+    auto sums = mx::distributed::all_sum_many(
+        grads, fused ? size : 1, average.group, average.stream, previous);
+    for (size_t i = begin; i < end; ++i) {
+      averaged[i] = fused ? sums[i - begin]
+                          : mx::divide(
+                                mx::astype(sums[i - begin], dtype),
+                                mx::array(size, dtype));
+    }
+    previous = {sums.front()};
+    limit = all_reduce_size;
+    end = begin;
+  }
+  FlatTree out;
+  out.reserve(flat.size());
+  for (size_t i = 0; i < flat.size(); ++i) {
+    out.emplace_back(flat[i].first, averaged[i]);
+  }
+  return out;
+}
+
 } // namespace
 
 Tree average_gradients(
@@ -36,53 +91,21 @@ Tree average_gradients(
   if (g.size() == 1) {
     return gradients;
   }
-  Averager average{g, communication_type, communication_stream};
   FlatTree flat = mlx::utils::tree_flatten(gradients);
+  if (flat.empty()) {
+    return gradients;
+  }
+  Averager average{g, communication_type, communication_stream};
   bool one_dtype = true;
   for (auto& [path, grad] : flat) {
     one_dtype = one_dtype && grad.dtype() == flat.front().second.dtype();
   }
-  if (all_reduce_size <= 0 || flat.empty() || !one_dtype) {
+  if (!one_dtype) {
     return mlx::utils::tree_map(average, gradients);
   }
-
-  int64_t item_size =
-      (communication_type ? *communication_type : flat.front().second.dtype())
-          .size();
-  FlatTree averaged;
-  averaged.reserve(flat.size());
-  size_t begin = 0;
-  while (begin < flat.size()) {
-    // A bucket closes once it holds all_reduce_size bytes or more.
-    size_t end = begin;
-    int64_t bytes = 0;
-    while (end < flat.size() && bytes < all_reduce_size) {
-      bytes += static_cast<int64_t>(flat[end].second.size()) * item_size;
-      ++end;
-    }
-    if (end - begin == 1) {
-      averaged.emplace_back(flat[begin].first, average(flat[begin].second));
-      begin = end;
-      continue;
-    }
-    std::vector<mx::array> pieces;
-    mx::Shape offsets;
-    int64_t offset = 0;
-    for (size_t i = begin; i < end; ++i) {
-      pieces.push_back(mx::reshape(flat[i].second, {-1}));
-      offset += static_cast<int64_t>(flat[i].second.size());
-      if (i + 1 < end) {
-        offsets.push_back(static_cast<int32_t>(offset));
-      }
-    }
-    auto parts = mx::split(average(mx::concatenate(pieces, 0)), offsets, 0);
-    for (size_t i = begin; i < end; ++i) {
-      averaged.emplace_back(
-          flat[i].first, mx::reshape(parts[i - begin], flat[i].second.shape()));
-    }
-    begin = end;
-  }
-  return mlx::utils::tree_unflatten(averaged);
+  // all_reduce_size <= 0: every array on its own (one-array buckets).
+  return mlx::utils::tree_unflatten(
+      average_in_buckets(flat, average, std::max<int64_t>(all_reduce_size, 1)));
 }
 
 } // namespace mlx::nn

@@ -117,17 +117,41 @@ void Requests::check(int rc) {
 }
 
 void Requests::wait() {
+  wait_each(nullptr);
+}
+
+void Requests::test_each(const std::function<void(size_t)>& done) {
+  if (completed_ == requests_.size()) {
+    return;
+  }
+  indices_.resize(requests_.size());
+  int count = 0;
+  // Completed requests become MPI_REQUEST_NULL, which later calls skip.
+  check(MPI_Testsome(
+      static_cast<int>(requests_.size()),
+      requests_.data(),
+      &count,
+      indices_.data(),
+      MPI_STATUSES_IGNORE));
+  if (count == MPI_UNDEFINED) {
+    return;
+  }
+  completed_ += static_cast<size_t>(count);
+  for (int i = 0; i < count; ++i) {
+    if (done) {
+      done(static_cast<size_t>(indices_[i]));
+    }
+  }
+}
+
+void Requests::wait_each(const std::function<void(size_t)>& done) {
   auto start = Clock::now();
   auto limit = std::chrono::duration<double>(detail::timeout_seconds());
   while (true) {
-    int done = 0;
-    check(MPI_Testall(
-        static_cast<int>(requests_.size()),
-        requests_.data(),
-        &done,
-        MPI_STATUSES_IGNORE));
-    if (done) {
+    test_each(done);
+    if (completed_ == requests_.size()) {
       requests_.clear();
+      completed_ = 0;
       return;
     }
     auto waited = Clock::now() - start;

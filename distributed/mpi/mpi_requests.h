@@ -6,6 +6,7 @@
 #include <mpi.h>
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,13 @@ public:
    * MLX_DIST_TIMEOUT passes first. */
   void wait();
 
+  /** wait(), calling done(i) as request i (in add() order) completes. */
+  void wait_each(const std::function<void(size_t)>& done);
+
+  /** Polls once (MPI progresses requests only inside MPI calls), calling
+   * done(i) for each request i that completed. */
+  void test_each(const std::function<void(size_t)>& done);
+
 private:
   [[noreturn]] void fail(const std::string& what);
 
@@ -44,6 +52,8 @@ private:
   int rank_;
   int peer_;
   std::vector<MPI_Request> requests_;
+  size_t completed_ = 0;
+  std::vector<int> indices_; // scratch for MPI_Testsome
 };
 
 } // namespace mlx::core::distributed::mpi

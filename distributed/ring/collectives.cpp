@@ -10,6 +10,7 @@
 #include <cstring>
 #include <memory>
 #include <stdexcept>
+#include <vector>
 
 #include "group.h"
 #include "mlx/distributed/distributed_impl.h"
@@ -46,60 +47,97 @@ size_t wrap(long long index, int n) {
 
 void RingGroup::all_reduce(
     const void* in, void* out, size_t count, Dtype dtype, ReduceOp op) {
+  all_reduce_spans({{in, out, count}}, dtype, op, 1);
+}
+
+// The spans are one vector split into lanes and blocks exactly as one
+// buffer would be; a block that crosses span boundaries is sent and
+// received as one item per span piece, so chunks go from and to the spans'
+// own buffers and results match a reduction of the packed buffer bit for
+// bit.
+void RingGroup::all_reduce_spans(
+    const std::vector<detail::Span>& spans,
+    Dtype dtype,
+    ReduceOp op,
+    int divisor) {
   const char* name = detail::all_reduce_name(op);
   check_usable(name);
   size_t elem = dtype.size();
+  size_t count = detail::span_elements(spans);
   int n = size();
-  if (n == 1 || count == 0) {
-    if (in != out && count > 0) {
-      std::memcpy(out, in, count * elem);
-    }
-    return;
-  }
   size_t bytes = count * elem;
-  if (bytes * (n - 1) <= kSmallAllReduceBytes) {
+  if (n == 1 || bytes * (n - 1) <= kSmallAllReduceBytes) {
     // Latency-bound: gather every rank's buffer (n - 1 steps instead of
     // 2(n - 1)) and reduce the copies locally, in rank order everywhere so
     // that every rank gets the same bits.
     std::vector<char> all(bytes * n);
-    gather_ring(in, all.data(), bytes, name);
-    std::memcpy(out, all.data(), bytes);
+    char* own = all.data() + bytes * rank_;
+    detail::pack_spans(spans, elem, 0, count, own);
+    gather_ring(own, all.data(), bytes, name);
     for (int b = 1; b < n; ++b) {
-      detail::reduce_into(op, dtype, all.data() + b * bytes, out, count);
+      detail::reduce_into(op, dtype, all.data() + b * bytes, all.data(), count);
     }
+    detail::unpack_spans(spans, dtype, 0, count, all.data(), divisor);
     return;
   }
-  const char* src = static_cast<const char*>(in);
-  char* dst = static_cast<char*>(out);
+  bool in_place = false;
+  for (auto& span : spans) {
+    in_place = in_place || span.in == span.out;
+  }
   std::vector<int> dirs;
   std::vector<Lane> lanes = ring_lanes(bytes, dirs);
-  char* scratch = in == out ? lane_scratch(lanes.size()) : nullptr;
+  char* scratch = in_place ? lane_scratch(lanes.size()) : nullptr;
   long long r = rank_;
   for (size_t l = 0; l < lanes.size(); ++l) {
     Lane& lane = lanes[l];
     lane.scratch = scratch ? scratch + l * kChunkBytes : nullptr;
     long long d = dirs[l];
     Range lane_range = part(count, lanes.size(), l);
-    auto block = [&](long long b) {
+    auto block = [&](long long b) { // in elements of the joined vector
       Range blk = part(lane_range.size, n, wrap(b, n));
-      return Range{(lane_range.begin + blk.begin) * elem, blk.size * elem};
+      return Range{lane_range.begin + blk.begin, blk.size};
+    };
+    auto in_at = [&](size_t i, size_t at) {
+      return static_cast<const char*>(spans[i].in) + at * elem;
+    };
+    auto out_at = [&](size_t i, size_t at) {
+      return static_cast<char*>(spans[i].out) + at * elem;
+    };
+    // The lane's first receive of each step: a forwarding send waits for
+    // the receive of the same piece one step earlier.
+    std::vector<size_t> first_recv;
+    auto send_block = [&](Range blk, bool from_in, int after_step) {
+      size_t j = 0;
+      detail::for_each_piece(
+          spans, blk.begin, blk.size, [&](size_t i, size_t at, size_t m) {
+            int after = after_step < 0
+                            ? -1
+                            : static_cast<int>(first_recv[after_step] + j++);
+            lane.sends.push_back(
+                {from_in ? in_at(i, at) : out_at(i, at), m * elem, after});
+          });
+    };
+    auto recv_block = [&](Range blk, bool combine, bool last) {
+      first_recv.push_back(lane.recvs.size());
+      detail::for_each_piece(
+          spans, blk.begin, blk.size, [&](size_t i, size_t at, size_t m) {
+            lane.recvs.push_back(
+                {out_at(i, at),
+                 m * elem,
+                 combine ? in_at(i, at) : nullptr,
+                 last});
+          });
     };
     for (int s = 0; s < n - 1; ++s) { // reduce-scatter
-      Range out_blk = block(r - d * s);
-      Range in_blk = block(r - d * (s + 1));
-      lane.sends.push_back(
-          {(s == 0 ? src : dst) + out_blk.begin, out_blk.size, s - 1});
-      lane.recvs.push_back(
-          {dst + in_blk.begin, in_blk.size, src + in_blk.begin});
+      send_block(block(r - d * s), s == 0, s - 1);
+      recv_block(block(r - d * (s + 1)), true, s == n - 2);
     }
     for (int s = 0; s < n - 1; ++s) { // all-gather of the reduced blocks
-      Range out_blk = block(r + d * (1 - s));
-      Range in_blk = block(r - d * s);
-      lane.sends.push_back({dst + out_blk.begin, out_blk.size, n - 2 + s});
-      lane.recvs.push_back({dst + in_blk.begin, in_blk.size, nullptr});
+      send_block(block(r + d * (1 - s)), false, n - 2 + s);
+      recv_block(block(r - d * s), false, false);
     }
   }
-  Reduction reduction{op, dtype};
+  Reduction reduction{op, dtype, divisor};
   run(name, lanes, &reduction);
 }
 

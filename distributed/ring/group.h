@@ -59,6 +59,11 @@ public:
       size_t count,
       Dtype dtype,
       detail::ReduceOp op) override;
+  void all_reduce_spans(
+      const std::vector<detail::Span>& spans,
+      Dtype dtype,
+      detail::ReduceOp op,
+      int divisor) override;
   void all_gather(const void* in, void* out, size_t bytes) override;
   void reduce_scatter(
       const void* in,

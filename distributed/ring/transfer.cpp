@@ -3,6 +3,7 @@
 
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -18,6 +19,9 @@ namespace {
 
 // Failure notices on control sockets: magic, kind, failed rank, reporter.
 // (Both ends run the same binary, so host byte order is fine here.)
+// Items one sendmsg / recvmsg covers at most (well under IOV_MAX, 1024 on
+// Linux).
+constexpr size_t kMaxIoItems = 64;
 constexpr uint32_t kNoticeMagic = 0x4e4f5449; // "NOTI"
 constexpr size_t kNoticeBytes = 16;
 // How long a rank that saw a data connection close waits for the notice that
@@ -128,7 +132,26 @@ bool pump_recv(
                          : item.data + lane.recv_landed;
     size_t want = in_place ? lane.recv_offset + chunk - lane.recv_landed
                            : item.bytes - lane.recv_landed;
-    ssize_t n = ::recv(lane.recv_fd, dst, want, MSG_DONTWAIT);
+    // Plain receives (no combining) of consecutive items land with one
+    // recvmsg, as sends go out with one sendmsg.
+    iovec iov[kMaxIoItems];
+    size_t count = 0;
+    if (item.combine_with) {
+      iov[count++] = {dst, want};
+    } else {
+      size_t landed = lane.recv_landed;
+      for (size_t i = lane.recv_index;
+           i < lane.recvs.size() && count < kMaxIoItems &&
+           !lane.recvs[i].combine_with;
+           ++i, landed = 0) {
+        iov[count++] = {
+            lane.recvs[i].data + landed, lane.recvs[i].bytes - landed};
+      }
+    }
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = count;
+    ssize_t n = ::recvmsg(lane.recv_fd, &msg, MSG_DONTWAIT);
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) {
         break;
@@ -143,11 +166,23 @@ bool pump_recv(
     }
     progress = true;
     lane.last_recv = Clock::now();
-    lane.recv_landed += static_cast<size_t>(n);
     if (!item.combine_with) {
-      lane.recv_offset = lane.recv_landed;
+      // Spread the bytes over the items they landed in.
+      size_t got = static_cast<size_t>(n);
+      while (got > 0) {
+        RecvItem& current = lane.recvs[lane.recv_index];
+        size_t step = std::min(got, current.bytes - lane.recv_landed);
+        lane.recv_landed += step;
+        lane.recv_offset = lane.recv_landed;
+        got -= step;
+        if (lane.recv_landed == current.bytes) {
+          ++lane.recv_index;
+          lane.recv_landed = lane.recv_offset = 0;
+        }
+      }
       continue;
     }
+    lane.recv_landed += static_cast<size_t>(n);
     // Reduce whole chunks (and the item's tail); chunks are a multiple of
     // the element size, so pieces never split an element.
     size_t elem = reduction->dtype.size();
@@ -160,6 +195,11 @@ bool pump_recv(
           in_place ? lane.scratch : item.combine_with + lane.recv_offset;
       detail::reduce_into(
           reduction->op, reduction->dtype, other, target, piece / elem);
+      if (item.last_combine && reduction->divisor != 1) {
+        // While the chunk is in cache: no separate pass for the 1/N.
+        detail::divide_into(
+            reduction->dtype, target, target, piece / elem, reduction->divisor);
+      }
       lane.recv_offset += piece;
       chunk = std::min(kChunkBytes, item.bytes - lane.recv_offset);
     }
@@ -167,8 +207,13 @@ bool pump_recv(
   return progress;
 }
 
+// Sends what the lane may send now. Consecutive items go out in one
+// sendmsg (up to kMaxIoItems of them): a collective over many small
+// arrays has one item per array piece, and a system call each would cost
+// more than the copy.
 bool pump_send(Lane& lane, const std::vector<Watch>& watches) {
   bool progress = false;
+  iovec iov[kMaxIoItems];
   while (lane.send_index < lane.sends.size()) {
     const SendItem& item = lane.sends[lane.send_index];
     if (lane.send_offset == item.bytes) {
@@ -177,15 +222,28 @@ bool pump_send(Lane& lane, const std::vector<Watch>& watches) {
       progress = true;
       continue;
     }
-    size_t allowed = send_allowed(lane, item);
-    if (allowed <= lane.send_offset) {
-      break; // waiting for this lane's receive to catch up
+    size_t count = 0;
+    size_t offset = lane.send_offset;
+    for (size_t i = lane.send_index;
+         i < lane.sends.size() && count < kMaxIoItems;
+         ++i, offset = 0) {
+      const SendItem& next = lane.sends[i];
+      size_t allowed = send_allowed(lane, next);
+      if (allowed <= offset) {
+        break; // waiting for this lane's receive to catch up
+      }
+      iov[count++] = {const_cast<char*>(next.data) + offset, allowed - offset};
+      if (allowed < next.bytes) {
+        break;
+      }
     }
-    ssize_t n = ::send(
-        lane.send_fd,
-        item.data + lane.send_offset,
-        allowed - lane.send_offset,
-        MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (count == 0) {
+      break;
+    }
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = count;
+    ssize_t n = ::sendmsg(lane.send_fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) {
         break;
@@ -196,7 +254,18 @@ bool pump_send(Lane& lane, const std::vector<Watch>& watches) {
       throw_broken(lane.send_peer, errno, watches);
     }
     progress = true;
-    lane.send_offset += static_cast<size_t>(n);
+    // Advance over the bytes sent, item by item.
+    size_t sent = static_cast<size_t>(n);
+    while (sent > 0) {
+      const SendItem& current = lane.sends[lane.send_index];
+      size_t step = std::min(sent, current.bytes - lane.send_offset);
+      lane.send_offset += step;
+      sent -= step;
+      if (lane.send_offset == current.bytes) {
+        ++lane.send_index;
+        lane.send_offset = 0;
+      }
+    }
   }
   return progress;
 }

@@ -41,12 +41,17 @@ struct RecvItem {
   /** When set, data = op(received, combine_with), a chunk at a time.
    * combine_with is either `data` itself (in place) or a disjoint buffer. */
   const char* combine_with = nullptr;
+  /** A combining receive that completes the reduction: each reduced chunk
+   * is then divided by Reduction::divisor (when not 1), before it is
+   * forwarded. */
+  bool last_combine = false;
 };
 
 /** How combining receives combine. */
 struct Reduction {
   detail::ReduceOp op;
   Dtype dtype;
+  int divisor = 1;
 };
 
 struct Lane {

@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "dist_test_utils.h"
+#include "mlx/random.h"
 
 using namespace dist_test;
 
@@ -299,4 +300,112 @@ TEST(CollectivesTest, AllSumAndAllGatherPast2GiB) {
     EXPECT_EQ(mx::min(block).item<int>(), q + 1);
     EXPECT_EQ(mx::max(block).item<int>(), q + 1);
   }
+}
+
+namespace {
+
+// Shapes of one all_sum_many call: a block of the joined vector crosses
+// array boundaries (and, past 256 KiB, the ring's chunked path runs).
+const std::vector<mx::Shape> kManyShapes = {
+    {3, 4}, {70001}, {0}, {}, {257, 129}, {5}};
+
+std::vector<mx::array> many_inputs(int q, mx::Dtype dtype) {
+  std::vector<mx::array> xs;
+  for (auto& shape : kManyShapes) {
+    xs.push_back(rank_input(q, shape, dtype));
+  }
+  return xs;
+}
+
+} // namespace
+
+TEST(CollectivesTest, AllSumManyDividesEachArraysSum) {
+  int n = world().size();
+  for (auto dtype : {mx::float32, mx::float16, mx::float64, mx::bfloat16}) {
+    SCOPED_TRACE(mx::dtype_to_string(dtype));
+    auto got = dist::all_sum_many(many_inputs(world().rank(), dtype), n);
+    ASSERT_EQ(got.size(), kManyShapes.size());
+    for (size_t i = 0; i < got.size(); ++i) {
+      SCOPED_TRACE("array " + std::to_string(i));
+      EXPECT_EQ(got[i].dtype(), dtype);
+      // Small integers over a power-of-two rank count: exact in every
+      // dtype, so the fold written out here must match bit for bit.
+      auto sums = fold_ranks(
+          n, [&](int q) { return many_inputs(q, dtype)[i]; }, add);
+      for (auto& s : sums) {
+        s /= n;
+      }
+      expect_array_values(got[i], kManyShapes[i], sums);
+    }
+  }
+}
+
+TEST(CollectivesTest, AllSumManyOfDonatedAndKeptInputs) {
+  int n = world().size();
+  int q = world().rank();
+  // Even arrays are temporaries (donated: reduced in place), odd ones are
+  // still held here (read, results in fresh buffers); both in one call.
+  auto kept = many_inputs(q, mx::float32);
+  std::vector<mx::array> xs;
+  for (size_t i = 0; i < kept.size(); ++i) {
+    xs.push_back(i % 2 ? kept[i] : mx::multiply(kept[i], mx::array(2.0f)));
+  }
+  auto got = dist::all_sum_many(xs, 1);
+  xs.clear();
+  for (size_t i = 0; i < got.size(); ++i) {
+    SCOPED_TRACE("array " + std::to_string(i));
+    auto sums = fold_ranks(
+        n, [&](int r) { return many_inputs(r, mx::float32)[i]; }, add);
+    for (auto& s : sums) {
+      s *= i % 2 ? 1 : 2;
+    }
+    expect_array_values(got[i], kManyShapes[i], sums);
+  }
+  // The kept inputs are unchanged.
+  expect_array_values(
+      kept[1],
+      kManyShapes[1],
+      mlx_test::to_doubles(rank_input(q, kManyShapes[1], mx::float32)));
+}
+
+TEST(CollectivesTest, AllSumManyOfRandomValuesIsTheSameOnEveryRank) {
+  int n = world().size();
+  auto key = mx::random::key(100 + world().rank());
+  auto big = mx::random::normal({300001}, mx::float32, 0.0f, 1.0f, key);
+  auto small = mx::random::normal({3, 7}, mx::float32, 0.0f, 1.0f, key);
+  // Ordered after another collective: `after` only delays it.
+  auto first = dist::all_sum(small);
+  auto got = dist::all_sum_many({small, big}, n, std::nullopt, {}, {first});
+  std::vector<mx::array> old_path = {
+      mx::divide(dist::all_sum(small), mx::array(float(n))),
+      mx::divide(dist::all_sum(big), mx::array(float(n)))};
+  for (size_t i = 0; i < got.size(); ++i) {
+    // Bit-identical on every rank: the max and min over ranks agree.
+    EXPECT_TRUE(mx::array_equal(dist::all_max(got[i]), dist::all_min(got[i]))
+                    .item<bool>());
+    if (n == 2) {
+      // a + b does not depend on the order: equal to the old path's bits.
+      EXPECT_TRUE(mx::array_equal(got[i], old_path[i]).item<bool>());
+    } else {
+      EXPECT_TRUE(mx::allclose(got[i], old_path[i], 1e-5, 1e-6).item<bool>());
+    }
+  }
+}
+
+TEST(CollectivesTest, AllSumManyRejectsBadArguments) {
+  auto f = rank_input(0, {2}, mx::float32);
+  auto i = rank_input(0, {2}, mx::int32);
+  expect_throws_with_prefix(
+      [&] {
+        dist::all_sum_many({f, i}, 1);
+      },
+      "[all_sum_many] All arrays must share one dtype: array 0 is float32, "
+      "array 1 is int32.");
+  expect_throws_with_prefix(
+      [&] { dist::all_sum_many({f}, 0); },
+      "[all_sum_many] The divisor must be >= 1, got 0.");
+  expect_throws_with_prefix(
+      [&] { dist::all_sum_many({i}, 2); },
+      "[all_sum_many] Dividing needs a floating dtype, not int32.");
+  EXPECT_TRUE(dist::all_sum_many({}, 2).empty());
 }

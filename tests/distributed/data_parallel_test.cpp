@@ -16,9 +16,11 @@ using mu::Tree;
 
 namespace {
 
-// Number of AllSum nodes in the graph that produces the leaves of `tree`.
+// Number of AllSum / AllSumMany nodes in the graph that produces the leaves of
+// `tree`.
 int count_all_sums(const Tree& tree) {
   std::set<std::uintptr_t> seen;
+  std::set<const mx::Primitive*> collectives;
   std::vector<mx::array> stack;
   for (auto& [path, leaf] : mu::tree_flatten(tree)) {
     stack.push_back(leaf);
@@ -30,7 +32,9 @@ int count_all_sums(const Tree& tree) {
     if (!seen.insert(a.id()).second || !a.has_primitive()) {
       continue;
     }
-    if (std::string(a.primitive().name()) == "AllSum") {
+    // The outputs of one AllSumMany share its primitive: count it once.
+    if (std::string(a.primitive().name()).rfind("AllSum", 0) == 0 &&
+        collectives.insert(&a.primitive()).second) {
       ++count;
     }
     for (auto& in : a.inputs()) {
