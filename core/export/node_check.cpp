@@ -398,6 +398,10 @@ Rebuilds::Rebuilds() {
                   std::string(out.primitive().name()) == "Multiply";
     return scaled ? out.inputs()[0] : out;
   });
+  add<Softmax>("Softmax", [](auto& p, auto& in, auto s) {
+    need(in, 1);
+    return softmax(in[0], std::vector<int>{-1}, p.precise(), s);
+  });
   add<fast::RMSNorm>("RMSNorm", [](auto& p, auto& in, auto s) {
     if (in.empty() || in.size() > 2) {
       need(in, 2);

@@ -372,6 +372,11 @@ Registry::Registry() {
         return std::make_shared<FFT>(
             s, std::move(axes), inverse, real, int_or(in));
       });
+  add<Softmax>(
+      [](const Softmax& p, FieldWriter& out) { out.boolean(p.precise()); },
+      [](FieldReader* in, const Stream& s) {
+        return std::make_shared<Softmax>(s, bool_or(in));
+      });
   add<fast::RMSNorm>(
       [](const fast::RMSNorm& p, FieldWriter& out) { out.f32(p.eps()); },
       [](FieldReader* in, const Stream& s) {
