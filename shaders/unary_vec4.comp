@@ -1,5 +1,6 @@
 #version 450
-// Unary float32 ops four elements at a time (see vec4.glsl).
+// Unary float32 ops four elements at a time (see vec4.glsl); the input may
+// be a scalar broadcast to the output.
 #extension GL_GOOGLE_include_directive : require
 #define MLX_META_BINDING 2
 #include "elementwise.glsl"
@@ -10,6 +11,7 @@ layout(constant_id = 0) const uint OP = 0; // mlx::core::UnaryOp
 layout(constant_id = 3) const uint MODE_0 = IN_CONTIGUOUS;
 
 layout(std430, set = 0, binding = 0) readonly buffer In4 { vec4 src4[]; };
+layout(std430, set = 0, binding = 0) readonly buffer In1 { float src1[]; };
 layout(std430, set = 0, binding = 1) writeonly buffer Out4 { vec4 dst4[]; };
 
 void main() {
@@ -19,7 +21,8 @@ void main() {
   [[unroll]] for (uint j = 0u; j < VEC4S; ++j) {
     uint v = first + j * gl_WorkGroupSize.x;
     if (v < count) {
-      x[j] = src4[p.first[0] / 4u + v];
+      x[j] = MODE_0 == IN_SCALAR ? vec4(src1[p.first[0]])
+                                 : src4[p.first[0] / 4u + v];
     }
   }
   [[unroll]] for (uint j = 0u; j < VEC4S; ++j) {

@@ -310,6 +310,10 @@ TEST(VulkanElementwise, Float32Vec4PathGivesTheGenericKernelsBits) {
           {"exp", [&](mx::Device d) { return mx::exp(a, d); }},
           {"tanh", [&](mx::Device d) { return mx::tanh(a, d); }},
           {"sigmoid", [&](mx::Device d) { return mx::sigmoid(a, d); }},
+          {"exp of a broadcast scalar",
+           [&](mx::Device d) {
+             return mx::exp(mx::broadcast_to(scalar, {4, 16}), d);
+           }},
           {"abs of a view at element 4",
            [&](mx::Device d) { return mx::abs(mx::slice(a, {4}, {4144}), d); }},
           {"add of views at element 1 (generic kernels)",
