@@ -7,10 +7,10 @@
 #include <map>
 #include <sstream>
 #include <stdexcept>
-#include <thread>
 
 #include "mlx/backend/vulkan/allocator.h"
 #include "mlx/backend/vulkan/device.h"
+#include "mlx/event.h"
 
 namespace mlx::core::vulkan {
 
@@ -29,17 +29,15 @@ constexpr auto kBatchTimeout = std::chrono::seconds(300);
 constexpr uint64_t kWaitSliceNs = 100'000'000; // 100 ms
 
 // How long the completion thread polls a batch's semaphore before it
-// blocks in vkWaitSemaphores, on a discrete GPU: a blocking wait wakes tens
-// of microseconds after the GPU finishes, which a short eval pays in full
-// (CUDA's default synchronization spins too when cores are plenty). Not on
-// CPU devices, whose kernels run on the cores a spin would take.
+// blocks in vkWaitSemaphores: on a GPU as long as the event waiters poll
+// (event.h: a blocking wait wakes tens of microseconds late); not on CPU
+// devices, whose kernels run on the cores a spin would take.
 // MLX_VULKAN_SPIN_US overrides it (0: never poll).
 std::chrono::microseconds completion_spin() {
   if (const char* env = std::getenv("MLX_VULKAN_SPIN_US")) {
     return std::chrono::microseconds(std::max(0, std::atoi(env)));
   }
-  return device().is_cpu() ? std::chrono::microseconds(0)
-                           : std::chrono::microseconds(2000);
+  return device().is_cpu() ? std::chrono::microseconds(0) : kGpuSpinBeforeSleep;
 }
 
 const BufferRecord&
@@ -545,13 +543,14 @@ void Encoder::completion_loop() {
     }
     std::exception_ptr error = b->error;
     if (!error && spin.count() > 0) {
-      auto until = std::chrono::steady_clock::now() + spin;
-      uint64_t value = 0;
-      while (vkGetSemaphoreCounterValue(d.device, timeline_, &value) ==
-                 VK_SUCCESS &&
-             value < b->value && std::chrono::steady_clock::now() < until) {
-        std::this_thread::yield();
-      }
+      spin_until(
+          [&] {
+            uint64_t value = 0;
+            return vkGetSemaphoreCounterValue(d.device, timeline_, &value) !=
+                       VK_SUCCESS ||
+                   value >= b->value;
+          },
+          spin);
     }
     if (!error) {
       auto deadline = std::chrono::steady_clock::now() + kBatchTimeout;
