@@ -3,7 +3,7 @@
 // Bluestein's path), powers of two and products of small primes, real and
 // complex; round trips; the n-D forms, n / s / axes and norms against
 // NumPy (fft_numpy.py writes its results to an .npz); shifts, frequencies,
-// and the errors of bad arguments.
+// and the errors of bad arguments; batches through the SIMD-lane path.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -180,6 +180,59 @@ TEST(FFT, ThreadedBatchesMatchOneLineAtATime) {
   EXPECT_LT(
       max_error(fft::irfftn(fft::rfftn(r), r.shape(), {0, 1}), to_complex(r)),
       1e-5);
+}
+
+// Lines of a batch go 8 at a time through SIMD lanes (fft.cpp), the rest
+// one at a time: 19 lines (two groups of 8 and 3 left over) of lengths that
+// take every kind of pass, along the last axis and, strided, along the
+// first, each line against its own DFT in double.
+TEST(FFT, LaneGroupsMatchDirectDFT) {
+  const int lines = 19;
+  for (int n : {1, 2, 3, 6, 8, 12, 16, 30, 64, 97, 120, 625, 1000, 1009}) {
+    SCOPED_TRACE("n = " + std::to_string(n));
+    auto x = random_values(size_t(lines) * n, n + 1, true);
+    auto a = to_array(x, {lines, n}, true);
+    auto re = mx::real(a);
+    auto columns = mx::contiguous(mx::transpose(a)); // (n, lines)
+    auto got = to_complex(fft::fft(a));
+    auto got_inv = to_complex(fft::ifft(a));
+    auto got_real = to_complex(fft::rfft(re));
+    auto got_columns = to_complex(fft::fft(columns, 0));
+    int bins = n / 2 + 1;
+    double err = 0, err_inv = 0, err_real = 0, err_columns = 0;
+    for (int i = 0; i < lines; ++i) {
+      std::vector<cd> line(x.begin() + i * n, x.begin() + (i + 1) * n);
+      std::vector<cd> real_line;
+      for (auto& v : line) {
+        real_line.push_back(v.real());
+      }
+      auto want = direct_dft(line, -1);
+      auto want_inv = direct_dft(line, 1);
+      auto want_real = direct_dft(real_line, -1);
+      double scale = 0;
+      for (auto& v : want) {
+        scale = std::max(scale, std::abs(v));
+      }
+      for (int k = 0; k < n; ++k) {
+        err = std::max(err, std::abs(got[i * n + k] - want[k]) / scale);
+        err_inv = std::max(
+            err_inv,
+            std::abs(double(n) * got_inv[i * n + k] - want_inv[k]) / scale);
+        err_columns = std::max(
+            err_columns,
+            std::abs(got_columns[k * lines + i] - want[k]) / scale);
+        if (k < bins) {
+          err_real = std::max(
+              err_real,
+              std::abs(got_real[i * bins + k] - want_real[k]) / scale);
+        }
+      }
+    }
+    EXPECT_LT(err, tol_for(n));
+    EXPECT_LT(err_inv, tol_for(n));
+    EXPECT_LT(err_real, tol_for(n));
+    EXPECT_LT(err_columns, tol_for(n));
+  }
 }
 
 TEST(FFT, StridedInputAndDtypes) {

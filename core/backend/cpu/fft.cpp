@@ -1,7 +1,7 @@
 // CPU kernel of the FFT primitive: the n-D transform as 1-D transforms
-// along one axis after another (fft_plan.h). Each line is copied into a
-// work buffer, transformed, and written back; lines are spread over the
-// thread pool.
+// along one axis after another (fft_plan.h). Lines go kLanes at a time into
+// lane-interleaved work buffers (one transform per SIMD lane), the few left
+// over one at a time; groups of lines are spread over the thread pool.
 #include <algorithm>
 #include <vector>
 
@@ -16,6 +16,7 @@ namespace mlx::core {
 namespace {
 
 using cpu::cfloat;
+using cpu::cvec;
 
 // The lines along `axis` of row-contiguous arrays of `shape` (input) and
 // the same shape with that axis `out_len` long (output).
@@ -46,19 +47,52 @@ struct Lines {
   }
 };
 
-// f(line, a, b) over the lines, in parallel, with two work buffers of
-// `buffer` complex values per chunk of lines.
-template <typename F>
-void for_each_line(const Lines& lines, size_t buffer, size_t len, F&& f) {
+// Lines longer than this run one at a time: kLanes of them side by side
+// outgrow the L2 cache.
+constexpr int kLanesMaxLength = 1 << 30;
+
+// Over the lines, spread over the pool: group(first, a, b) for each group of
+// kLanes lines from `first` (lane-interleaved work buffers), then line(i, a,
+// b) for those left over (plain work buffers); `buffer` values per buffer.
+template <typename Group, typename Line>
+void for_each_line(
+    const Lines& lines,
+    size_t buffer,
+    size_t len,
+    bool lanes,
+    Group&& group,
+    Line&& line) {
   // A chunk is worth a thread wake-up from a few thousand values on.
   size_t grain = std::max<size_t>(1, 8192 / std::max<size_t>(len, 1));
-  cpu::parallel_for(lines.count, grain, [&](size_t begin, size_t end) {
+  size_t groups = lanes ? lines.count / cpu::kLanes : 0;
+  cpu::parallel_for(
+      groups,
+      std::max<size_t>(1, grain / cpu::kLanes),
+      [&](size_t begin, size_t end) {
+        std::vector<cvec> a(buffer), b(buffer);
+        for (size_t g = begin; g < end; ++g) {
+          group(g * cpu::kLanes, a.data(), b.data());
+        }
+      });
+  size_t first = groups * cpu::kLanes;
+  cpu::parallel_for(lines.count - first, grain, [&](size_t begin, size_t end) {
     std::vector<cfloat> a(buffer), b(buffer);
-    for (size_t i = begin; i < end; ++i) {
-      f(i, a.data(), b.data());
+    for (size_t i = first + begin; i < first + end; ++i) {
+      line(i, a.data(), b.data());
     }
   });
 }
+
+// Where the kLanes lines from `first` start.
+struct LaneOffsets {
+  size_t in[cpu::kLanes], out[cpu::kLanes];
+  LaneOffsets(const Lines& lines, size_t first) {
+    for (int l = 0; l < cpu::kLanes; ++l) {
+      in[l] = lines.in_offset(first + l);
+      out[l] = lines.out_offset(first + l);
+    }
+  }
+};
 
 // Complex transforms along `axis`: src lines into dst lines (same shape;
 // dst may be src). Inverse as conj(F(conj x)) / n.
@@ -74,8 +108,32 @@ void complex_axis(
   float scale = inverse ? 1.0f / n : 1.0f;
   // Contiguous lines into other memory: no copies in and out.
   bool direct = lines.inner == 1 && !inverse && src != dst;
+  float sign = inverse ? -1.0f : 1.0f;
+  size_t stride = lines.inner;
+  auto group = [&](size_t first, cvec* a, cvec* b) {
+    LaneOffsets at(lines, first);
+    for (int k = 0; k < n; ++k) {
+      for (int l = 0; l < cpu::kLanes; ++l) {
+        cfloat v = src[at.in[l] + k * stride];
+        a[k].re[l] = v.real();
+        a[k].im[l] = sign * v.imag();
+      }
+    }
+    const cvec* y = plan->forward_lanes(a, b);
+    for (int k = 0; k < n; ++k) {
+      for (int l = 0; l < cpu::kLanes; ++l) {
+        dst[at.out[l] + k * stride] =
+            cfloat(scale * y[k].re[l], sign * scale * y[k].im[l]);
+      }
+    }
+  };
   for_each_line(
-      lines, plan->buffer_size(), n, [&](size_t i, cfloat* a, cfloat* b) {
+      lines,
+      plan->buffer_size(),
+      n,
+      n <= kLanesMaxLength,
+      group,
+      [&](size_t i, cfloat* a, cfloat* b) {
         const cfloat* x = src + lines.in_offset(i);
         if (direct) {
           plan->forward_into(x, dst + lines.out_offset(i), a, b);
@@ -100,8 +158,32 @@ void real_forward_axis(
   int bins = n / 2 + 1;
   Lines lines(shape, axis, bins);
   auto plan = cpu::real_plan(n);
+  size_t stride = lines.inner;
+  auto group = [&](size_t first, cvec* a, cvec* b) {
+    LaneOffsets at(lines, first);
+    // The reals in pairs, a zero after the last of odd n.
+    for (int j = 0; 2 * j < n; ++j) {
+      bool odd = 2 * j + 1 < n;
+      for (int l = 0; l < cpu::kLanes; ++l) {
+        const float* x = src + at.in[l] + 2 * j * stride;
+        a[j].re[l] = x[0];
+        a[j].im[l] = odd ? x[stride] : 0.0f;
+      }
+    }
+    const cvec* y = plan->forward_lanes(a, b);
+    for (int k = 0; k < bins; ++k) {
+      for (int l = 0; l < cpu::kLanes; ++l) {
+        dst[at.out[l] + k * stride] = cfloat(y[k].re[l], y[k].im[l]);
+      }
+    }
+  };
   for_each_line(
-      lines, plan->buffer_size(), n, [&](size_t i, cfloat* a, cfloat* b) {
+      lines,
+      plan->buffer_size(),
+      n,
+      n <= kLanesMaxLength,
+      group,
+      [&](size_t i, cfloat* a, cfloat* b) {
         const float* x = src + lines.in_offset(i);
         if (lines.inner == 1) {
           plan->forward_into(x, dst + lines.out_offset(i), a, b);
@@ -128,7 +210,12 @@ void real_inverse_axis(
   auto plan = cpu::real_plan(n);
   float scale = 1.0f / n;
   for_each_line(
-      lines, plan->buffer_size(), n, [&](size_t i, cfloat* a, cfloat* b) {
+      lines,
+      plan->buffer_size(),
+      n,
+      false,
+      [](size_t, cvec*, cvec*) {},
+      [&](size_t i, cfloat* a, cfloat* b) {
         const cfloat* x = src + lines.in_offset(i);
         for (int k = 0; k < bins; ++k) {
           a[k] = x[k * lines.inner];

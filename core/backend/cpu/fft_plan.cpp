@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 #include <mutex>
+#include <type_traits>
 
 namespace mlx::core::cpu {
 
@@ -18,6 +19,27 @@ inline cfloat mul(cfloat a, cfloat b) {
 }
 inline cfloat times_minus_i(cfloat a) {
   return {a.imag(), -a.real()};
+}
+
+// The same operations on kLanes values at once (a twiddle is the same for
+// every lane), so that one template of each pass serves both layouts.
+inline cvec operator+(const cvec& a, const cvec& b) {
+  return {a.re + b.re, a.im + b.im};
+}
+inline cvec operator-(const cvec& a, const cvec& b) {
+  return {a.re - b.re, a.im - b.im};
+}
+inline cvec operator*(float c, const cvec& a) {
+  return {c * a.re, c * a.im};
+}
+inline cvec mul(const cvec& a, cfloat w) {
+  return {a.re * w.real() - a.im * w.imag(), a.re * w.imag() + a.im * w.real()};
+}
+inline cvec times_minus_i(const cvec& a) {
+  return {a.im, -a.re};
+}
+inline cvec conj(const cvec& a) {
+  return {a.re, -a.im};
 }
 
 // e^{-2 pi i k / n}, k reduced mod n first so that it stays exact.
@@ -71,40 +93,38 @@ int bluestein_length(int n) {
 // One Stockham pass of radix R (R == 0: any radix r, O(r^2)): the s
 // interleaved sequences of length r * m in x become r * s of length m in y,
 // each butterfly output k of block p scaled by twiddle w^{pk}.
-template <int R>
+template <typename C, int R>
 void pass(
     int r,
     int m,
     int s,
     const cfloat* tw,
     const cfloat* roots,
-    const cfloat* x,
-    cfloat* y) {
+    const C* x,
+    C* y) {
   const int radix = R ? R : r;
   const size_t ms = size_t(m) * s;
   for (int p = 0; p < m; ++p) {
     const cfloat* w = tw + size_t(p) * (radix - 1);
-    const cfloat* in = x + size_t(p) * s;
-    cfloat* out = y + size_t(p) * radix * s;
+    const C* in = x + size_t(p) * s;
+    C* out = y + size_t(p) * radix * s;
     for (int q = 0; q < s; ++q) {
       if constexpr (R == 2) {
-        cfloat a0 = in[q], a1 = in[q + ms];
+        C a0 = in[q], a1 = in[q + ms];
         out[q] = a0 + a1;
         out[q + s] = mul(a0 - a1, w[0]);
       } else if constexpr (R == 4) {
-        cfloat a0 = in[q], a1 = in[q + ms], a2 = in[q + 2 * ms],
-               a3 = in[q + 3 * ms];
-        cfloat b0 = a0 + a2, b1 = a0 - a2, b2 = a1 + a3,
-               b3 = times_minus_i(a1 - a3);
+        C a0 = in[q], a1 = in[q + ms], a2 = in[q + 2 * ms], a3 = in[q + 3 * ms];
+        C b0 = a0 + a2, b1 = a0 - a2, b2 = a1 + a3, b3 = times_minus_i(a1 - a3);
         out[q] = b0 + b2;
         out[q + s] = mul(b1 + b3, w[0]);
         out[q + 2 * s] = mul(b0 - b2, w[1]);
         out[q + 3 * s] = mul(b1 - b3, w[2]);
       } else if constexpr (R == 3) {
         constexpr float kSin = 0.86602540378443864676f;
-        cfloat a0 = in[q], a1 = in[q + ms], a2 = in[q + 2 * ms];
-        cfloat t1 = a1 + a2, t2 = a0 - 0.5f * t1;
-        cfloat t3 = kSin * times_minus_i(a1 - a2);
+        C a0 = in[q], a1 = in[q + ms], a2 = in[q + 2 * ms];
+        C t1 = a1 + a2, t2 = a0 - 0.5f * t1;
+        C t3 = kSin * times_minus_i(a1 - a2);
         out[q] = a0 + t1;
         out[q + s] = mul(t2 + t3, w[0]);
         out[q + 2 * s] = mul(t2 - t3, w[1]);
@@ -113,12 +133,12 @@ void pass(
         constexpr float c2 = -0.80901699437494742410f;
         constexpr float s1 = 0.95105651629515357212f;
         constexpr float s2 = 0.58778525229247312917f;
-        cfloat a0 = in[q], a1 = in[q + ms], a2 = in[q + 2 * ms],
-               a3 = in[q + 3 * ms], a4 = in[q + 4 * ms];
-        cfloat t1 = a1 + a4, t2 = a2 + a3, t3 = a1 - a4, t4 = a2 - a3;
-        cfloat b1 = a0 + c1 * t1 + c2 * t2, b2 = a0 + c2 * t1 + c1 * t2;
-        cfloat d1 = times_minus_i(s1 * t3 + s2 * t4);
-        cfloat d2 = times_minus_i(s2 * t3 - s1 * t4);
+        C a0 = in[q], a1 = in[q + ms], a2 = in[q + 2 * ms], a3 = in[q + 3 * ms],
+          a4 = in[q + 4 * ms];
+        C t1 = a1 + a4, t2 = a2 + a3, t3 = a1 - a4, t4 = a2 - a3;
+        C b1 = a0 + c1 * t1 + c2 * t2, b2 = a0 + c2 * t1 + c1 * t2;
+        C d1 = times_minus_i(s1 * t3 + s2 * t4);
+        C d2 = times_minus_i(s2 * t3 - s1 * t4);
         out[q] = a0 + t1 + t2;
         out[q + s] = mul(b1 + d1, w[0]);
         out[q + 2 * s] = mul(b2 + d2, w[1]);
@@ -126,15 +146,52 @@ void pass(
         out[q + 4 * s] = mul(b1 - d1, w[3]);
       } else {
         for (int k = 0; k < radix; ++k) {
-          cfloat acc = in[q];
+          C acc = in[q];
           for (int j = 1; j < radix; ++j) {
-            acc += mul(in[q + j * ms], roots[(size_t(j) * k) % radix]);
+            acc = acc + mul(in[q + j * ms], roots[(size_t(j) * k) % radix]);
           }
           out[q + k * s] = k == 0 ? acc : mul(acc, w[k - 1]);
         }
       }
     }
   }
+}
+
+template <typename C>
+inline void run_stage(const FftStage& st, const C* x, C* y) {
+  const cfloat* tw = st.twiddles.data();
+  switch (st.radix) {
+  case 2:
+    return pass<C, 2>(2, st.m, st.s, tw, nullptr, x, y);
+  case 3:
+    return pass<C, 3>(3, st.m, st.s, tw, nullptr, x, y);
+  case 4:
+    return pass<C, 4>(4, st.m, st.s, tw, nullptr, x, y);
+  case 5:
+    return pass<C, 5>(5, st.m, st.s, tw, nullptr, x, y);
+  default:
+    return pass<C, 0>(st.radix, st.m, st.s, tw, st.roots.data(), x, y);
+  }
+}
+
+// All passes, ping-pong from x; returns the buffer holding the result.
+template <typename C>
+inline C* run_stages(const std::vector<FftStage>& stages, C* x, C* y) {
+  for (const auto& st : stages) {
+    run_stage(st, x, y);
+    std::swap(x, y);
+  }
+  return x;
+}
+
+// The lanes' passes built for AVX2 + FMA and for the baseline (flatten:
+// every pass inlined, so compiled for the clone's target); the loader
+// picks the clone that fits the CPU.
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target_clones("arch=x86-64-v3", "default"), flatten))
+#endif
+cvec* run_stages_lanes(const std::vector<FftStage>& stages, cvec* x, cvec* y) {
+  return run_stages(stages, x, y);
 }
 
 } // namespace
@@ -176,7 +233,7 @@ ComplexPlan::ComplexPlan(int n) : n_(n) {
   int s = 1;
   int length = n;
   for (int r : radices) {
-    Stage st{r, length / r, s, {}, {}};
+    FftStage st{r, length / r, s, {}, {}};
     st.twiddles.resize(size_t(st.m) * (r - 1));
     if (r > 5) {
       for (int k = 0; k < r; ++k) {
@@ -200,32 +257,45 @@ size_t ComplexPlan::buffer_size() const {
   return bluestein_ ? bluestein_->inner->size() : size_t(n_);
 }
 
+template <typename C> C* ComplexPlan::forward_any(C* a, C* b) const {
+  if (!bluestein_) {
+    if constexpr (std::is_same_v<C, cvec>) {
+      return run_stages_lanes(stages_, a, b);
+    } else {
+      return run_stages(stages_, a, b);
+    }
+  }
+  const auto& bs = *bluestein_;
+  auto inner = [&](C* x, C* y) {
+    if constexpr (std::is_same_v<C, cvec>) {
+      return bs.inner->forward_lanes(x, y);
+    } else {
+      return bs.inner->forward(x, y);
+    }
+  };
+  int m = bs.inner->size();
+  for (int k = 0; k < n_; ++k) {
+    b[k] = mul(a[k], bs.chirp[k]);
+  }
+  std::fill(b + n_, b + m, C{});
+  // The inverse transform as conj(forward(conj(.))).
+  C* t = inner(b, a);
+  for (int k = 0; k < m; ++k) {
+    t[k] = conj(mul(t[k], bs.kernel[k]));
+  }
+  C* u = inner(t, t == a ? b : a);
+  for (int k = 0; k < n_; ++k) {
+    u[k] = mul(conj(u[k]), bs.chirp[k]);
+  }
+  return u;
+}
+
 cfloat* ComplexPlan::forward(cfloat* a, cfloat* b) const {
-  if (bluestein_) {
-    const auto& bs = *bluestein_;
-    int m = bs.inner->size();
-    for (int k = 0; k < n_; ++k) {
-      b[k] = mul(a[k], bs.chirp[k]);
-    }
-    std::fill(b + n_, b + m, cfloat(0));
-    // The inverse transform as conj(forward(conj(.))).
-    cfloat* t = bs.inner->forward(b, a);
-    for (int k = 0; k < m; ++k) {
-      t[k] = std::conj(mul(t[k], bs.kernel[k]));
-    }
-    cfloat* u = bs.inner->forward(t, t == a ? b : a);
-    for (int k = 0; k < n_; ++k) {
-      u[k] = mul(std::conj(u[k]), bs.chirp[k]);
-    }
-    return u;
-  }
-  cfloat* x = a;
-  cfloat* y = b;
-  for (const auto& st : stages_) {
-    run_stage(st, x, y);
-    std::swap(x, y);
-  }
-  return x;
+  return forward_any(a, b);
+}
+
+cvec* ComplexPlan::forward_lanes(cvec* a, cvec* b) const {
+  return forward_any(a, b);
 }
 
 void ComplexPlan::forward_into(
@@ -243,22 +313,6 @@ void ComplexPlan::forward_into(
     cfloat* y = (k - 1 - i) % 2 == 0 ? out : a;
     run_stage(stages_[i], x, y);
     x = y;
-  }
-}
-
-void ComplexPlan::run_stage(const Stage& st, const cfloat* x, cfloat* y) const {
-  const cfloat* tw = st.twiddles.data();
-  switch (st.radix) {
-  case 2:
-    return pass<2>(2, st.m, st.s, tw, nullptr, x, y);
-  case 3:
-    return pass<3>(3, st.m, st.s, tw, nullptr, x, y);
-  case 4:
-    return pass<4>(4, st.m, st.s, tw, nullptr, x, y);
-  case 5:
-    return pass<5>(5, st.m, st.s, tw, nullptr, x, y);
-  default:
-    return pass<0>(st.radix, st.m, st.s, tw, st.roots.data(), x, y);
   }
 }
 
@@ -293,6 +347,22 @@ cfloat* RealPlan::forward(cfloat* a, cfloat* b) const {
   return out;
 }
 
+cvec* RealPlan::forward_lanes(cvec* a, cvec* b) const {
+  if (n_ % 2) {
+    // One real per value, from the end: a[k] reads a[k / 2], not yet
+    // overwritten.
+    for (int k = n_ - 1; k >= 0; --k) {
+      lanes_t v = k % 2 ? a[k / 2].im : a[k / 2].re;
+      a[k] = {v, lanes_t{}};
+    }
+    return complex_->forward_lanes(a, b);
+  }
+  cvec* z = complex_->forward_lanes(a, b);
+  cvec* out = z == a ? b : a;
+  split_halves(z, out);
+  return out;
+}
+
 void RealPlan::forward_into(
     const float* x, cfloat* out, cfloat* a, cfloat* b) const {
   if (n_ % 2 || complex_->uses_bluestein()) {
@@ -308,13 +378,13 @@ void RealPlan::forward_into(
 // z_j = x_{2j} + i x_{2j+1}: Z splits into the even samples' transform
 // E_k = (Z_k + conj Z_{h-k}) / 2 and the odd ones' O_k = (Z_k - conj
 // Z_{h-k}) / 2i, and X_k = E_k + w^k O_k.
-void RealPlan::split_halves(const cfloat* z, cfloat* out) const {
+template <typename C> void RealPlan::split_halves(const C* z, C* out) const {
   int h = n_ / 2;
   for (int k = 0; k <= h; ++k) {
-    cfloat zk = z[k % h], zc = std::conj(z[(h - k) % h]);
-    cfloat e = 0.5f * (zk + zc);
-    cfloat o = 0.5f * times_minus_i(zk - zc);
-    out[k] = e + mul(twiddles_[k], o);
+    C zk = z[k % h], zc = conj(z[(h - k) % h]);
+    C e = 0.5f * (zk + zc);
+    C o = 0.5f * times_minus_i(zk - zc);
+    out[k] = e + mul(o, twiddles_[k]);
   }
 }
 
