@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <type_traits>
@@ -93,21 +94,16 @@ int bluestein_length(int n) {
 // One Stockham pass of radix R (R == 0: any radix r, O(r^2)): the s
 // interleaved sequences of length r * m in x become r * s of length m in y,
 // each butterfly output k of block p scaled by twiddle w^{pk}.
-template <typename C, int R>
+// x and y: pointers to C, or Packed views.
+template <typename C, int R, typename In, typename Out>
 void pass(
-    int r,
-    int m,
-    int s,
-    const cfloat* tw,
-    const cfloat* roots,
-    const C* x,
-    C* y) {
+    int r, int m, int s, const cfloat* tw, const cfloat* roots, In x, Out y) {
   const int radix = R ? R : r;
   const size_t ms = size_t(m) * s;
   for (int p = 0; p < m; ++p) {
     const cfloat* w = tw + size_t(p) * (radix - 1);
-    const C* in = x + size_t(p) * s;
-    C* out = y + size_t(p) * radix * s;
+    auto in = x + size_t(p) * s;
+    auto out = y + size_t(p) * radix * s;
     for (int q = 0; q < s; ++q) {
       if constexpr (R == 2) {
         C a0 = in[q], a1 = in[q + ms];
@@ -157,41 +153,82 @@ void pass(
   }
 }
 
-template <typename C>
-inline void run_stage(const FftStage& st, const C* x, C* y) {
+// kLanes consecutive complex values of one line seen as a cvec (split on
+// load, interleaved again on store): a pass whose s interleaved sequences
+// are a multiple of kLanes is then the lanes' pass over s / kLanes.
+struct PackedRef {
+  float* p;
+  operator cvec() const {
+    using index_t = int __attribute__((vector_size(sizeof(lanes_t))));
+    lanes_t lo, hi;
+    std::memcpy(&lo, p, sizeof(lo));
+    std::memcpy(&hi, p + kLanes, sizeof(hi));
+    return {
+        __builtin_shuffle(lo, hi, index_t{0, 2, 4, 6, 8, 10, 12, 14}),
+        __builtin_shuffle(lo, hi, index_t{1, 3, 5, 7, 9, 11, 13, 15})};
+  }
+  const PackedRef& operator=(const cvec& v) const {
+    using index_t = int __attribute__((vector_size(sizeof(lanes_t))));
+    lanes_t lo =
+        __builtin_shuffle(v.re, v.im, index_t{0, 8, 1, 9, 2, 10, 3, 11});
+    lanes_t hi =
+        __builtin_shuffle(v.re, v.im, index_t{4, 12, 5, 13, 6, 14, 7, 15});
+    std::memcpy(p, &lo, sizeof(lo));
+    std::memcpy(p + kLanes, &hi, sizeof(hi));
+    return *this;
+  }
+};
+struct Packed {
+  float* p;
+  PackedRef operator[](size_t i) const { return {p + 2 * kLanes * i}; }
+  Packed operator+(size_t i) const { return {p + 2 * kLanes * i}; }
+};
+static_assert(kLanes == 8, "PackedRef's shuffles are written for 8 lanes");
+
+// The pass of `st` over s interleaved sequences of C (st.s, or st.s /
+// kLanes for Packed views).
+template <typename C, typename In, typename Out>
+inline void run_stage(const FftStage& st, int s, In x, Out y) {
   const cfloat* tw = st.twiddles.data();
   switch (st.radix) {
   case 2:
-    return pass<C, 2>(2, st.m, st.s, tw, nullptr, x, y);
+    return pass<C, 2>(2, st.m, s, tw, nullptr, x, y);
   case 3:
-    return pass<C, 3>(3, st.m, st.s, tw, nullptr, x, y);
+    return pass<C, 3>(3, st.m, s, tw, nullptr, x, y);
   case 4:
-    return pass<C, 4>(4, st.m, st.s, tw, nullptr, x, y);
+    return pass<C, 4>(4, st.m, s, tw, nullptr, x, y);
   case 5:
-    return pass<C, 5>(5, st.m, st.s, tw, nullptr, x, y);
+    return pass<C, 5>(5, st.m, s, tw, nullptr, x, y);
   default:
-    return pass<C, 0>(st.radix, st.m, st.s, tw, st.roots.data(), x, y);
+    return pass<C, 0>(st.radix, st.m, s, tw, st.roots.data(), x, y);
   }
 }
 
-// All passes, ping-pong from x; returns the buffer holding the result.
-template <typename C>
-inline C* run_stages(const std::vector<FftStage>& stages, C* x, C* y) {
-  for (const auto& st : stages) {
-    run_stage(st, x, y);
-    std::swap(x, y);
-  }
-  return x;
-}
-
-// The lanes' passes built for AVX2 + FMA and for the baseline (flatten:
-// every pass inlined, so compiled for the clone's target); the loader
-// picks the clone that fits the CPU.
+// The passes built for AVX2 + FMA and for the baseline (flatten: every
+// pass inlined, so compiled for the clone's target); the loader picks the
+// clone that fits the CPU.
 #if defined(__x86_64__) && defined(__GNUC__)
-__attribute__((target_clones("arch=x86-64-v3", "default"), flatten))
+#define MLX_FFT_CLONES                                                         \
+  __attribute__((target_clones("arch=x86-64-v3", "default"), flatten))
+#else
+#define MLX_FFT_CLONES
 #endif
-cvec* run_stages_lanes(const std::vector<FftStage>& stages, cvec* x, cvec* y) {
-  return run_stages(stages, x, y);
+
+MLX_FFT_CLONES void
+run_stage_lanes(const FftStage& st, const cvec* x, cvec* y) {
+  run_stage<cvec>(st, st.s, x, y);
+}
+
+// One line: packed when the inner loop covers whole groups of kLanes.
+MLX_FFT_CLONES void
+run_stage_line(const FftStage& st, const cfloat* x, cfloat* y) {
+  if (st.s % kLanes == 0) {
+    // Packed only reads through a view of x.
+    Packed in{const_cast<float*>(reinterpret_cast<const float*>(x))};
+    run_stage<cvec>(st, st.s / kLanes, in, Packed{reinterpret_cast<float*>(y)});
+    return;
+  }
+  run_stage<cfloat>(st, st.s, x, y);
 }
 
 } // namespace
@@ -259,11 +296,15 @@ size_t ComplexPlan::buffer_size() const {
 
 template <typename C> C* ComplexPlan::forward_any(C* a, C* b) const {
   if (!bluestein_) {
-    if constexpr (std::is_same_v<C, cvec>) {
-      return run_stages_lanes(stages_, a, b);
-    } else {
-      return run_stages(stages_, a, b);
+    for (const auto& st : stages_) {
+      if constexpr (std::is_same_v<C, cvec>) {
+        run_stage_lanes(st, a, b);
+      } else {
+        run_stage_line(st, a, b);
+      }
+      std::swap(a, b);
     }
+    return a;
   }
   const auto& bs = *bluestein_;
   auto inner = [&](C* x, C* y) {
@@ -311,7 +352,7 @@ void ComplexPlan::forward_into(
   const cfloat* x = in;
   for (size_t i = 0; i < k; ++i) {
     cfloat* y = (k - 1 - i) % 2 == 0 ? out : a;
-    run_stage(stages_[i], x, y);
+    run_stage_line(stages_[i], x, y);
     x = y;
   }
 }
