@@ -156,8 +156,9 @@ void pass(
 // kLanes consecutive complex values of one line seen as a cvec (split on
 // load, interleaved again on store): a pass whose s interleaved sequences
 // are a multiple of kLanes is then the lanes' pass over s / kLanes.
+template <typename F> // float, or const float for a pass's input
 struct PackedRef {
-  float* p;
+  F* p;
   operator cvec() const {
     using index_t = int __attribute__((vector_size(sizeof(lanes_t))));
     lanes_t lo, hi;
@@ -178,9 +179,9 @@ struct PackedRef {
     return *this;
   }
 };
-struct Packed {
-  float* p;
-  PackedRef operator[](size_t i) const { return {p + 2 * kLanes * i}; }
+template <typename F> struct Packed {
+  F* p;
+  PackedRef<F> operator[](size_t i) const { return {p + 2 * kLanes * i}; }
   Packed operator+(size_t i) const { return {p + 2 * kLanes * i}; }
 };
 static_assert(kLanes == 8, "PackedRef's shuffles are written for 8 lanes");
@@ -223,9 +224,9 @@ run_stage_lanes(const FftStage& st, const cvec* x, cvec* y) {
 MLX_FFT_CLONES void
 run_stage_line(const FftStage& st, const cfloat* x, cfloat* y) {
   if (st.s % kLanes == 0) {
-    // Packed only reads through a view of x.
-    Packed in{const_cast<float*>(reinterpret_cast<const float*>(x))};
-    run_stage<cvec>(st, st.s / kLanes, in, Packed{reinterpret_cast<float*>(y)});
+    Packed<const float> in{reinterpret_cast<const float*>(x)};
+    Packed<float> out{reinterpret_cast<float*>(y)};
+    run_stage<cvec>(st, st.s / kLanes, in, out);
     return;
   }
   run_stage<cfloat>(st, st.s, x, y);
