@@ -85,6 +85,16 @@ void for_each_line(
   });
 }
 
+// Lane l of value k of a lane-interleaved buffer, as plain floats (real
+// part; the imaginary part is kLanes floats on): scalar stores and loads,
+// where writing a vector's element in memory costs a vector load + store.
+inline float* lane_floats(cvec* a, size_t k) {
+  return reinterpret_cast<float*>(a + k);
+}
+inline const float* lane_floats(const cvec* a, size_t k) {
+  return reinterpret_cast<const float*>(a + k);
+}
+
 // Where the kLanes lines from `first` start.
 struct LaneOffsets {
   size_t in[cpu::kLanes], out[cpu::kLanes];
@@ -115,17 +125,19 @@ void complex_axis(
   auto group = [&](size_t first, cvec* a, cvec* b) {
     LaneOffsets at(lines, first);
     for (int k = 0; k < n; ++k) {
+      float* v = lane_floats(a, k);
       for (int l = 0; l < cpu::kLanes; ++l) {
-        cfloat v = src[at.in[l] + k * stride];
-        a[k].re[l] = v.real();
-        a[k].im[l] = sign * v.imag();
+        cfloat x = src[at.in[l] + k * stride];
+        v[l] = x.real();
+        v[l + cpu::kLanes] = sign * x.imag();
       }
     }
     const cvec* y = plan->forward_lanes(a, b);
     for (int k = 0; k < n; ++k) {
+      const float* v = lane_floats(y, k);
       for (int l = 0; l < cpu::kLanes; ++l) {
         dst[at.out[l] + k * stride] =
-            cfloat(scale * y[k].re[l], sign * scale * y[k].im[l]);
+            cfloat(scale * v[l], sign * scale * v[l + cpu::kLanes]);
       }
     }
   };
@@ -165,17 +177,19 @@ void real_forward_axis(
     LaneOffsets at(lines, first);
     // The reals in pairs, a zero after the last of odd n.
     for (int j = 0; 2 * j < n; ++j) {
-      bool odd = 2 * j + 1 < n;
+      float* v = lane_floats(a, j);
+      size_t next = 2 * j + 1 < n ? stride : 0; // the zero past odd n
       for (int l = 0; l < cpu::kLanes; ++l) {
         const float* x = src + at.in[l] + 2 * j * stride;
-        a[j].re[l] = x[0];
-        a[j].im[l] = odd ? x[stride] : 0.0f;
+        v[l] = x[0];
+        v[l + cpu::kLanes] = next ? x[next] : 0.0f;
       }
     }
     const cvec* y = plan->forward_lanes(a, b);
     for (int k = 0; k < bins; ++k) {
+      const float* v = lane_floats(y, k);
       for (int l = 0; l < cpu::kLanes; ++l) {
-        dst[at.out[l] + k * stride] = cfloat(y[k].re[l], y[k].im[l]);
+        dst[at.out[l] + k * stride] = cfloat(v[l], v[l + cpu::kLanes]);
       }
     }
   };

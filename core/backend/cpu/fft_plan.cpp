@@ -232,6 +232,29 @@ run_stage_line(const FftStage& st, const cfloat* x, cfloat* y) {
   run_stage<cfloat>(st, st.s, x, y);
 }
 
+// z_j = x_{2j} + i x_{2j+1}: Z (h values) splits into the even samples'
+// transform E_k = (Z_k + conj Z_{h-k}) / 2 and the odd ones' O_k = (Z_k -
+// conj Z_{h-k}) / 2i, and X_k = E_k + w^k O_k, k <= h (Z_h = Z_0).
+template <typename C>
+inline void split_halves(const C* z, C* out, const cfloat* w, int h) {
+  auto bin = [&](int k, const C& zk, const C& zh) {
+    C zc = conj(zh);
+    C e = 0.5f * (zk + zc);
+    C o = 0.5f * times_minus_i(zk - zc);
+    out[k] = e + mul(o, w[k]);
+  };
+  bin(0, z[0], z[0]);
+  for (int k = 1; k < h; ++k) {
+    bin(k, z[k], z[h - k]);
+  }
+  bin(h, z[0], z[0]);
+}
+
+MLX_FFT_CLONES void
+split_halves_lanes(const cvec* z, cvec* out, const cfloat* w, int h) {
+  split_halves(z, out, w, h);
+}
+
 } // namespace
 
 // Bluestein: X_k = c_k sum_j (x_j c_j) conj(c_{k-j}), c_k = e^{-pi i k^2/n},
@@ -385,7 +408,7 @@ cfloat* RealPlan::forward(cfloat* a, cfloat* b) const {
   }
   cfloat* z = complex_->forward(a, b);
   cfloat* out = z == a ? b : a;
-  split_halves(z, out);
+  split_halves(z, out, twiddles_.data(), n_ / 2);
   return out;
 }
 
@@ -401,7 +424,7 @@ cvec* RealPlan::forward_lanes(cvec* a, cvec* b) const {
   }
   cvec* z = complex_->forward_lanes(a, b);
   cvec* out = z == a ? b : a;
-  split_halves(z, out);
+  split_halves_lanes(z, out, twiddles_.data(), n_ / 2);
   return out;
 }
 
@@ -414,20 +437,7 @@ void RealPlan::forward_into(
     return;
   }
   complex_->forward_into(reinterpret_cast<const cfloat*>(x), a, b, nullptr);
-  split_halves(a, out);
-}
-
-// z_j = x_{2j} + i x_{2j+1}: Z splits into the even samples' transform
-// E_k = (Z_k + conj Z_{h-k}) / 2 and the odd ones' O_k = (Z_k - conj
-// Z_{h-k}) / 2i, and X_k = E_k + w^k O_k.
-template <typename C> void RealPlan::split_halves(const C* z, C* out) const {
-  int h = n_ / 2;
-  for (int k = 0; k <= h; ++k) {
-    C zk = z[k % h], zc = conj(z[(h - k) % h]);
-    C e = 0.5f * (zk + zc);
-    C o = 0.5f * times_minus_i(zk - zc);
-    out[k] = e + mul(o, twiddles_[k]);
-  }
+  split_halves(a, out, twiddles_.data(), n_ / 2);
 }
 
 float* RealPlan::inverse(cfloat* a, cfloat* b) const {

@@ -86,8 +86,6 @@ public:
   cvec* forward_lanes(cvec* a, cvec* b) const;
 
 private:
-  template <typename C> void split_halves(const C* z, C* out) const;
-
   int n_;
   std::shared_ptr<const ComplexPlan> complex_; // of n / 2 (even), or n
   std::vector<cfloat> twiddles_; // e^{-2 pi i k / n}, k <= n / 2 (even n)
