@@ -50,7 +50,8 @@ struct Lines {
 // Plans with longer work buffers run one line at a time (their passes
 // over whole groups of kLanes values are packed too, fft_plan.cpp): kLanes
 // lines side by side would outgrow the L2 cache. Measured on an AMD EPYC:
-// lanes win up to n ~ 1000 and lose 2x from 16384 on.
+// lanes win for the primes near 1000 (Bluestein length 2048) and lose
+// 1.5-2x at 16384 and 65536 (benchmarks/RESULTS.md).
 constexpr size_t kLanesMaxBuffer = 4096;
 
 // Over the lines, spread over the pool: group(first, a, b) for each group of
@@ -85,9 +86,8 @@ void for_each_line(
   });
 }
 
-// Lane l of value k of a lane-interleaved buffer, as plain floats (real
-// part; the imaginary part is kLanes floats on): scalar stores and loads,
-// where writing a vector's element in memory costs a vector load + store.
+// Value k of a lane-interleaved buffer as plain floats: lane l's real part
+// at [l], its imaginary part at [kLanes + l].
 inline float* lane_floats(cvec* a, size_t k) {
   return reinterpret_cast<float*>(a + k);
 }
