@@ -3,9 +3,14 @@
 //   sgemm n x n x n (n = 1024 ... 8192), TFLOP/s
 //   add and exp over 256 MiB float32, sum over the last axis, GB/s
 //   a chain of 1000 small element-wise ops in one eval, us per op
+//   round trip: one small add evaluated and waited for, us (the fixed cost
+//   that every synchronous op above includes)
+//   add over 64 MiB, 256 MiB and 1 GiB (section add_sizes), GB/s: with the
+//   round trip this separates a kernel's bandwidth from per-op costs
 //   the MLP training step (784-512-512-10, batch 256, Adam), ms per step
 // Each figure is the median of repetitions after a warm-up. Arguments name
-// the sections to run (sgemm, add, exp, sum, chain, mlp; all by default),
+// the sections to run (sgemm, add, exp, sum, chain, roundtrip, add_sizes,
+// mlp; all by default),
 // so that a tuning run under another setting repeats only what it changes.
 #include <algorithm>
 #include <chrono>
@@ -65,23 +70,26 @@ int main(int argc, char** argv) {
   }
 
   size_t count = (256u << 20) / 4;
-  auto x = mx::random::uniform({int(count)}, mx::float32, key);
-  auto y = mx::random::uniform({int(count)}, mx::float32, key);
-  mx::eval(x, y);
   double s = 0;
-  if (run("add")) {
-    s = median_seconds(20, [&] { mx::eval(mx::add(x, y)); });
-    std::printf("add 256MiB %.0f GB/s\n", 3.0 * count * 4 / s / 1e9);
-  }
-  if (run("exp")) {
-    s = median_seconds(20, [&] { mx::eval(mx::exp(x)); });
-    std::printf("exp 256MiB %.0f GB/s\n", 2.0 * count * 4 / s / 1e9);
-  }
-  if (run("sum")) {
-    auto m = mx::reshape(x, {int(count / 4096), 4096});
-    mx::eval(m);
-    s = median_seconds(20, [&] { mx::eval(mx::sum(m, -1)); });
-    std::printf("sum_last_axis 256MiB %.0f GB/s\n", 1.0 * count * 4 / s / 1e9);
+  if (run("add") || run("exp") || run("sum")) {
+    auto x = mx::random::uniform({int(count)}, mx::float32, key);
+    auto y = mx::random::uniform({int(count)}, mx::float32, key);
+    mx::eval(x, y);
+    if (run("add")) {
+      s = median_seconds(20, [&] { mx::eval(mx::add(x, y)); });
+      std::printf("add 256MiB %.0f GB/s\n", 3.0 * count * 4 / s / 1e9);
+    }
+    if (run("exp")) {
+      s = median_seconds(20, [&] { mx::eval(mx::exp(x)); });
+      std::printf("exp 256MiB %.0f GB/s\n", 2.0 * count * 4 / s / 1e9);
+    }
+    if (run("sum")) {
+      auto m = mx::reshape(x, {int(count / 4096), 4096});
+      mx::eval(m);
+      s = median_seconds(20, [&] { mx::eval(mx::sum(m, -1)); });
+      std::printf(
+          "sum_last_axis 256MiB %.0f GB/s\n", 1.0 * count * 4 / s / 1e9);
+    }
   }
 
   if (run("chain")) {
@@ -95,6 +103,22 @@ int main(int argc, char** argv) {
       mx::eval(z);
     });
     std::printf("chain1000 %.2f us/op\n", s / 1000 * 1e6);
+  }
+  if (run("roundtrip")) {
+    auto small = mx::random::uniform({1024}, mx::float32, key);
+    mx::eval(small);
+    s = median_seconds(200, [&] { mx::eval(mx::add(small, small)); });
+    std::printf("roundtrip %.1f us\n", s * 1e6);
+  }
+  if (run("add_sizes")) {
+    for (size_t mib : {64, 256, 1024}) {
+      size_t n = (mib << 20) / 4;
+      auto u = mx::random::uniform({int(n)}, mx::float32, key);
+      auto v = mx::random::uniform({int(n)}, mx::float32, key);
+      mx::eval(u, v);
+      s = median_seconds(20, [&] { mx::eval(mx::add(u, v)); });
+      std::printf("add %zuMiB %.0f GB/s\n", mib, 3.0 * n * 4 / s / 1e9);
+    }
   }
   if (!run("mlp")) {
     return 0;

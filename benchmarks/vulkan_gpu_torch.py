@@ -52,6 +52,16 @@ def chain():
 s = median_seconds(10, chain)
 print(f"chain1000 {s / 1000 * 1e6:.2f} us/op")
 
+s = median_seconds(200, lambda: small + small)
+print(f"roundtrip {s * 1e6:.1f} us")
+for mib in (64, 256, 1024):
+    n = (mib << 20) // 4
+    u = torch.rand(n, device=dev)
+    v = torch.rand(n, device=dev)
+    s = median_seconds(20, lambda: u + v)
+    print(f"add {mib}MiB {3.0 * n * 4 / s / 1e9:.0f} GB/s")
+    del u, v
+
 torch.manual_seed(0)
 model = torch.nn.Sequential(
     torch.nn.Linear(784, 512), torch.nn.ReLU(),

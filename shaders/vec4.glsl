@@ -7,9 +7,10 @@
 // unary_vec4.comp and binary_vec4.comp after their bindings and load_k().
 #extension GL_EXT_control_flow_attributes : require
 
-// vec4s per invocation, VEC4S blocks of 256 consecutive vec4s per
-// workgroup (loads stay coalesced).
-const uint VEC4S = 4;
+// vec4s per invocation (the host's words per invocation, elementwise.glsl):
+// VEC4S blocks of 256 consecutive vec4s per workgroup (loads stay
+// coalesced). The driver sees a literal count when it specializes.
+const uint VEC4S = WORDS_PER_INVOCATION;
 
 uint first_vec4() {
   uint group = gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;

@@ -36,18 +36,17 @@ constexpr uint32_t kMaxGroupsX = 65535;
 // The constant_id of elementwise.glsl's WORDS_PER_INVOCATION.
 constexpr size_t kWordsConstant = 7;
 
-// Four words per invocation: measured on an H100 (benchmarks/RESULTS.md),
-// add and exp over 256 MiB ran 10-17% faster than with one.
-// MLX_VULKAN_EW_WORDS=n overrides it (tests, tuning).
-uint32_t words_per_invocation() {
-  if (const char* env = std::getenv("MLX_VULKAN_EW_WORDS")) {
-    return uint32_t(std::max(1, std::atoi(env)));
+// Words per invocation of the generic kernels, and vec4s per invocation of
+// the float32 fast path (shaders/vec4.glsl): 4 each, measured on an H100
+// (benchmarks/RESULTS.md): add and exp over 256 MiB ran 10-17% faster with
+// four words than with one. MLX_VULKAN_EW_WORDS=n and MLX_VULKAN_EW_VEC4S=n
+// override them (tests, tuning).
+uint32_t items_per_invocation(const char* env_name) {
+  if (const char* env = std::getenv(env_name)) {
+    return uint32_t(std::clamp(std::atoi(env), 1, 16));
   }
   return 4;
 }
-
-// vec4s per invocation of shaders/vec4.glsl (its VEC4S).
-constexpr uint32_t kVec4sPerInvocation = 4;
 
 size_t round_up(size_t v, size_t to) {
   return (v + to - 1) / to * to;
@@ -266,14 +265,14 @@ void record_elementwise(
   size_t out_size = out.itemsize();
   size_t per_word = out_size < 4 ? 4 / out_size : 1;
   size_t words = (n + per_word - 1) / per_word;
-  uint32_t per_invocation = words_per_invocation();
+  uint32_t per_invocation = items_per_invocation("MLX_VULKAN_EW_WORDS");
   const char* vec4 = program.empty()
                          ? vec4_variant(shader, inputs, out, modes, bindings, p)
                          : nullptr;
   if (vec4) {
     shader = vec4;
     words = n / 4; // vec4s
-    per_invocation = kVec4sPerInvocation;
+    per_invocation = items_per_invocation("MLX_VULKAN_EW_VEC4S");
   }
   constants.resize(kWordsConstant, 0);
   constants.push_back(per_invocation);

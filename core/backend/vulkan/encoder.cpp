@@ -542,17 +542,21 @@ void Encoder::completion_loop() {
       b = in_flight_.front().get();
     }
     std::exception_ptr error = b->error;
+    // Reached while polling: no blocking wait (an error there falls through
+    // to vkWaitSemaphores, which reports it).
+    bool reached = false;
     if (!error && spin.count() > 0) {
       spin_until(
           [&] {
             uint64_t value = 0;
-            return vkGetSemaphoreCounterValue(d.device, timeline_, &value) !=
-                       VK_SUCCESS ||
-                   value >= b->value;
+            VkResult r =
+                vkGetSemaphoreCounterValue(d.device, timeline_, &value);
+            reached = r == VK_SUCCESS && value >= b->value;
+            return r != VK_SUCCESS || reached;
           },
           spin);
     }
-    if (!error) {
+    if (!error && !reached) {
       auto deadline = std::chrono::steady_clock::now() + kBatchTimeout;
       VkSemaphoreWaitInfo wait{VK_STRUCTURE_TYPE_SEMAPHORE_WAIT_INFO};
       wait.semaphoreCount = 1;
