@@ -98,9 +98,9 @@ for n in 2 4; do
   mpi $n "$BIN/data_parallel_step_bench" "${step_args[@]}"
   say "# ring, $n ranks"
   ring $n "$BIN/data_parallel_step_bench" "${step_args[@]}"
-  say "# 1 rank again"
-  one "$BIN/data_parallel_step_bench" "${step_args[@]}"
 done
+say "# 1 rank again"
+one "$BIN/data_parallel_step_bench" "${step_args[@]}"
 
 fi
 
