@@ -17,7 +17,7 @@
 # 128 bytes per rank), STEPS (30, logged every 10; the first 10 are the
 # warm-up), LOG_EVERY (10), THREADS (2), LIB_PATH (LD_LIBRARY_PATH for our
 # programs and mpirun only, so that Python keeps its own libraries), PARTS
-# ("1 2 3": which of the above), BENCH_ARGS (extra arguments of the two
+# ("1 2 3": which of the above, in this order), BENCH_ARGS (extra arguments of the two
 # benchmarks, e.g. "--blocks 1" for a quick check).
 set -u -o pipefail
 BIN=$(cd "$1" && pwd)
@@ -71,90 +71,91 @@ if ! ours timeout 60 "$MPIRUN" "${mpi_args[@]}" -np 2 \
   say "# MPI: retrying without single-copy: ${mpi_args[*]}"
 fi
 
-part() { [[ " $PARTS " == *" $1 "* ]]; }
-
-if part 1; then
-say "## 1. average_gradients vs one all_sum"
-for n in 2 4; do
-  say "# MPI, $n ranks"
-  mpi $n "$BIN/average_gradients_bench" "${bench_args[@]}"
-  say "# ring, $n ranks"
-  ring $n "$BIN/average_gradients_bench" "${bench_args[@]}"
-done
-say "# MPI, 2 ranks, train_lm's shapes"
-mpi 2 "$BIN/average_gradients_bench" --shapes lm "${bench_args[@]}"
-say "# ring, 2 ranks, train_lm's shapes"
-ring 2 "$BIN/average_gradients_bench" --shapes lm "${bench_args[@]}"
-
-fi
-
-if part 2; then
-say "## 2. data-parallel step, 1 rank vs N ranks"
-step_args=(--bucket-mib 4 "${bench_args[@]}")
-say "# 1 rank"
-one "$BIN/data_parallel_step_bench" "${step_args[@]}"
-for n in 2 4; do
-  say "# MPI, $n ranks"
-  mpi $n "$BIN/data_parallel_step_bench" "${step_args[@]}"
-  say "# ring, $n ranks"
-  ring $n "$BIN/data_parallel_step_bench" "${step_args[@]}"
-done
-say "# 1 rank again"
-one "$BIN/data_parallel_step_bench" "${step_args[@]}"
-
-fi
-
-part 3 || exit 0
-say "## 3. weak scaling: train_lm, batch $BATCH x 128 per rank, $THREADS threads per rank"
-lm() { # lm NAME N launcher...: tokens/s per rank, median of the timed windows
-  local name=$1 n=$2
-  shift 2
-  local jsonl=$OUT/lm-$name-$n.jsonl
-  rm -f "$jsonl"
-  "$@" "$BIN/train_lm" --steps "$STEPS" --batch-size $((BATCH * n)) \
-    --log-every $LOG_EVERY --corpus "$CORPUS" --log "$jsonl" >/dev/null
-  # Skip the first window (warm-up); median of the rest, divided by n.
-  sed -n 's/.*"throughput":\([0-9.e+]*\).*/\1/p' "$jsonl" | tail -n +2 |
-    sort -g | awk -v n="$n" '{v[NR]=$1} END {
-      if (NR == 0) { print "failed"; exit }
-      m = NR % 2 ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2; printf "%.0f\n", m / n }'
-}
-ddp() { # ddp N: tokens/s per rank (call next_port first)
-  timeout 150 "$PYTHON" "$HERE/train_lm_ddp.py" --nproc "$1" --port $port \
-    --batch "$BATCH" --steps $((STEPS - LOG_EVERY)) --warmup $LOG_EVERY \
-    --threads "$THREADS" 2>&1 | tee -a "$LOG" |
-    sed -n 's/.*tokens\/s\/rank \([0-9]*\).*/\1/p'
-}
-mpi_launch() { ours timeout 150 "$MPIRUN" "${mpi_args[@]}" -np "$1" "${@:2}"; }
-ring_launch() { # (call next_port first)
-  ours timeout 150 "$BIN/mlx.launch" -n "$1" --starting-port $port -- "${@:2}"
-}
-plain() { ours timeout 150 "${@:2}"; }
-declare -A rate
-for n in $RANKS; do
-  if [ "$n" = 1 ]; then
-    rate[mpi,1]=$(lm one 1 plain 1)
-    rate[ring,1]=${rate[mpi,1]}
-  else
-    rate[mpi,$n]=$(lm mpi $n mpi_launch $n)
-    next_port
-    rate[ring,$n]=$(lm ring $n ring_launch $n)
-  fi
-  next_port
-  rate[ddp,$n]=$(ddp $n)
-  say "# $n rank(s): tokens/s per rank: ours MPI ${rate[mpi,$n]}, ours ring ${rate[ring,$n]}, DDP ${rate[ddp,$n]}"
-done
-# The 1-rank runs again, after the others, to see the drift.
-next_port
-say "# 1 rank again: ours $(lm one-again 1 plain 1), DDP $(ddp 1)"
-
-say "| ranks | ours MPI tok/s/rank (eff.) | ours ring tok/s/rank (eff.) | DDP tok/s/rank (eff.) |"
-say "|---|---|---|---|"
-for n in $RANKS; do
-  row="| $n"
-  for b in mpi ring ddp; do
-    row+=" | ${rate[$b,$n]} ($(awk -v r="${rate[$b,$n]}" -v one="${rate[$b,1]}" \
-      'BEGIN { if (r + 0 > 0 && one + 0 > 0) printf "%.0f%%", 100 * r / one; else print "-" }'))"
+part1() {
+  say "## 1. average_gradients vs one all_sum"
+  for n in 2 4; do
+    say "# MPI, $n ranks"
+    mpi $n "$BIN/average_gradients_bench" "${bench_args[@]}"
+    say "# ring, $n ranks"
+    ring $n "$BIN/average_gradients_bench" "${bench_args[@]}"
   done
-  say "$row |"
+  say "# MPI, 2 ranks, train_lm's shapes"
+  mpi 2 "$BIN/average_gradients_bench" --shapes lm "${bench_args[@]}"
+  say "# ring, 2 ranks, train_lm's shapes"
+  ring 2 "$BIN/average_gradients_bench" --shapes lm "${bench_args[@]}"
+}
+
+part2() {
+  say "## 2. data-parallel step, 1 rank vs N ranks"
+  step_args=(--bucket-mib 4 "${bench_args[@]}")
+  say "# 1 rank"
+  one "$BIN/data_parallel_step_bench" "${step_args[@]}"
+  for n in 2 4; do
+    say "# MPI, $n ranks"
+    mpi $n "$BIN/data_parallel_step_bench" "${step_args[@]}"
+    say "# ring, $n ranks"
+    ring $n "$BIN/data_parallel_step_bench" "${step_args[@]}"
+  done
+  say "# 1 rank again"
+  one "$BIN/data_parallel_step_bench" "${step_args[@]}"
+}
+
+part3() {
+  say "## 3. weak scaling: train_lm, batch $BATCH x 128 per rank, $THREADS threads per rank"
+  lm() { # lm NAME N launcher...: tokens/s per rank, median of the timed windows
+    local name=$1 n=$2
+    shift 2
+    local jsonl=$OUT/lm-$name-$n.jsonl
+    rm -f "$jsonl"
+    "$@" "$BIN/train_lm" --steps "$STEPS" --batch-size $((BATCH * n)) \
+      --log-every $LOG_EVERY --corpus "$CORPUS" --log "$jsonl" >/dev/null
+    # Skip the first window (warm-up); median of the rest, divided by n.
+    sed -n 's/.*"throughput":\([0-9.e+]*\).*/\1/p' "$jsonl" | tail -n +2 |
+      sort -g | awk -v n="$n" '{v[NR]=$1} END {
+        if (NR == 0) { print "failed"; exit }
+        m = NR % 2 ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2; printf "%.0f\n", m / n }'
+  }
+  ddp() { # ddp N: tokens/s per rank (call next_port first)
+    timeout 150 "$PYTHON" "$HERE/train_lm_ddp.py" --nproc "$1" --port $port \
+      --batch "$BATCH" --steps $((STEPS - LOG_EVERY)) --warmup $LOG_EVERY \
+      --threads "$THREADS" 2>&1 | tee -a "$LOG" |
+      sed -n 's/.*tokens\/s\/rank \([0-9]*\).*/\1/p'
+  }
+  mpi_launch() { ours timeout 150 "$MPIRUN" "${mpi_args[@]}" -np "$1" "${@:2}"; }
+  ring_launch() { # (call next_port first)
+    ours timeout 150 "$BIN/mlx.launch" -n "$1" --starting-port $port -- "${@:2}"
+  }
+  plain() { ours timeout 150 "${@:2}"; }
+  declare -A rate
+  for n in $RANKS; do
+    if [ "$n" = 1 ]; then
+      rate[mpi,1]=$(lm one 1 plain 1)
+      rate[ring,1]=${rate[mpi,1]}
+    else
+      rate[mpi,$n]=$(lm mpi $n mpi_launch $n)
+      next_port
+      rate[ring,$n]=$(lm ring $n ring_launch $n)
+    fi
+    next_port
+    rate[ddp,$n]=$(ddp $n)
+    say "# $n rank(s): tokens/s per rank: ours MPI ${rate[mpi,$n]}, ours ring ${rate[ring,$n]}, DDP ${rate[ddp,$n]}"
+  done
+  # The 1-rank runs again, after the others, to see the drift.
+  next_port
+  say "# 1 rank again: ours $(lm one-again 1 plain 1), DDP $(ddp 1)"
+
+  say "| ranks | ours MPI tok/s/rank (eff.) | ours ring tok/s/rank (eff.) | DDP tok/s/rank (eff.) |"
+  say "|---|---|---|---|"
+  for n in $RANKS; do
+    row="| $n"
+    for b in mpi ring ddp; do
+      row+=" | ${rate[$b,$n]} ($(awk -v r="${rate[$b,$n]}" -v one="${rate[$b,1]}" \
+        'BEGIN { if (r + 0 > 0 && one + 0 > 0) printf "%.0f%%", 100 * r / one; else print "-" }'))"
+    done
+    say "$row |"
+  done
+}
+
+for p in $PARTS; do
+  part$p
 done
