@@ -9,8 +9,9 @@
 #      rank count alternating with PyTorch DDP (benchmarks/train_lm_ddp.py)
 #
 #   benchmarks/scaling_16core.sh BIN OUT
-#     BIN  folder with train_lm, mlx.launch, average_gradients_bench and
-#          data_parallel_step_bench
+#     BIN  a build folder (examples/train_lm, launch/mlx.launch,
+#          benchmarks/average_gradients_bench and data_parallel_step_bench:
+#          -DMLX_BUILD_BENCHMARKS=ON), or one folder holding the four
 #     OUT  folder for the log (scaling.log) and the train_lm JSON lines
 # Environment (defaults): MPIRUN (mpirun), PYTHON (python3), CORPUS
 # (/usr/share/games/fortunes), RANKS ("1 2 4 8"), BATCH (32 sequences of
@@ -23,6 +24,19 @@ set -u -o pipefail
 BIN=$(cd "$1" && pwd)
 OUT=$(mkdir -p "$2" && cd "$2" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
+prog() { # prog NAME: where BIN holds it, directly or as a build folder does
+  local d
+  for d in "$BIN" "$BIN/examples" "$BIN/launch" "$BIN/benchmarks"; do
+    [ -x "$d/$1" ] && echo "$d/$1" && return
+  done
+  echo "scaling_16core.sh: no $1 in $BIN" >&2
+}
+TRAIN_LM=$(prog train_lm)
+LAUNCH=$(prog mlx.launch)
+AVG_BENCH=$(prog average_gradients_bench)
+STEP_BENCH=$(prog data_parallel_step_bench)
+[ -n "$TRAIN_LM" ] && [ -n "$LAUNCH" ] && [ -n "$AVG_BENCH" ] &&
+  [ -n "$STEP_BENCH" ] || exit 2
 MPIRUN=${MPIRUN:-mpirun}
 PYTHON=${PYTHON:-python3}
 CORPUS=${CORPUS:-/usr/share/games/fortunes}
@@ -54,7 +68,7 @@ ring() { # ring N program args...
   local n=$1
   shift
   next_port
-  ours timeout 150 "$BIN/mlx.launch" -n "$n" --starting-port $port -- "$@" \
+  ours timeout 150 "$LAUNCH" -n "$n" --starting-port $port -- "$@" \
     2>&1 | tee -a "$LOG"
 }
 one() { ours timeout 150 "$@" 2>&1 | tee -a "$LOG"; }
@@ -66,7 +80,7 @@ say "# load: $(cat /proc/loadavg)"
 
 # Shared memory without CMA (process_vm_readv) where the kernel lacks it.
 if ! ours timeout 60 "$MPIRUN" "${mpi_args[@]}" -np 2 \
-  "$BIN/average_gradients_bench" --iters 1 --blocks 1 >/dev/null; then
+  "$AVG_BENCH" --iters 1 --blocks 1 >/dev/null; then
   mpi_args+=(--mca btl_vader_single_copy_mechanism none)
   say "# MPI: retrying without single-copy: ${mpi_args[*]}"
 fi
@@ -75,29 +89,29 @@ part1() {
   say "## 1. average_gradients vs one all_sum"
   for n in 2 4; do
     say "# MPI, $n ranks"
-    mpi $n "$BIN/average_gradients_bench" "${bench_args[@]}"
+    mpi $n "$AVG_BENCH" "${bench_args[@]}"
     say "# ring, $n ranks"
-    ring $n "$BIN/average_gradients_bench" "${bench_args[@]}"
+    ring $n "$AVG_BENCH" "${bench_args[@]}"
   done
   say "# MPI, 2 ranks, train_lm's shapes"
-  mpi 2 "$BIN/average_gradients_bench" --shapes lm "${bench_args[@]}"
+  mpi 2 "$AVG_BENCH" --shapes lm "${bench_args[@]}"
   say "# ring, 2 ranks, train_lm's shapes"
-  ring 2 "$BIN/average_gradients_bench" --shapes lm "${bench_args[@]}"
+  ring 2 "$AVG_BENCH" --shapes lm "${bench_args[@]}"
 }
 
 part2() {
   say "## 2. data-parallel step, 1 rank vs N ranks"
   step_args=(--bucket-mib 4 "${bench_args[@]}")
   say "# 1 rank"
-  one "$BIN/data_parallel_step_bench" "${step_args[@]}"
+  one "$STEP_BENCH" "${step_args[@]}"
   for n in 2 4; do
     say "# MPI, $n ranks"
-    mpi $n "$BIN/data_parallel_step_bench" "${step_args[@]}"
+    mpi $n "$STEP_BENCH" "${step_args[@]}"
     say "# ring, $n ranks"
-    ring $n "$BIN/data_parallel_step_bench" "${step_args[@]}"
+    ring $n "$STEP_BENCH" "${step_args[@]}"
   done
   say "# 1 rank again"
-  one "$BIN/data_parallel_step_bench" "${step_args[@]}"
+  one "$STEP_BENCH" "${step_args[@]}"
 }
 
 part3() {
@@ -107,7 +121,7 @@ part3() {
     shift 2
     local jsonl=$OUT/lm-$name-$n.jsonl
     rm -f "$jsonl"
-    "$@" "$BIN/train_lm" --steps "$STEPS" --batch-size $((BATCH * n)) \
+    "$@" "$TRAIN_LM" --steps "$STEPS" --batch-size $((BATCH * n)) \
       --log-every $LOG_EVERY --corpus "$CORPUS" --log "$jsonl" >/dev/null
     # Skip the first window (warm-up); median of the rest, divided by n.
     sed -n 's/.*"throughput":\([0-9.e+]*\).*/\1/p' "$jsonl" | tail -n +2 |
@@ -123,7 +137,7 @@ part3() {
   }
   mpi_launch() { ours timeout 150 "$MPIRUN" "${mpi_args[@]}" -np "$1" "${@:2}"; }
   ring_launch() { # (call next_port first)
-    ours timeout 150 "$BIN/mlx.launch" -n "$1" --starting-port $port -- "${@:2}"
+    ours timeout 150 "$LAUNCH" -n "$1" --starting-port $port -- "${@:2}"
   }
   plain() { ours timeout 150 "${@:2}"; }
   declare -A rate
