@@ -3,7 +3,8 @@
 # against Apple's MLX (a CPU build): builds the same file against MLX, then
 # runs ours and MLX's binaries alternately ROUNDS times (the order swapped
 # every round) with the same thread count; prints every run, the medians
-# and the ratio MLX ms / ours ms (above 1: ours is faster).
+# (wall and CPU time per step) and the ratio MLX ms / ours ms (above 1: ours
+# is faster).
 # Usage: benchmarks/compare_mlx.sh MLX_SRC MLX_BUILD [OUR_BUILD] [ROUNDS]
 #          [THREADS]
 #   MLX_SRC: MLX's source tree; MLX_BUILD: its CPU build (libmlx.a, linked
@@ -24,9 +25,10 @@ ours=$our_build/benchmarks/mlx_api_mlp
 theirs=$mlx_build/mlx_api_mlp
 args=(--steps "${STEPS:-200}" --warmup "${WARMUP:-20}")
 
-# The same compiler and -O2 as our RelWithDebInfo build compiles the file
-# with; MLX's own code is as optimised as its build (Release: -O3).
-g++ -O2 -std=c++17 -I"$mlx_src" -I"$mlx_build" "$here/mlx_api_mlp.cpp" \
+# The same compiler, -O2 and C++20 (MLX's headers need it) as our
+# RelWithDebInfo build compiles the file with; MLX's own code is as
+# optimised as its build (Release: -O3).
+g++ -O2 -std=c++20 -I"$mlx_src" -I"$mlx_build" "$here/mlx_api_mlp.cpp" \
   -o "$theirs" -L"$mlx_build" -lmlx -lopenblas -lpthread -ldl
 [[ -x $ours ]] || {
   echo "compare_mlx.sh: $ours not built (cmake --build $our_build" \
@@ -44,13 +46,18 @@ load() { cut -d' ' -f"$1" /proc/loadavg; }
 
 echo "# $(date -u '+%F %T') UTC, $(nproc) cores, threads $threads," \
   "load $(load 1-3)"
-ours_ms=() mlx_ms=()
+ours_ms=() mlx_ms=() ours_cpu=() mlx_cpu=()
 run() { # label binary
   local line
   line=$("$2" "${args[@]}")
   echo "$1: $line  [load $(load 1)]"
-  if [[ $1 == ours ]]; then ours_ms+=("$(field ms/step "$line")"); else
-    mlx_ms+=("$(field ms/step "$line")"); fi
+  if [[ $1 == ours ]]; then
+    ours_ms+=("$(field ms/step "$line")")
+    ours_cpu+=("$(field cpu_ms/step "$line")")
+  else
+    mlx_ms+=("$(field ms/step "$line")")
+    mlx_cpu+=("$(field cpu_ms/step "$line")")
+  fi
 }
 for r in $(seq "$rounds"); do
   if ((r % 2)); then run ours "$ours" && run mlx "$theirs"; else
@@ -62,3 +69,6 @@ echo "median ms/step: ours $o, mlx $m;" \
   "mlx $(awk -v t="$m" 'BEGIN {printf "%.0f", 256000/t}');" \
   "ratio mlx/ours $(awk -v a="$m" -v b="$o" 'BEGIN {printf "%.2f", a/b}')" \
   "(goal >= 1.2)"
+oc=$(median "${ours_cpu[@]}") mc=$(median "${mlx_cpu[@]}")
+echo "median cpu_ms/step: ours $oc, mlx $mc;" \
+  "ratio mlx/ours $(awk -v a="$mc" -v b="$oc" 'BEGIN {printf "%.2f", a/b}')"
