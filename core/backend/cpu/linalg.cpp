@@ -1,10 +1,10 @@
 // CPU kernels of the matrix factorizations: LAPACKE, one matrix of the batch
 // at a time, in a buffer LAPACK may overwrite. Where a factorization of a^T
-// gives what the op needs (inv, solve's a^-1 via a^T, cholesky, det, qr),
-// LAPACK is called column-major on the row-major data, which it reads as
-// a^T: LAPACKE's row-major layout would copy each matrix into a transposed
-// buffer and back. Failures LAPACK reports raise an error naming the op and
-// the matrix's index in the batch.
+// gives what the op needs (inv, cholesky, det, qr), LAPACK is called
+// column-major on the row-major data, which it reads as a^T: LAPACKE's
+// row-major layout would copy each matrix into a transposed buffer and back.
+// Failures LAPACK reports raise an error naming the op and the matrix's
+// index in the batch.
 #include <lapacke.h>
 
 #include <algorithm>
