@@ -344,6 +344,17 @@ TEST(Linalg, ColumnMajorKernelsTakeViewsAndTemporaries) {
   }
 }
 
+TEST(Linalg, EmptyBatchesGiveEmptyFactors) {
+  auto none = mx::zeros({0, 3, 3}, mx::float64);
+  auto l = la::cholesky(none);
+  auto d = la::det(none);
+  auto [q, r] = la::qr(none);
+  mx::eval({l, d, q, r});
+  EXPECT_EQ(l.shape(), (mx::Shape{0, 3, 3}));
+  EXPECT_EQ(d.shape(), (mx::Shape{0}));
+  EXPECT_EQ(q.shape(), (mx::Shape{0, 3, 3}));
+}
+
 TEST(Linalg, RectangularQrMatchesNumPy) {
   auto tall = f64({1., 2., 3., 4., 5., 6.}, {3, 2});
   auto [q, r] = la::qr(tall);
