@@ -398,6 +398,20 @@ TEST(Linalg, RectangularQrMatchesNumPy) {
       1e-12);
 }
 
+// From 128 columns and rows qr goes through the LQ of a^T.
+TEST(Linalg, LargeQrReconstructs) {
+  for (mx::Shape shape : {mx::Shape{130, 128}, mx::Shape{128, 130}}) {
+    auto a =
+        mx::random::normal(shape, mx::float64, 0.0, 1.0, mx::random::key(5));
+    auto [q, r] = la::qr(a);
+    EXPECT_EQ(q.shape(), (mx::Shape{shape[0], 128}));
+    EXPECT_EQ(r.shape(), (mx::Shape{128, shape[1]}));
+    expect_close(mx::matmul(q, r), a, 1e-10);
+    expect_close(mx::matmul(mT(q), q), mx::eye(128, mx::float64), 1e-10);
+    expect_close(mx::tril(r, -1), mx::zeros_like(r), 0);
+  }
+}
+
 TEST(Linalg, BatchedDetAndSlogdetSignsMatchNumPy) {
   // A swap, a negative pivot, a singular matrix, -I.
   auto m =
