@@ -67,8 +67,9 @@ Inverse::Kind triangle_kind(bool upper) {
   return upper ? Inverse::Kind::upper : Inverse::Kind::lower;
 }
 
-// {lu, pivots, rows} of the LUF primitive.
-std::vector<array> lu_outputs(const array& a, Stream s) {
+// {lu, pivots, rows} of the LUF primitive (of a^T with of_transpose).
+std::vector<array>
+lu_outputs(const array& a, Stream s, bool of_transpose = false) {
   int m = a.shape(-2), n = a.shape(-1);
   Shape batch(a.shape().begin(), a.shape().end() - 2);
   Shape pivots = batch, rows = batch;
@@ -77,7 +78,7 @@ std::vector<array> lu_outputs(const array& a, Stream s) {
   return array::make_arrays(
       {a.shape(), pivots, rows},
       {a.dtype(), uint32, uint32},
-      std::make_shared<LUF>(s),
+      std::make_shared<LUF>(s, of_transpose),
       {a});
 }
 
@@ -294,12 +295,13 @@ array eigvalsh(const array& a, std::string UPLO, StreamOrDevice s) {
 
 namespace {
 
-// {sign, log|det|} from the LU factorization: U's diagonal, and one sign
-// flip per row swap.
+// {sign, log|det|} from the LU factorization of a^T (det(a^T) = det(a);
+// a^T's factors need no transposes of a's row-major data): U's diagonal,
+// and one sign flip per row swap.
 std::pair<array, array> slogdet_values(const array& a, Stream s) {
   // Behind stop_gradient: the custom rules below differentiate det, and
   // the transforms must not look for LU's (nonexistent) rules.
-  auto out = lu_outputs(stop_gradient(a, s), s);
+  auto out = lu_outputs(stop_gradient(a, s), s, true);
   array u_diag = diagonal(out[0], 0, -2, -1, s);
   int k = a.shape(-1);
   array swaps =

@@ -17,7 +17,8 @@ bool Cholesky::is_equivalent(const Primitive& other) const {
 }
 
 bool LUF::is_equivalent(const Primitive& other) const {
-  return dynamic_cast<const LUF*>(&other) != nullptr;
+  auto* o = dynamic_cast<const LUF*>(&other);
+  return o && o->of_transpose_ == of_transpose_;
 }
 
 bool QRF::is_equivalent(const Primitive& other) const {

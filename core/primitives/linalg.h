@@ -74,10 +74,16 @@ private:
  * row pivots[i] (0-based, LAPACK's order); rows (..., M) uint32: the
  * permutation with a = (L U)[rows]}. A singular matrix is factored (U has
  * a zero on its diagonal), not an error. Differentiable in lu for square
- * a (pivots and rows are constant). */
+ * a (pivots and rows are constant).
+ *
+ * With of_transpose (square a only), the outputs are those of a^T, lu
+ * transposed (LAPACK's column-major result on a's row-major data, with no
+ * transposes): its diagonal is still U's, and with the pivots gives
+ * det(a) = det(a^T). Not differentiable; det's custom rules are. */
 class LUF : public Primitive {
 public:
-  explicit LUF(Stream stream) : Primitive(stream) {}
+  explicit LUF(Stream stream, bool of_transpose = false)
+      : Primitive(stream), of_transpose_(of_transpose) {}
 
   void eval_cpu(
       const std::vector<array>& inputs, std::vector<array>& outputs) override;
@@ -87,6 +93,9 @@ public:
 
   const char* name() const override { return "LUF"; }
   bool is_equivalent(const Primitive& other) const override;
+
+private:
+  bool of_transpose_;
 };
 
 /** Reduced QR of a (..., M, N), K = min(M, N): outputs {q (..., M, K) with

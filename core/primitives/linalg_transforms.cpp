@@ -422,7 +422,7 @@ SVD::vmap(const std::vector<array>& inputs, const std::vector<int>& axes) {
 
 namespace {
 
-std::vector<array> lu_of(const array& x, Stream s) {
+std::vector<array> lu_of(const array& x, Stream s, bool of_transpose = false) {
   int m = x.shape(-2), n = x.shape(-1);
   Shape batch(x.shape().begin(), x.shape().end() - 2);
   Shape pivots = batch, rows = batch;
@@ -431,11 +431,15 @@ std::vector<array> lu_of(const array& x, Stream s) {
   return array::make_arrays(
       {x.shape(), pivots, rows},
       {x.dtype(), uint32, uint32},
-      std::make_shared<LUF>(s),
+      std::make_shared<LUF>(s, of_transpose),
       {x});
 }
 
-void check_lu_grad_shape(const array& a) {
+void check_lu_grad(const array& a, bool of_transpose) {
+  // Only det uses a^T's factors, behind stop_gradient.
+  if (of_transpose) {
+    throw_error("[linalg::lu_factor] No gradient for the LU of a^T.");
+  }
   if (a.shape(-2) != a.shape(-1)) {
     throw_error(
         "[linalg::lu_factor] Gradients need square matrices, got shape ",
@@ -462,7 +466,7 @@ std::vector<array> LUF::jvp(
     const std::vector<array>& tangents,
     const std::vector<int>&) {
   Stream s = stream();
-  check_lu_grad_shape(primals[0]);
+  check_lu_grad(primals[0], of_transpose_);
   auto out = lu_of(primals[0], s);
   auto [l, u] = unpack_lu(out[0], s);
   // dA = dM[rows], so dM = dA[argsort(rows)].
@@ -481,7 +485,7 @@ std::vector<array> LUF::vjp(
     const std::vector<int>&,
     const std::vector<array>& outputs) {
   Stream s = stream();
-  check_lu_grad_shape(primals[0]);
+  check_lu_grad(primals[0], of_transpose_);
   auto [l, u] = unpack_lu(outputs[0], s);
   const array& g = cotangents[0];
   array inner =
@@ -498,7 +502,7 @@ std::vector<array> LUF::vjp(
 std::pair<std::vector<array>, std::vector<int>>
 LUF::vmap(const std::vector<array>& inputs, const std::vector<int>& axes) {
   return vmap_front(inputs, axes, stream(), [&](const array& x) {
-    return lu_of(x, stream());
+    return lu_of(x, stream(), of_transpose_);
   });
 }
 

@@ -134,7 +134,7 @@ TEST(GradLinalgFactor, MatchFiniteDifferencesAndVmap) {
   check_cases(cases);
 }
 
-TEST(GradLinalgFactor, VmapOfLuAndEigvals) {
+TEST(GradLinalgFactor, VmapOfLuEigvalsAndDet) {
   auto lu = [](const std::vector<mx::array>& x) {
     auto [f, p] = la::lu_factor(x[0]);
     auto out = la::lu(x[0]);
@@ -147,6 +147,12 @@ TEST(GradLinalgFactor, VmapOfLuAndEigvals) {
     return std::vector<mx::array>{la::eigvals(mx::astype(x[0], mx::float32))};
   };
   check_vmap("eigvals", eig, {random_input({3, 2, 3}, 32)}, {1}, {0}, 1e-5);
+  // det factors a^T (LUF with of_transpose): vmap keeps that.
+  auto det = [](const std::vector<mx::array>& x) {
+    auto [sign, logabs] = la::slogdet(x[0]);
+    return std::vector<mx::array>{la::det(x[0]), sign, logabs};
+  };
+  check_vmap("det", det, {random_input({3, 4, 3}, 33)}, {1}, {0, 0, 0});
 }
 
 TEST(GradLinalgFactor, RectangularSvdVectorsQrAndLuHaveNoGradient) {

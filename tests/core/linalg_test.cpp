@@ -279,6 +279,153 @@ TEST(Linalg, SingularMatricesGiveZeroDeterminant) {
   expect_array_values(pivots, {2}, {1.0, 1.0});
 }
 
+// cholesky, det/slogdet and qr call LAPACK column-major on the row-major
+// data (factoring a^T): each triangle, layout and sign must still come out
+// as NumPy's.
+TEST(Linalg, CholeskyReadsOnlyItsTriangle) {
+  // spd() with garbage in the triangle that must not be read.
+  auto lower_only =
+      mx::add(mx::tril(spd()), mx::triu(mx::full({3, 3}, 99.0), 1));
+  auto upper_only =
+      mx::add(mx::triu(spd()), mx::tril(mx::full({3, 3}, 99.0), -1));
+  auto l = la::cholesky(spd());
+  expect_close(la::cholesky(lower_only), l, 1e-12);
+  expect_close(la::cholesky(upper_only, true), mT(l), 1e-12);
+  expect_close(mx::tril(la::cholesky(spd(), true), -1), mx::zeros({3, 3}), 0);
+}
+
+TEST(Linalg, ColumnMajorKernelsTakeViewsAndTemporaries) {
+  for (mx::Dtype t : {mx::float32, mx::float64}) {
+    double tol = tol_of(t);
+    // A transposed view, a broadcast (strided, not donatable) and a
+    // temporary the kernel may factor in place.
+    auto g_t = mT(general(t));
+    auto twice = mx::broadcast_to(general(t), {2, 3, 3});
+    auto temp = mx::add(general(t), mx::zeros({3, 3}, t));
+    expect_array_near(la::det(g_t), {-5.0}, {}, tol, tol);
+    expect_array_near(la::det(twice), {-5.0, -5.0}, {2}, tol, tol);
+    expect_array_near(la::det(temp), {-5.0}, {}, tol, tol);
+    auto s_t = mx::add(spd(t), mx::zeros({3, 3}, t));
+    expect_close(la::cholesky(s_t), la::cholesky(mT(spd(t))), tol);
+    expect_close(
+        la::cholesky(mx::broadcast_to(spd(t), {2, 3, 3}), true),
+        mx::broadcast_to(mT(la::cholesky(spd(t))), {2, 3, 3}),
+        tol);
+    // np.linalg.qr(general().T): same signs as NumPy's ?geqrf.
+    auto [q, r] = la::qr(g_t);
+    expect_array_near(
+        q,
+        {0.0,
+         0.9128709291752769,
+         0.40824829046386313,
+         -0.8944271909999159,
+         0.18257418583505536,
+         -0.408248290463863,
+         -0.4472135954999579,
+         -0.3651483716701108,
+         0.816496580927726},
+        {3, 3},
+        tol,
+        tol);
+    expect_array_near(
+        r,
+        {-2.23606797749979,
+         -0.8944271909999157,
+         -0.44721359549995787,
+         0.0,
+         1.0954451150103321,
+         2.37346441585572,
+         0.0,
+         0.0,
+         2.041241452319315},
+        {3, 3},
+        tol,
+        tol);
+  }
+}
+
+TEST(Linalg, EmptyBatchesGiveEmptyFactors) {
+  auto none = mx::zeros({0, 3, 3}, mx::float64);
+  auto l = la::cholesky(none);
+  auto d = la::det(none);
+  auto [q, r] = la::qr(none);
+  mx::eval({l, d, q, r});
+  EXPECT_EQ(l.shape(), (mx::Shape{0, 3, 3}));
+  EXPECT_EQ(d.shape(), (mx::Shape{0}));
+  EXPECT_EQ(q.shape(), (mx::Shape{0, 3, 3}));
+}
+
+TEST(Linalg, RectangularQrMatchesNumPy) {
+  auto tall = f64({1., 2., 3., 4., 5., 6.}, {3, 2});
+  auto [q, r] = la::qr(tall);
+  expect_array_near(
+      q,
+      {-0.16903085094570325,
+       0.8970852271450607,
+       -0.50709255283711,
+       0.27602622373694136,
+       -0.8451542547285166,
+       -0.34503277967117696},
+      {3, 2},
+      1e-12,
+      1e-12);
+  expect_array_near(
+      r,
+      {-5.916079783099616, -7.437357441610946, 0.0, 0.828078671210825},
+      {2, 2},
+      1e-12,
+      1e-12);
+  auto [qw, rw] = la::qr(mT(tall));
+  expect_array_near(
+      qw,
+      {-0.44721359549995787,
+       -0.8944271909999157,
+       -0.8944271909999157,
+       0.4472135954999581},
+      {2, 2},
+      1e-12,
+      1e-12);
+  expect_array_near(
+      rw,
+      {-2.23606797749979,
+       -4.919349550499537,
+       -7.602631123499284,
+       0.0,
+       -0.8944271909999149,
+       -1.7888543819998306},
+      {2, 3},
+      1e-12,
+      1e-12);
+}
+
+// From 128 columns and rows qr goes through the LQ of a^T.
+TEST(Linalg, LargeQrReconstructs) {
+  for (mx::Shape shape : {mx::Shape{130, 128}, mx::Shape{128, 130}}) {
+    auto a =
+        mx::random::normal(shape, mx::float64, 0.0, 1.0, mx::random::key(5));
+    auto [q, r] = la::qr(a);
+    EXPECT_EQ(q.shape(), (mx::Shape{shape[0], 128}));
+    EXPECT_EQ(r.shape(), (mx::Shape{128, shape[1]}));
+    expect_close(mx::matmul(q, r), a, 1e-10);
+    expect_close(mx::matmul(mT(q), q), mx::eye(128, mx::float64), 1e-10);
+    expect_close(mx::tril(r, -1), mx::zeros_like(r), 0);
+  }
+}
+
+TEST(Linalg, BatchedDetAndSlogdetSignsMatchNumPy) {
+  // A swap, a negative pivot, a singular matrix, -I.
+  auto m =
+      f64({0., 1., 1., 0., 2., 0., 0., -3., 1., 2., 2., 4., -1., 0., 0., -1.},
+          {2, 2, 2, 2});
+  expect_array_near(la::det(m), {-1.0, -6.0, 0.0, 1.0}, {2, 2}, 1e-12, 1e-12);
+  auto [sign, logabs] = la::slogdet(m);
+  expect_array_values(sign, {2, 2}, {-1.0, -1.0, 0.0, 1.0});
+  expect_array_near(
+      logabs, {0.0, 1.791759469228055, -kInf, 0.0}, {2, 2}, 1e-12, 1e-12);
+  auto [sign32, logabs32] = la::slogdet(mx::astype(m, mx::float32));
+  expect_array_values(sign32, {2, 2}, {-1.0, -1.0, 0.0, 1.0});
+}
+
 // The error a kernel raises during eval: its message names the op and the
 // failing matrix of the batch.
 void expect_eval_error(

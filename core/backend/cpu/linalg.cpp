@@ -1,7 +1,10 @@
-// CPU kernels of the matrix factorizations: LAPACKE (row-major), one matrix
-// of the batch at a time, each copied into a scratch buffer LAPACK may
-// overwrite. Failures LAPACK reports raise an error naming the op and the
-// matrix's index in the batch.
+// CPU kernels of the matrix factorizations: LAPACKE, one matrix of the batch
+// at a time, in a buffer LAPACK may overwrite. Where a factorization of a^T
+// gives what the op needs (inv, cholesky, det, qr), LAPACK is called
+// column-major on the row-major data, which it reads as a^T: LAPACKE's
+// row-major layout would copy each matrix into a transposed buffer and back.
+// Failures LAPACK reports raise an error naming the op and the matrix's
+// index in the batch.
 #include <lapacke.h>
 
 #include <algorithm>
@@ -27,6 +30,14 @@ int getrf(int m, int n, float* a, int* ipiv) {
 int getrf(int m, int n, double* a, int* ipiv) {
   return LAPACKE_dgetrf(LAPACK_ROW_MAJOR, m, n, a, n, ipiv);
 }
+// LU of a^T (n x m column-major, i.e. a's row-major data as is): its U's
+// diagonal and pivots give det(a) = det(a^T).
+int getrf_of_transpose(int m, int n, float* a, int* ipiv) {
+  return LAPACKE_sgetrf(LAPACK_COL_MAJOR, n, m, a, n, ipiv);
+}
+int getrf_of_transpose(int m, int n, double* a, int* ipiv) {
+  return LAPACKE_dgetrf(LAPACK_COL_MAJOR, n, m, a, n, ipiv);
+}
 int gesv(int n, int k, float* a, int* ipiv, float* b) {
   return LAPACKE_sgesv(LAPACK_ROW_MAJOR, n, k, a, n, ipiv, b, k);
 }
@@ -49,11 +60,15 @@ int trtri(char uplo, int n, float* a) {
 int trtri(char uplo, int n, double* a) {
   return LAPACKE_dtrtri(LAPACK_ROW_MAJOR, uplo, 'N', n, a, n);
 }
+// Cholesky factor of a symmetric row-major a, `uplo` the triangle of the
+// row-major factor: column-major LAPACK sees a^T = a, and its factor in the
+// other triangle (a = U^T U for 'U') read row-major is U^T, lower (and the
+// other way round). It reads only that triangle of the row-major data.
 int potrf(char uplo, int n, float* a) {
-  return LAPACKE_spotrf(LAPACK_ROW_MAJOR, uplo, n, a, n);
+  return LAPACKE_spotrf(LAPACK_COL_MAJOR, uplo == 'L' ? 'U' : 'L', n, a, n);
 }
 int potrf(char uplo, int n, double* a) {
-  return LAPACKE_dpotrf(LAPACK_ROW_MAJOR, uplo, n, a, n);
+  return LAPACKE_dpotrf(LAPACK_COL_MAJOR, uplo == 'L' ? 'U' : 'L', n, a, n);
 }
 int geqrf(int m, int n, float* a, float* tau) {
   return LAPACKE_sgeqrf(LAPACK_ROW_MAJOR, m, n, a, n, tau);
@@ -66,6 +81,23 @@ int orgqr(int m, int k, int lda, float* a, const float* tau) {
 }
 int orgqr(int m, int k, int lda, double* a, const double* tau) {
   return LAPACKE_dorgqr(LAPACK_ROW_MAJOR, m, k, k, a, lda, tau);
+}
+// QR of a row-major (m, n) a as the LQ of a^T (column-major (n, m), lda n):
+// a^T = L Q' gives a = Q'^T L^T, so R = L^T and Q = Q'^T, and read
+// row-major both sit where row-major ?geqrf/?orgqr would put them: R on and
+// above the diagonal, Q's k columns in the first k columns of each row.
+int gelqf(int m, int n, float* a, float* tau) {
+  return LAPACKE_sgelqf(LAPACK_COL_MAJOR, n, m, a, n, tau);
+}
+int gelqf(int m, int n, double* a, double* tau) {
+  return LAPACKE_dgelqf(LAPACK_COL_MAJOR, n, m, a, n, tau);
+}
+// Q'^T (m, k) from gelqf's reflectors: orglq builds Q' (k, m) column-major.
+int orglq(int m, int k, int lda, float* a, const float* tau) {
+  return LAPACKE_sorglq(LAPACK_COL_MAJOR, k, m, k, a, lda, tau);
+}
+int orglq(int m, int k, int lda, double* a, const double* tau) {
+  return LAPACKE_dorglq(LAPACK_COL_MAJOR, k, m, k, a, lda, tau);
 }
 int gesdd(char jobz, int m, int n, float* a, float* s, float* u, float* vt) {
   return LAPACKE_sgesdd(LAPACK_ROW_MAJOR, jobz, m, n, a, n, s, u, m, vt, n);
@@ -120,6 +152,35 @@ template <typename T, typename F> void for_each_matrix(const array& a, F&& f) {
   }
 }
 
+void alloc(array& out) {
+  out.set_data(allocator::malloc(out.nbytes()));
+}
+
+// For kernels whose output has a's shape and is factored in place: matrix
+// b of `out` gets a's matrix b (or out takes a's buffer when donatable),
+// then f(b, that matrix). Copying one matrix just before it is factored
+// keeps it hot in cache (a copy of the whole batch first measured slower).
+template <typename T, typename F>
+void for_each_matrix_in_place(const array& a, array& out, F&& f) {
+  bool donated = a.is_donatable();
+  array in = cpu::ensure_row_contiguous(a);
+  if (donated) {
+    out.copy_shared_buffer(a);
+  } else {
+    alloc(out);
+  }
+  size_t mn = size_t(a.shape(-2)) * a.shape(-1);
+  size_t batch = mn == 0 ? 0 : a.size() / mn;
+  const T* src = in.data<T>();
+  T* dst = out.data<T>();
+  for (size_t b = 0; b < batch; ++b) {
+    if (!donated) {
+      std::copy(src + b * mn, src + (b + 1) * mn, dst + b * mn);
+    }
+    f(b, dst + b * mn);
+  }
+}
+
 template <typename T> bool all_finite(const T* a, size_t n) {
   return std::all_of(a, a + n, [](T x) { return std::isfinite(x); });
 }
@@ -133,10 +194,6 @@ template <typename T> void keep_triangle(T* a, int n, char keep) {
       }
     }
   }
-}
-
-void alloc(array& out) {
-  out.set_data(allocator::malloc(out.nbytes()));
 }
 
 // Calls f(T{}) with T float or double from a's dtype.
@@ -226,14 +283,12 @@ void Solve::eval_cpu(const std::vector<array>& inputs, array& out) {
 }
 
 void Cholesky::eval_cpu(const std::vector<array>& inputs, array& out) {
-  alloc(out);
   const array& a = inputs[0];
   int n = a.shape(-1);
   char uplo = upper_ ? 'U' : 'L';
   dispatch_real(a, "linalg::cholesky", [&](auto tag) {
     using T = decltype(tag);
-    T* dst = out.data<T>();
-    for_each_matrix<T>(a, [&](size_t b, T* m) {
+    for_each_matrix_in_place<T>(a, out, [&](size_t b, T* m) {
       int info = potrf(uplo, n, m);
       if (info > 0) {
         throw_error<std::runtime_error>(
@@ -244,7 +299,6 @@ void Cholesky::eval_cpu(const std::vector<array>& inputs, array& out) {
             " is not positive).");
       }
       keep_triangle(m, n, uplo);
-      std::copy(m, m + int64_t(n) * n, dst + b * int64_t(n) * n);
     });
   });
 }
@@ -253,19 +307,20 @@ void LUF::eval_cpu(
     const std::vector<array>& inputs, std::vector<array>& outputs) {
   const array& a = inputs[0];
   int m = a.shape(-2), n = a.shape(-1), k = std::min(m, n);
-  for (auto& o : outputs) {
-    alloc(o);
-  }
+  alloc(outputs[1]);
+  alloc(outputs[2]);
   std::vector<int> ipiv(k);
   dispatch_real(a, "linalg::lu_factor", [&](auto tag) {
     using T = decltype(tag);
-    T* lu = outputs[0].data<T>();
     uint32_t* pivots = outputs[1].data<uint32_t>();
     uint32_t* rows = outputs[2].data<uint32_t>();
-    for_each_matrix<T>(a, [&](size_t b, T* mat) {
+    for_each_matrix_in_place<T>(a, outputs[0], [&](size_t b, T* mat) {
       // info > 0 (an exact zero on U's diagonal) still gives a valid LU.
-      getrf(m, n, mat, ipiv.data());
-      std::copy(mat, mat + int64_t(m) * n, lu + b * int64_t(m) * n);
+      if (of_transpose_) {
+        getrf_of_transpose(m, n, mat, ipiv.data());
+      } else {
+        getrf(m, n, mat, ipiv.data());
+      }
       uint32_t* piv = pivots + b * k;
       uint32_t* row = rows + b * m;
       for (int i = 0; i < m; ++i) {
@@ -293,8 +348,17 @@ void QRF::eval_cpu(
     T* q = outputs[0].data<T>();
     T* r = outputs[1].data<T>();
     std::vector<T> tau(k);
+    // Small matrices: ?gelqf's row reflectors on column-major data measured
+    // slower (64 x 64: 0.8x) than LAPACKE's transposes around ?geqrf; large
+    // ones gain from skipping the transposes (512 x 512: 1.45x). Sizes in
+    // between were not measured.
+    bool lq = k >= 128;
     for_each_matrix<T>(a, [&](size_t b, T* mat) {
-      geqrf(m, n, mat, tau.data());
+      if (lq) {
+        gelqf(m, n, mat, tau.data());
+      } else {
+        geqrf(m, n, mat, tau.data());
+      }
       T* rb = r + b * int64_t(k) * n;
       for (int i = 0; i < k; ++i) {
         for (int j = 0; j < n; ++j) {
@@ -302,7 +366,11 @@ void QRF::eval_cpu(
         }
       }
       // Q's K columns overwrite the first K columns of the (M, N) buffer.
-      orgqr(m, k, n, mat, tau.data());
+      if (lq) {
+        orglq(m, k, n, mat, tau.data());
+      } else {
+        orgqr(m, k, n, mat, tau.data());
+      }
       T* qb = q + b * int64_t(m) * k;
       for (int i = 0; i < m; ++i) {
         std::copy(mat + int64_t(i) * n, mat + int64_t(i) * n + k, qb + i * k);
