@@ -20,7 +20,9 @@ namespace {
 
 class StreamWorker {
 public:
-  StreamWorker() : thread_([this] { run(); }) {}
+  /** `spin`: how long the worker polls for the next task before sleeping. */
+  explicit StreamWorker(std::chrono::microseconds spin)
+      : spin_(spin), thread_([this] { run(); }) {}
 
   ~StreamWorker() {
     {
@@ -50,10 +52,13 @@ private:
   void run() {
     while (true) {
       std::function<void()> task;
-      // Poll briefly for the next task before sleeping: eval hands over
-      // one small graph after another.
+      // Poll for the next task before sleeping: eval hands over one small
+      // graph after another, and on a GPU the next comes once the caller's
+      // wait for the last kernel ends (a sleeping worker adds its wake-up to
+      // every synchronous op).
       spin_until(
-          [&] { return queued_.load(std::memory_order_acquire) != taken_; });
+          [&] { return queued_.load(std::memory_order_acquire) != taken_; },
+          spin_);
       {
         std::unique_lock lock(mutex_);
         cv_.wait(lock, [this] { return stop_ || !tasks_.empty(); });
@@ -82,6 +87,7 @@ private:
   // by the worker).
   std::atomic<size_t> queued_{0};
   size_t taken_{0};
+  const std::chrono::microseconds spin_;
   std::thread thread_;
 };
 
@@ -129,7 +135,10 @@ public:
     std::lock_guard lock(mutex_);
     auto& w = workers_[s.index];
     if (!w) {
-      w = std::make_unique<StreamWorker>();
+      // A real GPU's stream polls as long as the waiters for its events.
+      bool real_gpu = s.device == Device::gpu && gpu::is_default_device();
+      w = std::make_unique<StreamWorker>(
+          real_gpu ? kGpuSpinBeforeSleep : kSpinBeforeSleep);
     }
     return *w;
   }
