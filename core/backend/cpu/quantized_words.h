@@ -8,10 +8,12 @@
 //   and the spread x carries the 2^-(j*bits); the top value is a plain
 //   shift. Powers of two scale exactly, so each product is code * x
 //   (barring |x| < 2^-98, which would turn subnormal);
-// - a block of 8 words of kRows rows is dotted with the same x vectors
-//   (x read once per block from L1 for all kRows rows), and each block's
+// - a block of 8 words of kWordRows rows is dotted with the same x vectors
+//   (x read once per block from L1 for all of them), and each block's
 //   sum is scaled by its group's scale (lane-wise when a group is fewer
 //   than 8 words) into one vector per row, summed across lanes at the end.
+// The loops over rows carry unroll pragmas: without them -O2 keeps the
+// per-row vectors in memory and the kernel runs 3x slower.
 #pragma once
 
 #include <cmath>
