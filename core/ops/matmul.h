@@ -87,8 +87,10 @@ array block_masked_mm(
  * product reads all of K, masked), so differentiable in a and b. */
 array segmented_mm(array a, array b, array segments, StreamOrDevice s = {});
 
-/** The Hadamard transform of the last axis (size a power of 2), times
- * `scale` (default 1/sqrt(n)), computed in O(n log n) butterflies. */
+/** The Hadamard transform of the last axis, times `scale` (default
+ * 1/sqrt(n)): x @ kron(H_m, H_{2^k})^T for n = m * 2^k with m in
+ * {1, 12, 20, 28}, as MLX (same order-m matrices). The 2^k part runs in
+ * O(n log n) butterflies, the m part as a product with H_m. */
 array hadamard_transform(
     const array& a,
     std::optional<float> scale = std::nullopt,

@@ -1,6 +1,6 @@
 // Variants of matmul composed from existing ops: gather_mm,
-// block_masked_mm, segmented_mm and the Hadamard transform.
-#include <cmath>
+// block_masked_mm and segmented_mm (the Hadamard transform is in
+// hadamard.cpp).
 #include <numeric>
 
 #include "mlx/ops/creation.h"
@@ -284,33 +284,6 @@ array segmented_mm(array a, array b, array segments, StreamOrDevice s) {
     return matmul(apply_mask(a, expand_dims(in_segment, -2, s), s), b, s);
   }
   return matmul(a, apply_mask(b, expand_dims(in_segment, -1, s), s), s);
-}
-
-array hadamard_transform(
-    const array& a, std::optional<float> scale, StreamOrDevice s) {
-  int n = a.ndim() == 0 ? 0 : a.shape(-1);
-  if (n < 1 || (n & (n - 1)) != 0) {
-    throw_error(
-        "[hadamard_transform] The last axis must have a power-of-2 size, got "
-        "shape ",
-        a.shape(),
-        ".");
-  }
-  Dtype dtype = issubdtype(a.dtype(), floating) ? a.dtype() : float32;
-  array x = astype(a, dtype, s);
-  Shape shape = x.shape();
-  // Sylvester's construction: with the last axis split as (left, 2, right),
-  // each stage maps the pair (u, v) along the 2 to (u + v, u - v).
-  for (int half = 1; half < n; half *= 2) {
-    Shape split(shape.begin(), shape.end() - 1);
-    split.insert(split.end(), {n / (2 * half), 2, half});
-    array y = reshape(x, split, s);
-    int axis = static_cast<int>(split.size()) - 2;
-    array u = take(y, 0, axis, s), v = take(y, 1, axis, s);
-    x = reshape(stack({add(u, v, s), subtract(u, v, s)}, axis, s), shape, s);
-  }
-  float factor = scale ? *scale : 1.0f / std::sqrt(static_cast<float>(n));
-  return multiply(x, array(factor, dtype), s);
 }
 
 } // namespace mlx::core

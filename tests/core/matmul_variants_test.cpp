@@ -1,6 +1,5 @@
-// gather_mm and hadamard_transform: values against NumPy 1.24 (stacked
-// products of the indexed matrices; x @ H.T with H built by np.kron from
-// [[1, 1], [1, -1]]); block_masked_mm against a triple loop that applies
+// gather_mm: values against NumPy 1.24 (stacked products of the indexed
+// matrices); block_masked_mm against a triple loop that applies
 // the block masks element by element; segmented_mm against products of
 // slices; gradients against finite differences, vmap against a loop, and
 // the errors of bad input.
@@ -65,52 +64,6 @@ TEST(GatherMMTest, GradientsVmapAndErrors) {
       },
       "[gather_mm]",
       "float32");
-}
-
-TEST(HadamardTransformTest, MatchesSylvesterMatrix) {
-  // np.arange(16).reshape(2, 8) @ H8.T / sqrt(8)
-  expect_array_near(
-      mx::hadamard_transform(range({2, 8})),
-      {9.899494936611665,
-       -1.414213562373095,
-       -2.82842712474619,
-       0,
-       -5.65685424949238,
-       0,
-       0,
-       0,
-       32.526911934581186,
-       -1.414213562373095,
-       -2.82842712474619,
-       0,
-       -5.65685424949238,
-       0,
-       0,
-       0},
-      {2, 8},
-      1e-5,
-      1e-5);
-  // arange(4) @ H4.T * 0.5 on a strided view.
-  auto strided = mx::slice(range({8}), {0}, {8}, {2});
-  expect_array_near(
-      mx::hadamard_transform(mx::divide(strided, mx::array(2.0f)), 0.5f),
-      {3, -1, -2, 0},
-      {4});
-  check_grads(
-      "hadamard_transform",
-      unary([](const mx::array& x) { return mx::hadamard_transform(x); }),
-      {random_input({2, 4}, 5)});
-  check_vmap(
-      "hadamard_transform",
-      unary([](const mx::array& x) { return mx::hadamard_transform(x); }),
-      {random_input({4, 3}, 6)},
-      {1});
-  expect_throws_with_prefix(
-      [&]() {
-        mx::hadamard_transform(mx::ones({2, 6}));
-      },
-      "[hadamard_transform]",
-      "(2, 6)");
 }
 
 // Block masks of one matrix, row-major over (row block, column block); an

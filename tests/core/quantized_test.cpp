@@ -160,6 +160,38 @@ TEST(QuantizedTest, QuantizedMatmulEqualsMatmulWithDequantizedWeight) {
   }
 }
 
+TEST(QuantizedTest, QuantizedMatmulRowTailsAndRowLengths) {
+  // Row counts around the kernel's 4-row blocks (1, 7, 13: a partial last
+  // block), and rows of 32, 96 and 256 values: for 2-, 4- and 8-bit codes
+  // some fill whole 8-word blocks (word kernel) and some do not (K = 32 at
+  // 2 and 4 bits, K = 96 at 2 and 4 bits: the unpacking kernel).
+  struct Case {
+    int K, gs;
+  };
+  for (Case c : {Case{32, 32}, Case{96, 32}, Case{256, 64}, Case{256, 128}}) {
+    for (int N : {1, 7, 13}) {
+      array w = random_normal({N, c.K}, 20 + N);
+      for (int M : {1, 2}) {
+        array x = random_normal({M, c.K}, 30 + M);
+        for (int bits : kBits) {
+          auto q = quantize(w, c.gs, bits);
+          array wd = dequantize(q[0], q[1], q[2], c.gs, bits);
+          SCOPED_TRACE(
+              "K=" + std::to_string(c.K) + " gs=" + std::to_string(c.gs) +
+              " N=" + std::to_string(N) + " M=" + std::to_string(M) +
+              " bits=" + std::to_string(bits));
+          expect_array_near(
+              quantized_matmul(x, q[0], q[1], q[2], true, c.gs, bits),
+              to_doubles(matmul(x, transpose(wd))),
+              {M, N},
+              1e-5,
+              1e-4);
+        }
+      }
+    }
+  }
+}
+
 TEST(QuantizedTest, QuantizedMatmulWithoutTranspose) {
   // w is [K, N] = [48, 64], quantized along N.
   array x = random_normal({2, 5, 48}, 3);

@@ -10,6 +10,7 @@
 #include "mlx/backend/cpu/copy.h"
 #include "mlx/backend/cpu/dispatch_float.h"
 #include "mlx/backend/cpu/quantized_bits.h"
+#include "mlx/backend/cpu/quantized_words.h"
 #include "mlx/backend/cpu/strided.h"
 #include "mlx/backend/cpu/thread_pool.h"
 #include "mlx/primitives/quantized.h"
@@ -205,51 +206,98 @@ group_dots(const float* x, const float* q, int groups, int gs, float* dots) {
   }
 }
 
-// Word-parallel dot products for 2-, 4- and 8-bit codes (whole values per
-// word). x is permuted once per product so that value j of word w
-// (element w * per_word + j) meets xp[j * words + w]; then for each j one
-// pass over the row's words does a constant shift, a mask, a conversion
-// and a multiply-add per lane, with no shuffles and no unpacked copy.
-template <int bits> void permute_x(const float* x, int K, float* xp) {
-  constexpr int per_word = 32 / bits;
-  const int words = K / per_word;
-  for (int w = 0; w < words; ++w) {
-    for (int j = 0; j < per_word; ++j) {
-      xp[static_cast<size_t>(j) * words + w] = x[w * per_word + j];
+// Sums of x over each group, per row of x: the bias term of a group is
+// b * sum(x_g), shared by all rows of w.
+std::vector<float> group_sums(const float* x, int M, int K, int gs) {
+  const int groups = K / gs;
+  std::vector<float> sums(static_cast<size_t>(M) * groups, 0.0f);
+  for (size_t g = 0; g < sums.size(); ++g) {
+    const float* xg = x + g * gs;
+    float sum = 0.0f;
+    for (int j = 0; j < gs; ++j) {
+      sum += xg[j];
     }
+    sums[g] = sum;
   }
+  return sums;
 }
 
-// t[w] = sum_j code_j(row[w]) * xp[j * words + w], eight words at a time
-// so that the sums stay in one vector register across the j passes.
-template <int bits>
-MLX_QUANT_CLONES void
-word_dots(const uint32_t* row, const float* xp, int words, float* t) {
-  constexpr int per_word = 32 / bits;
-  constexpr uint32_t mask = (1u << bits) - 1;
-  constexpr int kBlock = 8;
-  int w0 = 0;
-  for (; w0 + kBlock <= words; w0 += kBlock) {
-    float acc[kBlock] = {};
-    for (int j = 0; j < per_word; ++j) {
-      const float* xj = xp + static_cast<size_t>(j) * words + w0;
-      for (int l = 0; l < kBlock; ++l) {
-        acc[l] +=
-            cpu::code_to_float((row[w0 + l] >> (j * bits)) & mask) * xj[l];
+// 2-, 4- and 8-bit affine codes with rows of whole 8-word blocks
+// (quantized_words.h): rows go kWordRows at a time, each block of rows
+// against every row of x while it is in L1.
+template <typename T, typename S, int bits>
+void qmm_transposed_words(
+    const float* x,
+    const QuantMatrix<S>& w,
+    T* out,
+    int M,
+    int N,
+    int K,
+    int gs) {
+  using cpu::kWordRows;
+  const int groups = K / gs;
+  const int words = K * bits / 32;
+  const int gw = gs * bits / 32;
+  std::vector<float> x_sums = group_sums(x, M, K, gs);
+  std::vector<float> xs(static_cast<size_t>(M) * K);
+  for (int m = 0; m < M; ++m) {
+    cpu::spread_x<bits>(
+        x + static_cast<size_t>(m) * K,
+        K,
+        xs.data() + static_cast<size_t>(m) * K);
+  }
+  const size_t blocks = (N + kWordRows - 1) / kWordRows;
+  size_t grain = std::max<size_t>(1, kChunkWork / (size_t(K) * kWordRows));
+  // A block of 8 words holds 8 / gw groups when gw < 8.
+  auto dots_of = [gw](auto rows_tag) {
+    constexpr int R = decltype(rows_tag)::value;
+    return gw == 2   ? &cpu::scaled_word_dots<bits, R, 2>
+           : gw == 4 ? &cpu::scaled_word_dots<bits, R, 4>
+                     : &cpu::scaled_word_dots<bits, R, 8>;
+  };
+  auto block_dots = dots_of(std::integral_constant<int, kWordRows>{});
+  auto row_dots = dots_of(std::integral_constant<int, 1>{});
+  cpu::parallel_for(blocks, grain, [&](size_t b_begin, size_t b_end) {
+    // Padded: the kernel reads 8 scales from a block's first group.
+    std::vector<float> scales(
+        static_cast<size_t>(kWordRows) * groups + cpu::kWordLanes);
+    for (size_t b = b_begin; b < b_end; ++b) {
+      const size_t n0 = b * kWordRows;
+      const int rows = static_cast<int>(std::min<size_t>(kWordRows, N - n0));
+      const S* ws = w.scales + n0 * groups;
+      for (size_t i = 0; i < size_t(rows) * groups; ++i) {
+        scales[i] = scale_value(ws[i]);
+      }
+      const uint32_t* packed = w.packed + n0 * words;
+      for (int m = 0; m < M; ++m) {
+        const float* xm = xs.data() + static_cast<size_t>(m) * K;
+        float dots[kWordRows];
+        if (rows == kWordRows) {
+          block_dots(packed, words, xm, scales.data(), groups, gw, dots);
+        } else {
+          for (int r = 0; r < rows; ++r) {
+            row_dots(
+                packed + static_cast<size_t>(r) * words,
+                words,
+                xm,
+                scales.data() + static_cast<size_t>(r) * groups,
+                groups,
+                gw,
+                dots + r);
+          }
+        }
+        const float* xsum = x_sums.data() + static_cast<size_t>(m) * groups;
+        for (int r = 0; r < rows; ++r) {
+          const S* bias = w.biases + (n0 + r) * groups;
+          float acc = dots[r];
+          for (int g = 0; g < groups; ++g) {
+            acc += scale_value(bias[g]) * xsum[g];
+          }
+          out[static_cast<size_t>(m) * N + n0 + r] = static_cast<T>(acc);
+        }
       }
     }
-    for (int l = 0; l < kBlock; ++l) {
-      t[w0 + l] = acc[l];
-    }
-  }
-  for (; w0 < words; ++w0) {
-    float acc = 0.0f;
-    for (int j = 0; j < per_word; ++j) {
-      acc += cpu::code_to_float((row[w0] >> (j * bits)) & mask) *
-             xp[static_cast<size_t>(j) * words + w0];
-    }
-    t[w0] = acc;
-  }
+  });
 }
 
 // out[m, n] = sum over groups of s * (x_g . q_g) + b * sum(x_g): the bias
@@ -265,66 +313,30 @@ void qmm_transposed(
     int N,
     int K,
     int gs) {
+  if constexpr (!fp4 && 32 % bits == 0) {
+    if (cpu::word_kernel_fits(bits, K)) {
+      qmm_transposed_words<T, S, bits>(x, w, out, M, N, K, gs);
+      return;
+    }
+  }
   const int groups = K / gs;
   const size_t row_words = static_cast<size_t>(K) * bits / 32;
-  std::vector<float> x_sums(static_cast<size_t>(M) * groups, 0.0f);
+  std::vector<float> x_sums;
   if (w.biases) {
-    for (int m = 0; m < M; ++m) {
-      for (int g = 0; g < groups; ++g) {
-        const float* xg = x + static_cast<size_t>(m) * K + g * gs;
-        float sum = 0.0f;
-        for (int j = 0; j < gs; ++j) {
-          sum += xg[j];
-        }
-        x_sums[static_cast<size_t>(m) * groups + g] = sum;
-      }
-    }
+    x_sums = group_sums(x, M, K, gs);
   }
-  // 2-, 4- and 8-bit affine codes take the word-parallel path.
-  constexpr bool word_parallel = !fp4 && 32 % bits == 0;
-  const int words = static_cast<int>(row_words);
-  std::vector<float> xp;
-  if constexpr (word_parallel) {
-    xp.resize(static_cast<size_t>(M) * K);
-    for (int m = 0; m < M; ++m) {
-      permute_x<bits>(
-          x + static_cast<size_t>(m) * K,
-          K,
-          xp.data() + static_cast<size_t>(m) * K);
-    }
-  }
-  const int group_words = gs * bits / 32;
   size_t grain = std::max<size_t>(1, kChunkWork / std::max(K, 1));
   cpu::parallel_for(N, grain, [&](size_t n_begin, size_t n_end) {
-    std::vector<float> q(word_parallel ? words : K);
+    std::vector<float> q(K);
     std::vector<float> dots(groups);
     for (size_t n = n_begin; n < n_end; ++n) {
-      const uint32_t* row = w.packed + n * row_words;
-      if constexpr (!word_parallel) {
-        unpack_row<bits, fp4>(row, K, q.data());
-      }
+      unpack_row<bits, fp4>(w.packed + n * row_words, K, q.data());
       const S* scales = w.scales + n * groups;
       const S* biases = w.biases ? w.biases + n * groups : nullptr;
       for (int m = 0; m < M; ++m) {
-        if constexpr (word_parallel) {
-          word_dots<bits>(
-              row, xp.data() + static_cast<size_t>(m) * K, words, q.data());
-          for (int g = 0; g < groups; ++g) {
-            float sum = 0.0f;
-            for (int k = 0; k < group_words; ++k) {
-              sum += q[g * group_words + k];
-            }
-            dots[g] = sum;
-          }
-        } else {
-          group_dots(
-              x + static_cast<size_t>(m) * K,
-              q.data(),
-              groups,
-              gs,
-              dots.data());
-        }
-        const float* xs = x_sums.data() + static_cast<size_t>(m) * groups;
+        group_dots(
+            x + static_cast<size_t>(m) * K, q.data(), groups, gs, dots.data());
+        const float* xs = biases ? x_sums.data() + size_t(m) * groups : nullptr;
         float acc = 0.0f;
         for (int g = 0; g < groups; ++g) {
           acc += scale_value(scales[g]) * dots[g];
