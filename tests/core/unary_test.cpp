@@ -278,6 +278,14 @@ TEST(UnaryTest, AbsNegativeSignSquare) {
   expect_array_near(sign(i8), {-1, 1, -1}, {3});
   expect_array_near(square(array({-3, 4})), {9, 16}, {2});
   EXPECT_EQ(square(array({-3, 4})).dtype(), int32);
+  // Squares that overflow wrap, as NumPy's: np.square(np.int64(2**40)) == 0,
+  // np.square(np.int8(-128)) == 0, np.square(np.uint16(65535)) == 1,
+  // np.square(np.int32(65536 + 3)) == 393225.
+  expect_array_near(
+      square(array({int64_t(1) << 40, int64_t(-3)})), {0, 9}, {2});
+  expect_array_near(square(i8), {0, 25, 9}, {3});
+  expect_array_near(square(astype(array({65535, 3}), uint16)), {1, 9}, {2});
+  expect_array_near(square(array({65539})), {393225}, {1});
 
   // np.negative(np.array([1, 0], np.uint8)) wraps to [255, 0].
   array u8 = astype(array({1, 0}), uint8);

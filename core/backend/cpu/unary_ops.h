@@ -75,7 +75,16 @@ struct Sign {
 };
 
 struct Square {
-  template <typename T> T operator()(T x) const { return T(x * x); }
+  template <typename T> T operator()(T x) const {
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+      // Wraps modulo 2^bits, as NumPy: in the unsigned type of the
+      // promotion (signed overflow, and uint16 promoted to int, are UB).
+      using U = std::make_unsigned_t<decltype(x * x)>;
+      return static_cast<T>(U(x) * U(x));
+    } else {
+      return T(x * x);
+    }
+  }
 };
 
 struct Exp {
