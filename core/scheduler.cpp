@@ -3,8 +3,10 @@
 #include "mlx/backend/gpu/eval.h"
 #include "mlx/event.h"
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <cstdlib>
 #include <deque>
 #include <future>
 #include <map>
@@ -52,10 +54,8 @@ private:
   void run() {
     while (true) {
       std::function<void()> task;
-      // Poll for the next task before sleeping: eval hands over one small
-      // graph after another, and on a GPU the next comes once the caller's
-      // wait for the last kernel ends (a sleeping worker adds its wake-up to
-      // every synchronous op).
+      // Poll briefly for the next task before sleeping: eval hands over
+      // one small graph after another.
       spin_until(
           [&] { return queued_.load(std::memory_order_acquire) != taken_; },
           spin_);
@@ -135,10 +135,15 @@ public:
     std::lock_guard lock(mutex_);
     auto& w = workers_[s.index];
     if (!w) {
-      // A real GPU's stream polls as long as the waiters for its events.
-      bool real_gpu = s.device == Device::gpu && gpu::is_default_device();
-      w = std::make_unique<StreamWorker>(
-          real_gpu ? kGpuSpinBeforeSleep : kSpinBeforeSleep);
+      // Every stream polls briefly for its next task: on an H100 host,
+      // polling 2 ms on GPU streams gained nothing and a third polling
+      // thread slowed half of the round trips (benchmarks/RESULTS.md,
+      // "Sixth session"). MLX_STREAM_SPIN_US=n overrides it, for tuning.
+      auto spin = kSpinBeforeSleep;
+      if (const char* env = std::getenv("MLX_STREAM_SPIN_US")) {
+        spin = std::chrono::microseconds(std::max(0, std::atoi(env)));
+      }
+      w = std::make_unique<StreamWorker>(spin);
     }
     return *w;
   }

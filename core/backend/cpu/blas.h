@@ -20,10 +20,11 @@ constexpr size_t kSmallGemmWork = size_t(64) * 64 * 64;
 
 // OpenBLAS (Debian's pthread build) keeps its own threads. A stream worker
 // that calls gemm waits inside it, and our pool's threads sleep unless some
-// kernel calls parallel_for, so the two pools do not compete: OpenBLAS gets
-// as many threads as our pool has (which honours MLX_NUM_THREADS), unless
-// the user chose its count through its own environment variables. Called
-// before the first gemm; later calls do nothing.
+// kernel calls parallel_for; OpenBLAS's idle threads poll only briefly
+// (blas.cpp), so the two pools do not compete: OpenBLAS gets as many
+// threads as our pool has (which honours MLX_NUM_THREADS), unless the user
+// chose its count through its own environment variables. Called before the
+// first gemm; later calls do nothing.
 void configure_blas_threads();
 
 /** Row-major c (m x n, ldc) = alpha * op(a) @ op(b) + beta * c, where

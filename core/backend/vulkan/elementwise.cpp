@@ -36,16 +36,17 @@ constexpr uint32_t kMaxGroupsX = 65535;
 // The constant_id of elementwise.glsl's WORDS_PER_INVOCATION.
 constexpr size_t kWordsConstant = 7;
 
-// Words per invocation of the generic kernels, and vec4s per invocation of
-// the float32 fast path (shaders/vec4.glsl): 4 each, measured on an H100
+// Words per invocation of the generic kernels (4), and vec4s per invocation
+// of the float32 fast path (shaders/vec4.glsl, 8), measured on an H100
 // (benchmarks/RESULTS.md): add and exp over 256 MiB ran 10-17% faster with
-// four words than with one. MLX_VULKAN_EW_WORDS=n and MLX_VULKAN_EW_VEC4S=n
-// override them (tests, tuning).
-uint32_t items_per_invocation(const char* env_name) {
+// four words than with one, and 5-10% faster again with eight vec4s than
+// with four. MLX_VULKAN_EW_WORDS=n and MLX_VULKAN_EW_VEC4S=n override them
+// (tests, tuning).
+uint32_t items_per_invocation(const char* env_name, int fallback) {
   if (const char* env = std::getenv(env_name)) {
     return uint32_t(std::clamp(std::atoi(env), 1, 16));
   }
-  return 4;
+  return uint32_t(fallback);
 }
 
 size_t round_up(size_t v, size_t to) {
@@ -265,14 +266,14 @@ void record_elementwise(
   size_t out_size = out.itemsize();
   size_t per_word = out_size < 4 ? 4 / out_size : 1;
   size_t words = (n + per_word - 1) / per_word;
-  uint32_t per_invocation = items_per_invocation("MLX_VULKAN_EW_WORDS");
+  uint32_t per_invocation = items_per_invocation("MLX_VULKAN_EW_WORDS", 4);
   const char* vec4 = program.empty()
                          ? vec4_variant(shader, inputs, out, modes, bindings, p)
                          : nullptr;
   if (vec4) {
     shader = vec4;
     words = n / 4; // vec4s
-    per_invocation = items_per_invocation("MLX_VULKAN_EW_VEC4S");
+    per_invocation = items_per_invocation("MLX_VULKAN_EW_VEC4S", 8);
   }
   constants.resize(kWordsConstant, 0);
   constants.push_back(per_invocation);

@@ -498,7 +498,6 @@ void Encoder::commit() {
     std::lock_guard lock(flight_mutex_);
     in_flight_.push_back(std::move(b));
   }
-  submitted_.fetch_add(1, std::memory_order_release);
   flight_cv_.notify_all();
 }
 
@@ -534,14 +533,10 @@ void Encoder::completion_loop() {
   const auto spin = completion_spin();
   while (true) {
     Batch* b;
-    // Poll for the next submission before sleeping: a synchronous op's
-    // batch comes a few microseconds after the last one completed, and a
-    // sleeping thread's wake-up would delay its completion.
-    spin_until(
-        [&] {
-          return submitted_.load(std::memory_order_acquire) != completed_;
-        },
-        spin);
+    // No polling for the next submission: on an H100 host, a third polling
+    // thread (beside the caller's wait and this thread's poll of the batch)
+    // made half of the runs' round trips twice as slow (benchmarks/
+    // RESULTS.md, "Sixth session").
     {
       std::unique_lock lock(flight_mutex_);
       flight_cv_.wait(lock, [&] { return stop_ || !in_flight_.empty(); });
@@ -598,7 +593,6 @@ void Encoder::completion_loop() {
       owned = std::move(in_flight_.front());
     }
     finish(std::move(owned), error);
-    ++completed_;
   }
 }
 

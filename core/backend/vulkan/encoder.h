@@ -138,10 +138,6 @@ private:
   std::mutex flight_mutex_; // in_flight_, recycled_, stop_
   std::condition_variable flight_cv_, done_cv_;
   std::deque<std::unique_ptr<Batch>> in_flight_;
-  // Batches ever submitted (readable without the lock) and ever completed
-  // (only by the completion thread).
-  std::atomic<size_t> submitted_{0};
-  size_t completed_ = 0;
   std::vector<std::unique_ptr<Batch>> recycled_;
   bool stop_ = false;
   std::thread completion_;
