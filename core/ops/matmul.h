@@ -53,8 +53,9 @@ array vecdot(
 /** Matrix products of a[lhs_indices] (a: [..., M, K], its batch dims
  * flattened for indexing) and b[rhs_indices] (b: [..., K, N]); absent
  * indices take every batch in order. The index arrays broadcast to the
- * result's batch shape: [*I, M, N]. Composed from take and matmul (so
- * differentiable in a and b); `sorted_indices` is a hint and is unused. */
+ * result's batch shape: [*I, M, N]. On the CPU one primitive reads the
+ * indexed matrices in place (no gathered copies); differentiable in a and
+ * b. `sorted_indices` is a hint and is unused. */
 array gather_mm(
     array a,
     array b,

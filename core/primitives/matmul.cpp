@@ -11,4 +11,8 @@ bool AddMM::is_equivalent(const Primitive& other) const {
   return o && o->alpha_ == alpha_ && o->beta_ == beta_;
 }
 
+bool GatherMM::is_equivalent(const Primitive& other) const {
+  return dynamic_cast<const GatherMM*>(&other) != nullptr;
+}
+
 } // namespace mlx::core

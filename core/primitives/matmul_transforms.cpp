@@ -1,13 +1,15 @@
-// jvp, vjp and vmap rules of the matmul primitives. The primitives' operands
-// already share the output's batch dims (the op front-ends broadcast them),
-// so cotangents need no reduction here: the Broadcast rule sums them over
-// the broadcast batch axes.
+// jvp, vjp and vmap rules of the matmul primitives. Matmul's and AddMM's
+// operands already share the output's batch dims (the op front-ends
+// broadcast them), so cotangents need no reduction here: the Broadcast rule
+// sums them over the broadcast batch axes. GatherMM's cotangents are
+// scatter-added back to the indexed matrices.
 #include "mlx/primitives/matmul.h"
 
 #include <optional>
 #include <string_view>
 
 #include "mlx/ops.h"
+#include "mlx/primitives/rule_utils.h"
 #include "mlx/utils.h"
 
 namespace mlx::core {
@@ -42,6 +44,57 @@ array matmul_vjp_b(const array& a, const array& g, const array& b, Stream s) {
 // The batched operands with their batch axis first.
 array batch_first(const array& x, int axis, Stream s) {
   return axis > 0 ? moveaxis(x, axis, 0, s) : x;
+}
+
+int64_t matrix_count(const array& x) {
+  return static_cast<int64_t>(
+      shape_size(Shape(x.shape().begin(), x.shape().end() - 2)));
+}
+
+// x's gradient from GatherMM's per-product cotangents (one [rows, cols]
+// matrix per index): each is added to the matrix of x its index picked.
+array scatter_to_matrices(
+    const array& x, const array& indices, const array& per_product, Stream s) {
+  int rows = x.shape(-2), cols = x.shape(-1);
+  int n = static_cast<int>(indices.size());
+  array grad = scatter_add(
+      zeros({static_cast<int>(matrix_count(x)), rows, cols}, x.dtype(), s),
+      reshape(indices, {n}, s),
+      astype(reshape(per_product, {n, 1, rows, cols}, s), x.dtype(), s),
+      0,
+      s);
+  return reshape(grad, x.shape(), s);
+}
+
+// A vmapped GatherMM operand x with its instances folded into its batch:
+// x [V, X..., R, C] becomes [V * count, R, C] (count = prod(X)), and
+// instance v's index j becomes v * count + j. Indices are wrapped first;
+// out-of-range ones become V * count, out of range of the folded batch, so
+// the kernel still raises for them. `indices` has its batch axis first if
+// it is batched (`batched_indices`).
+std::pair<array, array> fold_instances(
+    const array& x,
+    const array& indices,
+    bool batched_indices,
+    int instances,
+    Stream s) {
+  int64_t count = matrix_count(x) / std::max(instances, 1);
+  array folded = reshape(
+      x, {static_cast<int>(instances * count), x.shape(-2), x.shape(-1)}, s);
+  array j = astype(indices, int64, s);
+  array n = array(count, int64);
+  j = where(less(j, array(0, int64), s), add(j, n, s), j, s);
+  array in_range =
+      logical_and(greater_equal(j, array(0, int64), s), less(j, n, s), s);
+  Shape offsets_shape(indices.ndim() + (batched_indices ? 0 : 1), 1);
+  offsets_shape[0] = instances;
+  array offsets = reshape(
+      multiply(arange(0.0, double(instances), int64, s), n, s),
+      offsets_shape,
+      s);
+  array folded_indices =
+      where(in_range, add(j, offsets, s), array(instances * count, int64), s);
+  return {folded, folded_indices};
 }
 
 } // namespace
@@ -144,6 +197,83 @@ AddMM::vmap(const std::vector<array>& inputs, const std::vector<int>& axes) {
     a = broadcast_to(expand_dims(a, 0, s), shape, s);
   }
   return {{addmm(c, a, b, alpha_, beta_, s)}, {0}};
+}
+
+std::vector<array> GatherMM::jvp(
+    const std::vector<array>& primals,
+    const std::vector<array>& tangents,
+    const std::vector<int>& argnums) {
+  // d out = gather_mm(da, b) + gather_mm(a, db); the indices carry none.
+  Stream s = stream();
+  const array& lhs = primals[2];
+  const array& rhs = primals[3];
+  std::optional<array> out;
+  for (size_t k = 0; k < argnums.size(); ++k) {
+    if (argnums[k] > 1) {
+      continue;
+    }
+    array term = argnums[k] == 0
+                     ? gather_mm(tangents[k], primals[1], lhs, rhs, false, s)
+                     : gather_mm(primals[0], tangents[k], lhs, rhs, false, s);
+    out = out ? add(*out, term, s) : term;
+  }
+  if (!out) {
+    Shape shape = lhs.shape();
+    shape.insert(shape.end(), {primals[0].shape(-2), primals[1].shape(-1)});
+    return {zeros(shape, primals[0].dtype(), s)};
+  }
+  return {*out};
+}
+
+std::vector<array> GatherMM::vjp(
+    const std::vector<array>& primals,
+    const std::vector<array>& cotangents,
+    const std::vector<int>& argnums,
+    const std::vector<array>& outputs) {
+  // Product i is a[lhs[i]] @ b[rhs[i]]: it adds g[i] @ b[rhs[i]]^T to the
+  // gradient of a[lhs[i]] and a[lhs[i]]^T @ g[i] to that of b[rhs[i]].
+  Stream s = stream();
+  const array& a = primals[0];
+  const array& b = primals[1];
+  const array& lhs = primals[2];
+  const array& rhs = primals[3];
+  const array& g = cotangents[0];
+  std::vector<array> vjps;
+  for (int arg : argnums) {
+    if (arg == 0) {
+      array per_product =
+          gather_mm(g, matrix_transpose(b, s), std::nullopt, rhs, false, s);
+      vjps.push_back(scatter_to_matrices(a, lhs, per_product, s));
+    } else if (arg == 1) {
+      array per_product =
+          gather_mm(matrix_transpose(a, s), g, lhs, std::nullopt, false, s);
+      vjps.push_back(scatter_to_matrices(b, rhs, per_product, s));
+    } else {
+      vjps.push_back(zeros_like(primals[arg], s)); // indices: no gradient
+    }
+  }
+  return vjps;
+}
+
+std::pair<std::vector<array>, std::vector<int>>
+GatherMM::vmap(const std::vector<array>& inputs, const std::vector<int>& axes) {
+  // The instances fold into the batched operands' batches and the indices
+  // (which then carry the instance axis first); an unbatched index array
+  // broadcasts against a batched one as it is.
+  Stream s = stream();
+  int instances = detail::batch_size(inputs, axes);
+  array a = inputs[0], b = inputs[1];
+  array lhs = batch_first(inputs[2], axes[2], s);
+  array rhs = batch_first(inputs[3], axes[3], s);
+  if (axes[0] >= 0) {
+    std::tie(a, lhs) = fold_instances(
+        batch_first(a, axes[0], s), lhs, axes[2] >= 0, instances, s);
+  }
+  if (axes[1] >= 0) {
+    std::tie(b, rhs) = fold_instances(
+        batch_first(b, axes[1], s), rhs, axes[3] >= 0, instances, s);
+  }
+  return {{gather_mm(a, b, lhs, rhs, false, s)}, {0}};
 }
 
 } // namespace mlx::core

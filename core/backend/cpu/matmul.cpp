@@ -1,14 +1,17 @@
-// CPU kernels of Matmul and AddMM: one BLAS gemm per batch element.
-// Operands that BLAS can read as they are (row-major, or column-major passed
-// as transposed) are not copied; other strided ones are copied once into a
-// row-contiguous buffer. float16/bfloat16 are converted to float32, run
-// through sgemm and converted back.
+// CPU kernels of Matmul, AddMM and GatherMM: one BLAS gemm per batch
+// element, on pointers into the operands (GatherMM picks each product's
+// matrices by its index arrays, so nothing is gathered). Operands that BLAS
+// can read as they are (row-major, or column-major passed as transposed)
+// are not copied; other strided ones are copied once into a row-contiguous
+// buffer. float16/bfloat16 are converted to float32, run through sgemm and
+// converted back.
 #include <climits>
 #include <cstdlib>
 #include <optional>
 
 #include "mlx/backend/cpu/blas.h"
 #include "mlx/backend/cpu/copy.h"
+#include "mlx/backend/cpu/indices.h"
 #include "mlx/backend/cpu/strided.h"
 #include "mlx/primitives/matmul.h"
 #include "mlx/utils.h"
@@ -21,13 +24,27 @@ using cpu::configure_blas_threads;
 using cpu::kSmallGemmWork;
 
 // One operand as BLAS reads it: the array holding the data (the input or a
-// copy), whether it is transposed, its leading dimension, and the element
-// strides of its batch dims (0 where broadcast).
+// copy), whether it is transposed, its leading dimension, and the shape and
+// element strides of its batch dims (stride 0 where broadcast).
 struct GemmOperand {
   array data;
   bool trans;
   int ld;
+  Shape batch_shape;
   Strides batch_strides;
+
+  // Element offset of the matrix at row-major position `index` of the batch.
+  int64_t offset(size_t index) const {
+    return cpu::elem_to_loc(index, batch_shape, batch_strides);
+  }
+};
+
+// Which matrix of each operand's batch the product at output batch
+// position i reads: i itself (Matmul, AddMM: the batch dims are broadcast
+// to the output's), or the i-th gathered index (GatherMM).
+struct BatchIndices {
+  const int64_t* a = nullptr;
+  const int64_t* b = nullptr;
 };
 
 // The BLAS view of a rows x cols matrix with element strides (sr, sc), if
@@ -59,12 +76,18 @@ GemmOperand prepare_operand(const array& in, Dtype compute) {
   int nd = static_cast<int>(in.ndim());
   int64_t rows = in.shape(nd - 2);
   int64_t cols = in.shape(nd - 1);
+  Shape batch_shape(in.shape().begin(), in.shape().end() - 2);
   Strides batch_strides(in.strides().begin(), in.strides().end() - 2);
   if (in.dtype() == compute) {
     auto layout =
         blas_layout(rows, cols, in.strides()[nd - 2], in.strides()[nd - 1]);
     if (layout) {
-      return {in, layout->first, layout->second, std::move(batch_strides)};
+      return {
+          in,
+          layout->first,
+          layout->second,
+          std::move(batch_shape),
+          std::move(batch_strides)};
     }
   }
   // Copy (and convert). Batch dims broadcast with stride 0 stay broadcast:
@@ -85,19 +108,25 @@ GemmOperand prepare_operand(const array& in, Dtype compute) {
       buf,
       false,
       static_cast<int>(std::max<int64_t>(cols, 1)),
+      std::move(batch_shape),
       std::move(batch_strides)};
 }
 
-// acc (row-contiguous, acc's dtype T) = alpha * a @ b + beta * acc.
+// acc (row-contiguous, acc's dtype T) = alpha * a @ b + beta * acc, the
+// matrices of a and b picked by `picks`.
 template <typename T>
 void batched_gemm(
-    const array& a_in, const array& b_in, array& acc, T alpha, T beta) {
+    const array& a_in,
+    const array& b_in,
+    array& acc,
+    T alpha,
+    T beta,
+    BatchIndices picks) {
   int nd = static_cast<int>(acc.ndim());
   int m = acc.shape(nd - 2);
   int n = acc.shape(nd - 1);
-  int k = a_in.shape(nd - 1);
-  Shape batch_shape(acc.shape().begin(), acc.shape().end() - 2);
-  size_t batch = shape_size(batch_shape);
+  int k = a_in.shape(-1);
+  size_t batch = shape_size(Shape(acc.shape().begin(), acc.shape().end() - 2));
   T* out = acc.data<T>();
   size_t out_matrix = static_cast<size_t>(m) * n;
 
@@ -124,9 +153,9 @@ void batched_gemm(
           n,
           k,
           alpha,
-          a_ptr + cpu::elem_to_loc(i, batch_shape, a.batch_strides),
+          a_ptr + a.offset(picks.a ? picks.a[i] : i),
           a.ld,
-          b_ptr + cpu::elem_to_loc(i, batch_shape, b.batch_strides),
+          b_ptr + b.offset(picks.b ? picks.b[i] : i),
           b.ld,
           beta,
           out + i * out_matrix,
@@ -148,7 +177,8 @@ void matmul_cpu(
     const array* c,
     float alpha,
     float beta,
-    array& out) {
+    array& out,
+    BatchIndices picks = {}) {
   out.set_data(allocator::malloc(out.nbytes()));
   if (out.size() == 0) {
     return;
@@ -165,13 +195,13 @@ void matmul_cpu(
   }
   switch (compute) {
   case Dtype::Val::float32:
-    batched_gemm<float>(a, b, acc, alpha, beta);
+    batched_gemm<float>(a, b, acc, alpha, beta, picks);
     break;
   case Dtype::Val::float64:
-    batched_gemm<double>(a, b, acc, alpha, beta);
+    batched_gemm<double>(a, b, acc, alpha, beta, picks);
     break;
   case Dtype::Val::complex64:
-    batched_gemm<complex64_t>(a, b, acc, alpha, beta);
+    batched_gemm<complex64_t>(a, b, acc, alpha, beta, picks);
     break;
   default:
     throw_error("[matmul] No CPU kernel for dtype ", out.dtype(), ".");
@@ -190,6 +220,21 @@ void Matmul::eval_cpu(const std::vector<array>& inputs, array& out) {
 
 void AddMM::eval_cpu(const std::vector<array>& inputs, array& out) {
   matmul_cpu(inputs[1], inputs[2], &inputs[0], alpha_, beta_, out);
+}
+
+void GatherMM::eval_cpu(const std::vector<array>& inputs, array& out) {
+  const array& a = inputs[0];
+  const array& b = inputs[1];
+  // Every index is checked (and wrapped) before any product runs.
+  auto batch_count = [](const array& x) {
+    return static_cast<int64_t>(
+        shape_size(Shape(x.shape().begin(), x.shape().end() - 2)));
+  };
+  std::vector<int64_t> lhs =
+      cpu::wrapped_indices(inputs[2], batch_count(a), 0, "gather_mm");
+  std::vector<int64_t> rhs =
+      cpu::wrapped_indices(inputs[3], batch_count(b), 0, "gather_mm");
+  matmul_cpu(a, b, nullptr, 1.0f, 0.0f, out, {lhs.data(), rhs.data()});
 }
 
 } // namespace mlx::core
