@@ -259,6 +259,7 @@ Registry::Registry() {
 
   // Matrix products and convolution.
   add_plain<Matmul>();
+  add_plain<GatherMM>();
   add<AddMM>(
       [](const AddMM& p, FieldWriter& out) {
         out.f32(p.alpha());
