@@ -172,6 +172,29 @@ TEST(GatherMMTest, ReadsTransposedStridedAndBroadcastViews) {
       1e-12);
 }
 
+TEST(GatherMMTest, TokensSortedByExpertStackIntoOneProduct) {
+  // Runs of products with the same b and consecutive matrices of a run as
+  // one gemm: tokens sorted by expert, and a run broken by a gap in a.
+  auto x = random_input({8, 2, 3}, 42), w = random_input({3, 3, 4}, 43);
+  std::vector<int> all = {0, 1, 2, 3, 4, 5, 6, 7};
+  std::vector<int> sorted = {0, 0, 0, 1, 1, 2, 2, 2};
+  expect_array_near(
+      mx::gather_mm(x, w, std::nullopt, mx::array(sorted.data(), {8}), true),
+      loop_gather_mm(x, w, all, sorted),
+      {8, 2, 4},
+      1e-12,
+      1e-12);
+  std::vector<int> gaps = {0, 1, 3, 4, 5, 7};
+  std::vector<int> same = {1, 1, 1, 1, 2, 2};
+  expect_array_near(
+      mx::gather_mm(
+          x, w, mx::array(gaps.data(), {6}), mx::array(same.data(), {6})),
+      loop_gather_mm(x, w, gaps, same),
+      {6, 2, 4},
+      1e-12,
+      1e-12);
+}
+
 TEST(GatherMMTest, PromotesDtypesAndComputesHalfInFloat) {
   auto a = random_input({2, 3, 4}, 28), b = random_input({3, 4, 2}, 29);
   auto lhs = mx::array({1, 0, 1}), rhs = mx::array({2, 2, 0});

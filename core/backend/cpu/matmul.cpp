@@ -1,13 +1,15 @@
 // CPU kernels of Matmul, AddMM and GatherMM: one BLAS gemm per batch
 // element, on pointers into the operands (GatherMM picks each product's
-// matrices by its index arrays, so nothing is gathered). Operands that BLAS
-// can read as they are (row-major, or column-major passed as transposed)
-// are not copied; other strided ones are copied once into a row-contiguous
-// buffer. float16/bfloat16 are converted to float32, run through sgemm and
-// converted back.
+// matrices by its index arrays, so nothing is gathered); consecutive
+// products that share b and stack rows of a run as one gemm. Operands that
+// BLAS can read as they are (row-major, or column-major passed as
+// transposed) are not copied; other strided ones are copied once into a
+// row-contiguous buffer. float16/bfloat16 are converted to float32, run
+// through sgemm and converted back.
 #include <climits>
 #include <cstdlib>
 #include <optional>
+#include <vector>
 
 #include "mlx/backend/cpu/blas.h"
 #include "mlx/backend/cpu/copy.h"
@@ -112,6 +114,42 @@ GemmOperand prepare_operand(const array& in, Dtype compute) {
       std::move(batch_strides)};
 }
 
+// `count` consecutive products, from product `first`, run as one gemm.
+struct StackedRun {
+  size_t first;
+  int count;
+  int64_t a_offset;
+  int64_t b_offset;
+};
+
+// Consecutive products that read the same matrix of b and, stacked, the
+// consecutive rows of a row-major a (in a mixture of experts: tokens sorted
+// by expert) run as one gemm of count * m rows, which reads b once: their
+// output rows are consecutive already.
+std::vector<StackedRun> stacked_runs(
+    const GemmOperand& a,
+    const GemmOperand& b,
+    BatchIndices picks,
+    size_t batch,
+    int m) {
+  std::vector<StackedRun> runs;
+  for (size_t i = 0; i < batch; ++i) {
+    int64_t a_off = a.offset(picks.a ? picks.a[i] : i);
+    int64_t b_off = b.offset(picks.b ? picks.b[i] : i);
+    if (!runs.empty()) {
+      StackedRun& last = runs.back();
+      int64_t next_rows = last.a_offset + int64_t(last.count) * m * a.ld;
+      if (!a.trans && b_off == last.b_offset && a_off == next_rows &&
+          int64_t(last.count + 1) * m <= INT_MAX) {
+        ++last.count;
+        continue;
+      }
+    }
+    runs.push_back({i, 1, a_off, b_off});
+  }
+  return runs;
+}
+
 // acc (row-contiguous, acc's dtype T) = alpha * a @ b + beta * acc, the
 // matrices of a and b picked by `picks`.
 template <typename T>
@@ -144,29 +182,32 @@ void batched_gemm(
   GemmOperand b = prepare_operand(b_in, acc.dtype());
   const T* a_ptr = a.data.data<T>();
   const T* b_ptr = b.data.data<T>();
+  std::vector<StackedRun> runs = stacked_runs(a, b, picks, batch, m);
   auto run = [&](size_t begin, size_t end) {
-    for (size_t i = begin; i < end; ++i) {
+    for (size_t r = begin; r < end; ++r) {
+      const StackedRun& s = runs[r];
       cpu::gemm(
           a.trans,
           b.trans,
-          m,
+          m * s.count,
           n,
           k,
           alpha,
-          a_ptr + a.offset(picks.a ? picks.a[i] : i),
+          a_ptr + s.a_offset,
           a.ld,
-          b_ptr + b.offset(picks.b ? picks.b[i] : i),
+          b_ptr + s.b_offset,
           b.ld,
           beta,
-          out + i * out_matrix,
+          out + s.first * out_matrix,
           n);
     }
   };
-  size_t work = out_matrix * static_cast<size_t>(k);
-  if (batch > 1 && work < kSmallGemmWork) {
-    cpu::parallel_for(batch, std::max<size_t>(1, kSmallGemmWork / work), run);
+  size_t work = out_matrix * static_cast<size_t>(k) * batch / runs.size();
+  if (runs.size() > 1 && work < kSmallGemmWork) {
+    cpu::parallel_for(
+        runs.size(), std::max<size_t>(1, kSmallGemmWork / work), run);
   } else {
-    run(0, batch);
+    run(0, runs.size());
   }
 }
 
