@@ -2,8 +2,9 @@
 // 8 experts of 512 x 512 float32): mx::gather_mm, which runs one gemm per
 // token on the chosen expert's weights in place, against the composition
 // it replaced, take of the chosen weights (a 1 MiB copy per token) then
-// matmul; with random experts, and with the tokens sorted by expert.
-// Graph construction and eval included; median of 5 repetitions.
+// matmul; with random experts, with the tokens sorted by expert, and the
+// gradients with respect to x and the weights. Graph construction and eval
+// included; median of 5 repetitions.
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
@@ -87,8 +88,46 @@ void BM_TakeThenMatmulSorted(benchmark::State& state) {
   set_flops(state);
 }
 
+// Gradients of sum(out) with respect to x and the experts' weights.
+template <typename Product>
+void time_gradients(benchmark::State& state, Product product) {
+  auto in = moe_inputs();
+  auto grad = mx::grad(
+      [&](const std::vector<mx::array>& p) {
+        return mx::sum(product(p[0], p[1], in.experts));
+      },
+      std::vector<int>{0, 1});
+  for (auto _ : state) {
+    std::vector<mx::array> g = grad({in.x, in.w});
+    mx::eval(g);
+    benchmark::DoNotOptimize(g[1].data<float>());
+  }
+}
+
+void BM_GatherMMGrad(benchmark::State& state) {
+  time_gradients(state, [](auto& x, auto& w, auto& experts) {
+    return mx::gather_mm(x, w, std::nullopt, experts);
+  });
+}
+
+void BM_TakeThenMatmulGrad(benchmark::State& state) {
+  time_gradients(state, [](auto& x, auto& w, auto& experts) {
+    return mx::matmul(x, mx::take(w, experts, 0));
+  });
+}
+
 } // namespace
 
+BENCHMARK(BM_GatherMMGrad)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Repetitions(5)
+    ->ReportAggregatesOnly(true);
+BENCHMARK(BM_TakeThenMatmulGrad)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Repetitions(5)
+    ->ReportAggregatesOnly(true);
 BENCHMARK(BM_GatherMMSorted)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()

@@ -54,8 +54,10 @@ array vecdot(
  * flattened for indexing) and b[rhs_indices] (b: [..., K, N]); absent
  * indices take every batch in order. The index arrays broadcast to the
  * result's batch shape: [*I, M, N]. On the CPU one primitive reads the
- * indexed matrices in place (no gathered copies); differentiable in a and
- * b. `sorted_indices` is a hint and is unused. */
+ * indexed matrices in place (no gathered copies), and consecutive products
+ * that share a matrix of b and read consecutive matrices of a (tokens
+ * sorted by expert) run as one gemm whether or not `sorted_indices` says
+ * so (it is unused); differentiable in a and b. */
 array gather_mm(
     array a,
     array b,
