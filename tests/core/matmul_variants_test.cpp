@@ -130,6 +130,19 @@ TEST(GatherMMTest, BroadcastIndicesAndBatchDimsMatchALoop) {
   expect_array_near(out, want, {2, 3, 2, 5}, 1e-12, 1e-12);
   expect_array_near(
       take_then_matmul(a, b, lhs, rhs), want, {2, 3, 2, 5}, 1e-12, 1e-12);
+  // Compiled (two equal products, merged by compile's common
+  // subexpressions), the same values twice over.
+  auto twice = mx::compile([](const std::vector<mx::array>& x) {
+    return std::vector<mx::array>{mx::add(
+        mx::gather_mm(x[0], x[1], x[2], x[3]),
+        mx::gather_mm(x[0], x[1], x[2], x[3]))};
+  });
+  std::vector<double> doubled;
+  for (double v : want) {
+    doubled.push_back(2 * v);
+  }
+  expect_array_near(
+      twice({a, b, lhs, rhs})[0], doubled, {2, 3, 2, 5}, 1e-12, 1e-12);
   // Absent lhs: every matrix of a in a's batch shape (3,), broadcast
   // against rhs (2, 1): out[i, j] = a[j] @ b[rhs[i]].
   auto a3 = random_input({3, 2, 3}, 23);
