@@ -60,4 +60,26 @@ public:
   bool is_equivalent(const Primitive& other) const override;
 };
 
+/** out[o[i]] += a[l[i]] @ b[r[i]] over the products i, out [O..., M, N]
+ * starting at zero: GatherMM's gradients, which sum the products that
+ * share a matrix without materializing them. Inputs {a, b, l, r, o}, the
+ * index arrays of one shape (one entry per product) into the flattened
+ * batch dims of a, b and out. */
+class GatherMMScatterAdd : public UnaryPrimitive {
+public:
+  GatherMMScatterAdd(Stream stream, Shape out_batch)
+      : UnaryPrimitive(stream), out_batch_(std::move(out_batch)) {}
+
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  void eval_gpu(const std::vector<array>& inputs, array& out) override;
+  MLX_DECLARE_TRANSFORMS()
+
+  const char* name() const override { return "GatherMMScatterAdd"; }
+  bool is_equivalent(const Primitive& other) const override;
+  const Shape& out_batch() const { return out_batch_; }
+
+private:
+  Shape out_batch_; // O: the output's batch shape
+};
+
 } // namespace mlx::core

@@ -46,55 +46,120 @@ array batch_first(const array& x, int axis, Stream s) {
   return axis > 0 ? moveaxis(x, axis, 0, s) : x;
 }
 
-int64_t matrix_count(const array& x) {
-  return static_cast<int64_t>(
-      shape_size(Shape(x.shape().begin(), x.shape().end() - 2)));
+Shape batch_shape_of(const array& x) {
+  return Shape(x.shape().begin(), x.shape().end() - 2);
 }
 
-// x's gradient from GatherMM's per-product cotangents (one [rows, cols]
-// matrix per index): each is added to the matrix of x its index picked.
-array scatter_to_matrices(
-    const array& x, const array& indices, const array& per_product, Stream s) {
-  int rows = x.shape(-2), cols = x.shape(-1);
-  int n = static_cast<int>(indices.size());
-  array grad = scatter_add(
-      zeros({static_cast<int>(matrix_count(x)), rows, cols}, x.dtype(), s),
-      reshape(indices, {n}, s),
-      astype(reshape(per_product, {n, 1, rows, cols}, s), x.dtype(), s),
-      0,
-      s);
-  return reshape(grad, x.shape(), s);
+Shape with_matrix(Shape batch, int rows, int cols) {
+  batch.insert(batch.end(), {rows, cols});
+  return batch;
 }
 
-// A vmapped GatherMM operand x with its instances folded into its batch:
-// x [V, X..., R, C] becomes [V * count, R, C] (count = prod(X)), and
-// instance v's index j becomes v * count + j. Indices are wrapped first;
-// out-of-range ones become V * count, out of range of the folded batch, so
-// the kernel still raises for them. `indices` has its batch axis first if
-// it is batched (`batched_indices`).
-std::pair<array, array> fold_instances(
-    const array& x,
-    const array& indices,
-    bool batched_indices,
-    int instances,
+// out [out_batch..., M, N] = 0, then out[o[i]] += a[l[i]] @ b[r[i]] for
+// every product i (the index arrays broadcast together).
+array gather_mm_scatter_add(
+    const array& a,
+    const array& b,
+    const array& l,
+    const array& r,
+    const array& o,
+    const Shape& out_batch,
     Stream s) {
-  int64_t count = matrix_count(x) / std::max(instances, 1);
-  array folded = reshape(
-      x, {static_cast<int>(instances * count), x.shape(-2), x.shape(-1)}, s);
+  Shape products = broadcast_shapes(
+      broadcast_shapes(l.shape(), r.shape(), "gather_mm"),
+      o.shape(),
+      "gather_mm");
+  Dtype dtype = promote_types(a.dtype(), b.dtype());
+  return array(
+      with_matrix(out_batch, a.shape(-2), b.shape(-1)),
+      dtype,
+      std::make_shared<GatherMMScatterAdd>(s, out_batch),
+      {astype(a, dtype, s),
+       astype(b, dtype, s),
+       broadcast_to(l, products, s),
+       broadcast_to(r, products, s),
+       broadcast_to(o, products, s)});
+}
+
+// Cotangents of a and b (argnums 0, 1; the indices get zeros) where
+// out[o[i]] += a[l[i]] @ b[r[i]]: a[l[i]] gets g[o[i]] @ b[r[i]]^T and
+// b[r[i]] gets a[l[i]]^T @ g[o[i]], summed over the products that share a
+// matrix.
+std::vector<array> product_vjps(
+    const std::vector<array>& primals,
+    const array& o,
+    const array& g,
+    const std::vector<int>& argnums,
+    Stream s) {
+  const array& a = primals[0];
+  const array& b = primals[1];
+  const array& l = primals[2];
+  const array& r = primals[3];
+  std::vector<array> vjps;
+  for (int arg : argnums) {
+    if (arg == 0) {
+      vjps.push_back(astype(
+          gather_mm_scatter_add(
+              g, matrix_transpose(b, s), o, r, l, batch_shape_of(a), s),
+          a.dtype(),
+          s));
+    } else if (arg == 1) {
+      vjps.push_back(astype(
+          gather_mm_scatter_add(
+              matrix_transpose(a, s), g, l, o, r, batch_shape_of(b), s),
+          b.dtype(),
+          s));
+    } else {
+      vjps.push_back(zeros_like(primals[arg], s)); // indices: no gradient
+    }
+  }
+  return vjps;
+}
+
+// Indices into a batch of `count` matrices per instance, made indices into
+// the instances' batches folded into one (V * count matrices): instance v's
+// index j becomes v * count + j. Indices are wrapped first; out-of-range
+// ones become V * count, out of range of the folded batch, so the kernel
+// still raises for them. `indices` has the instance axis first if
+// `batched`, else none (it is then the same for every instance).
+array fold_indices(
+    const array& indices,
+    bool batched,
+    int instances,
+    int64_t count,
+    Stream s) {
   array j = astype(indices, int64, s);
   array n = array(count, int64);
   j = where(less(j, array(0, int64), s), add(j, n, s), j, s);
   array in_range =
       logical_and(greater_equal(j, array(0, int64), s), less(j, n, s), s);
-  Shape offsets_shape(indices.ndim() + (batched_indices ? 0 : 1), 1);
+  Shape offsets_shape(indices.ndim() + (batched ? 0 : 1), 1);
   offsets_shape[0] = instances;
   array offsets = reshape(
       multiply(arange(0.0, double(instances), int64, s), n, s),
       offsets_shape,
       s);
-  array folded_indices =
-      where(in_range, add(j, offsets, s), array(instances * count, int64), s);
-  return {folded, folded_indices};
+  return where(
+      in_range, add(j, offsets, s), array(instances * count, int64), s);
+}
+
+// A vmapped operand x (instance axis `axis`) with its instances folded
+// into its batch, [V * count, R, C], and its indices folded to match.
+std::pair<array, array> fold_operand(
+    const array& x,
+    int axis,
+    const array& indices,
+    bool batched_indices,
+    int instances,
+    Stream s) {
+  array first = batch_first(x, axis, s);
+  int64_t count = static_cast<int64_t>(shape_size(batch_shape_of(first))) /
+                  std::max(instances, 1);
+  array folded = reshape(
+      first,
+      {static_cast<int>(instances * count), first.shape(-2), first.shape(-1)},
+      s);
+  return {folded, fold_indices(indices, batched_indices, instances, count, s)};
 }
 
 } // namespace
@@ -230,29 +295,12 @@ std::vector<array> GatherMM::vjp(
     const std::vector<array>& cotangents,
     const std::vector<int>& argnums,
     const std::vector<array>& outputs) {
-  // Product i is a[lhs[i]] @ b[rhs[i]]: it adds g[i] @ b[rhs[i]]^T to the
-  // gradient of a[lhs[i]] and a[lhs[i]]^T @ g[i] to that of b[rhs[i]].
+  // Product i is out[i] = a[lhs[i]] @ b[rhs[i]].
   Stream s = stream();
-  const array& a = primals[0];
-  const array& b = primals[1];
   const array& lhs = primals[2];
-  const array& rhs = primals[3];
-  const array& g = cotangents[0];
-  std::vector<array> vjps;
-  for (int arg : argnums) {
-    if (arg == 0) {
-      array per_product =
-          gather_mm(g, matrix_transpose(b, s), std::nullopt, rhs, false, s);
-      vjps.push_back(scatter_to_matrices(a, lhs, per_product, s));
-    } else if (arg == 1) {
-      array per_product =
-          gather_mm(matrix_transpose(a, s), g, lhs, std::nullopt, false, s);
-      vjps.push_back(scatter_to_matrices(b, rhs, per_product, s));
-    } else {
-      vjps.push_back(zeros_like(primals[arg], s)); // indices: no gradient
-    }
-  }
-  return vjps;
+  array each =
+      reshape(arange(0.0, double(lhs.size()), uint32, s), lhs.shape(), s);
+  return product_vjps(primals, each, cotangents[0], argnums, s);
 }
 
 std::pair<std::vector<array>, std::vector<int>>
@@ -266,14 +314,74 @@ GatherMM::vmap(const std::vector<array>& inputs, const std::vector<int>& axes) {
   array lhs = batch_first(inputs[2], axes[2], s);
   array rhs = batch_first(inputs[3], axes[3], s);
   if (axes[0] >= 0) {
-    std::tie(a, lhs) = fold_instances(
-        batch_first(a, axes[0], s), lhs, axes[2] >= 0, instances, s);
+    std::tie(a, lhs) =
+        fold_operand(a, axes[0], lhs, axes[2] >= 0, instances, s);
   }
   if (axes[1] >= 0) {
-    std::tie(b, rhs) = fold_instances(
-        batch_first(b, axes[1], s), rhs, axes[3] >= 0, instances, s);
+    std::tie(b, rhs) =
+        fold_operand(b, axes[1], rhs, axes[3] >= 0, instances, s);
   }
   return {{gather_mm(a, b, lhs, rhs, false, s)}, {0}};
+}
+
+std::vector<array> GatherMMScatterAdd::jvp(
+    const std::vector<array>& primals,
+    const std::vector<array>& tangents,
+    const std::vector<int>& argnums) {
+  // Linear in a and in b; the indices carry no tangent.
+  Stream s = stream();
+  const array& a = primals[0];
+  const array& b = primals[1];
+  const Shape& out_batch = out_batch_;
+  std::optional<array> out;
+  for (size_t k = 0; k < argnums.size(); ++k) {
+    if (argnums[k] > 1) {
+      continue;
+    }
+    array term = gather_mm_scatter_add(
+        argnums[k] == 0 ? tangents[k] : a,
+        argnums[k] == 0 ? b : tangents[k],
+        primals[2],
+        primals[3],
+        primals[4],
+        out_batch,
+        s);
+    out = out ? add(*out, term, s) : term;
+  }
+  return {*out};
+}
+
+std::vector<array> GatherMMScatterAdd::vjp(
+    const std::vector<array>& primals,
+    const std::vector<array>& cotangents,
+    const std::vector<int>& argnums,
+    const std::vector<array>& outputs) {
+  return product_vjps(primals, primals[4], cotangents[0], argnums, stream());
+}
+
+std::pair<std::vector<array>, std::vector<int>> GatherMMScatterAdd::vmap(
+    const std::vector<array>& inputs, const std::vector<int>& axes) {
+  // As GatherMM's rule, and each instance adds to its own outputs.
+  Stream s = stream();
+  int instances = detail::batch_size(inputs, axes);
+  array a = inputs[0], b = inputs[1];
+  array l = batch_first(inputs[2], axes[2], s);
+  array r = batch_first(inputs[3], axes[3], s);
+  array o = batch_first(inputs[4], axes[4], s);
+  if (axes[0] >= 0) {
+    std::tie(a, l) = fold_operand(a, axes[0], l, axes[2] >= 0, instances, s);
+  }
+  if (axes[1] >= 0) {
+    std::tie(b, r) = fold_operand(b, axes[1], r, axes[3] >= 0, instances, s);
+  }
+  int64_t count = static_cast<int64_t>(shape_size(out_batch_));
+  o = fold_indices(o, axes[4] >= 0, instances, count, s);
+  array out = gather_mm_scatter_add(
+      a, b, l, r, o, {static_cast<int>(instances * count)}, s);
+  Shape shape = out_batch_;
+  shape.insert(shape.begin(), instances);
+  return {
+      {reshape(out, with_matrix(shape, out.shape(-2), out.shape(-1)), s)}, {0}};
 }
 
 } // namespace mlx::core

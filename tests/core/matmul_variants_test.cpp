@@ -318,6 +318,38 @@ TEST(GatherMMTest, GradientsAccumulateOverRepeatedIndices) {
       {2, 3});
 }
 
+TEST(GatherMMTest, GradientsOfTheGradientsAndVmapOfTheGradients) {
+  // The gradients sum the products that share a matrix in one primitive:
+  // its own vjp and jvp (second derivatives) and vmap are checked too.
+  auto lhs = mx::array({1, 1, 0, 1}), rhs = mx::array({2, 0, 2, 2});
+  auto gathered = [=](const mx::array& a, const mx::array& b) {
+    return mx::gather_mm(a, b, lhs, rhs);
+  };
+  check_grads(
+      "gather_mm vjp",
+      [&](const std::vector<mx::array>& x) {
+        auto product = [&](const std::vector<mx::array>& ab) {
+          return std::vector<mx::array>{gathered(ab[0], ab[1])};
+        };
+        return mx::vjp(product, {x[0], x[1]}, {x[2]}).second;
+      },
+      {random_input({2, 2, 3}, 44),
+       random_input({3, 3, 2}, 45),
+       random_input({4, 2, 2}, 46)});
+  auto grads = [&](const mx::array& a, const mx::array& b) {
+    return mx::grad(
+        [&](const std::vector<mx::array>& x) {
+          return mx::sum(mx::square(gathered(x[0], x[1])));
+        },
+        std::vector<int>{0, 1})({a, b});
+  };
+  check_vmap(
+      "gather_mm gradients",
+      [&](const std::vector<mx::array>& x) { return grads(x[0], x[1]); },
+      {random_input({2, 2, 5, 3}, 47), random_input({3, 3, 2}, 48)},
+      {2, -1});
+}
+
 TEST(GatherMMTest, VmapOverOperandsAndIndices) {
   auto fun = [](const std::vector<mx::array>& x) {
     return std::vector<mx::array>{mx::gather_mm(x[0], x[1], x[2], x[3])};

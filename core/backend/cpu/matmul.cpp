@@ -8,6 +8,7 @@
 // through sgemm and converted back.
 #include <climits>
 #include <cstdlib>
+#include <cstring>
 #include <optional>
 #include <vector>
 
@@ -43,10 +44,14 @@ struct GemmOperand {
 
 // Which matrix of each operand's batch the product at output batch
 // position i reads: i itself (Matmul, AddMM: the batch dims are broadcast
-// to the output's), or the i-th gathered index (GatherMM).
+// to the output's), or the i-th gathered index (GatherMM). With `out`, the
+// `products` products are instead added to the output matrices out[i]
+// (GatherMMScatterAdd).
 struct BatchIndices {
   const int64_t* a = nullptr;
   const int64_t* b = nullptr;
+  const int64_t* out = nullptr;
+  size_t products = 0;
 };
 
 // The BLAS view of a rows x cols matrix with element strides (sr, sc), if
@@ -150,6 +155,65 @@ std::vector<StackedRun> stacked_runs(
   return runs;
 }
 
+// acc (zeroed, row-contiguous) += a[picks.a[i]] @ b[picks.b[i]] at matrix
+// picks.out[i], for each product i. The products are grouped by output
+// matrix (a stable counting sort): the groups run in parallel, the products
+// of a group one after the other, each a gemm with beta = 1.
+template <typename T>
+void scattered_gemm(
+    const GemmOperand& a,
+    const GemmOperand& b,
+    T* out,
+    int m,
+    int n,
+    int k,
+    BatchIndices picks,
+    size_t targets) {
+  std::vector<size_t> start(targets + 1, 0);
+  for (size_t i = 0; i < picks.products; ++i) {
+    ++start[picks.out[i] + 1];
+  }
+  for (size_t t = 0; t < targets; ++t) {
+    start[t + 1] += start[t];
+  }
+  std::vector<size_t> order(picks.products);
+  std::vector<size_t> next(start.begin(), start.end() - 1);
+  for (size_t i = 0; i < picks.products; ++i) {
+    order[next[picks.out[i]]++] = i;
+  }
+  const T* a_ptr = a.data.data<T>();
+  const T* b_ptr = b.data.data<T>();
+  size_t out_matrix = static_cast<size_t>(m) * n;
+  auto run = [&](size_t begin, size_t end) {
+    for (size_t t = begin; t < end; ++t) {
+      for (size_t p = start[t]; p < start[t + 1]; ++p) {
+        size_t i = order[p];
+        cpu::gemm(
+            a.trans,
+            b.trans,
+            m,
+            n,
+            k,
+            T(1),
+            a_ptr + a.offset(picks.a[i]),
+            a.ld,
+            b_ptr + b.offset(picks.b[i]),
+            b.ld,
+            T(1),
+            out + t * out_matrix,
+            n);
+      }
+    }
+  };
+  size_t work = out_matrix * static_cast<size_t>(k) *
+                std::max<size_t>(picks.products, 1) / targets;
+  if (targets > 1 && work < kSmallGemmWork) {
+    cpu::parallel_for(targets, std::max<size_t>(1, kSmallGemmWork / work), run);
+  } else {
+    run(0, targets);
+  }
+}
+
 // acc (row-contiguous, acc's dtype T) = alpha * a @ b + beta * acc, the
 // matrices of a and b picked by `picks`.
 template <typename T>
@@ -180,6 +244,10 @@ void batched_gemm(
   configure_blas_threads();
   GemmOperand a = prepare_operand(a_in, acc.dtype());
   GemmOperand b = prepare_operand(b_in, acc.dtype());
+  if (picks.out) {
+    scattered_gemm<T>(a, b, out, m, n, k, picks, batch);
+    return;
+  }
   const T* a_ptr = a.data.data<T>();
   const T* b_ptr = b.data.data<T>();
   std::vector<StackedRun> runs = stacked_runs(a, b, picks, batch, m);
@@ -228,7 +296,9 @@ void matmul_cpu(
   Dtype compute = half ? float32 : out.dtype();
   // Half types accumulate in a float32 buffer, converted at the end.
   array acc = half ? make_buffer(out.shape(), float32) : out;
-  if (c == nullptr || beta == 0.0f) {
+  if (picks.out) {
+    std::memset(acc.data<char>(), 0, acc.nbytes()); // products add to it
+  } else if (c == nullptr || beta == 0.0f) {
     beta = 0.0f; // BLAS does not read C when beta is 0.
   } else {
     cpu::copy_strided(
@@ -253,6 +323,12 @@ void matmul_cpu(
   }
 }
 
+// The number of matrices in x's batch dims.
+int64_t matrix_count(const array& x) {
+  return static_cast<int64_t>(
+      shape_size(Shape(x.shape().begin(), x.shape().end() - 2)));
+}
+
 } // namespace
 
 void Matmul::eval_cpu(const std::vector<array>& inputs, array& out) {
@@ -267,15 +343,30 @@ void GatherMM::eval_cpu(const std::vector<array>& inputs, array& out) {
   const array& a = inputs[0];
   const array& b = inputs[1];
   // Every index is checked (and wrapped) before any product runs.
-  auto batch_count = [](const array& x) {
-    return static_cast<int64_t>(
-        shape_size(Shape(x.shape().begin(), x.shape().end() - 2)));
-  };
   std::vector<int64_t> lhs =
-      cpu::wrapped_indices(inputs[2], batch_count(a), 0, "gather_mm");
+      cpu::wrapped_indices(inputs[2], matrix_count(a), 0, "gather_mm");
   std::vector<int64_t> rhs =
-      cpu::wrapped_indices(inputs[3], batch_count(b), 0, "gather_mm");
+      cpu::wrapped_indices(inputs[3], matrix_count(b), 0, "gather_mm");
   matmul_cpu(a, b, nullptr, 1.0f, 0.0f, out, {lhs.data(), rhs.data()});
+}
+
+void GatherMMScatterAdd::eval_cpu(
+    const std::vector<array>& inputs, array& out) {
+  const char* op = "gather_mm gradient";
+  std::vector<int64_t> lhs =
+      cpu::wrapped_indices(inputs[2], matrix_count(inputs[0]), 0, op);
+  std::vector<int64_t> rhs =
+      cpu::wrapped_indices(inputs[3], matrix_count(inputs[1]), 0, op);
+  std::vector<int64_t> to =
+      cpu::wrapped_indices(inputs[4], matrix_count(out), 0, op);
+  matmul_cpu(
+      inputs[0],
+      inputs[1],
+      nullptr,
+      1.0f,
+      0.0f,
+      out,
+      {lhs.data(), rhs.data(), to.data(), to.size()});
 }
 
 } // namespace mlx::core
