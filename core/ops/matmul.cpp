@@ -271,6 +271,51 @@ array gather_mm(
       {a, b, lhs, rhs});
 }
 
+array detail::gather_mm_scatter_add(
+    const array& a,
+    const array& b,
+    const array& l,
+    const array& r,
+    const array& o,
+    const Shape& out_batch,
+    StreamOrDevice s) {
+  if (a.ndim() < 2 || b.ndim() < 2 || a.shape(-1) != b.shape(-2)) {
+    throw_error(
+        "[gather_mm] The gradient's products need shapes [..., M, K] and "
+        "[..., K, N], got ",
+        a.shape(),
+        " and ",
+        b.shape(),
+        ".");
+  }
+  for (const array* idx : {&l, &r, &o}) {
+    if (!issubdtype(idx->dtype(), integer)) {
+      throw_error(
+          "[gather_mm] The gradient's indices must have an integer dtype, "
+          "got ",
+          idx->dtype(),
+          ".");
+    }
+  }
+  Shape products = broadcast_shapes(
+      broadcast_shapes(l.shape(), r.shape(), "gather_mm"),
+      o.shape(),
+      "gather_mm");
+  Dtype dtype = product_dtype(a.dtype(), b.dtype(), "gather_mm");
+  Shape out_shape = out_batch;
+  out_shape.insert(out_shape.end(), {a.shape(-2), b.shape(-1)});
+  auto stream = to_stream(s);
+  return array(
+      std::move(out_shape),
+      dtype,
+      std::make_shared<GatherMMScatterAdd>(stream, out_batch),
+      {astype(a, dtype, s),
+       astype(b, dtype, s),
+       broadcast_to(l, products, s),
+       broadcast_to(r, products, s),
+       broadcast_to(o, products, s)});
+}
+
 array inner(const array& a, const array& b, StreamOrDevice s) {
   if (a.ndim() == 0 || b.ndim() == 0) {
     return multiply(a, b, s);

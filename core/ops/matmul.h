@@ -99,4 +99,21 @@ array hadamard_transform(
     std::optional<float> scale = std::nullopt,
     StreamOrDevice s = {});
 
+namespace detail {
+
+/** out [out_batch..., M, N] = 0, then out[o[i]] += a[l[i]] @ b[r[i]] for
+ * every product i (the integer index arrays broadcast together; a is
+ * [..., M, K], b [..., K, N]): gather_mm's gradients, built by its vjp
+ * rule (and by import_function). */
+array gather_mm_scatter_add(
+    const array& a,
+    const array& b,
+    const array& l,
+    const array& r,
+    const array& o,
+    const Shape& out_batch,
+    StreamOrDevice s = {});
+
+} // namespace detail
+
 } // namespace mlx::core

@@ -55,31 +55,7 @@ Shape with_matrix(Shape batch, int rows, int cols) {
   return batch;
 }
 
-// out [out_batch..., M, N] = 0, then out[o[i]] += a[l[i]] @ b[r[i]] for
-// every product i (the index arrays broadcast together).
-array gather_mm_scatter_add(
-    const array& a,
-    const array& b,
-    const array& l,
-    const array& r,
-    const array& o,
-    const Shape& out_batch,
-    Stream s) {
-  Shape products = broadcast_shapes(
-      broadcast_shapes(l.shape(), r.shape(), "gather_mm"),
-      o.shape(),
-      "gather_mm");
-  Dtype dtype = promote_types(a.dtype(), b.dtype());
-  return array(
-      with_matrix(out_batch, a.shape(-2), b.shape(-1)),
-      dtype,
-      std::make_shared<GatherMMScatterAdd>(s, out_batch),
-      {astype(a, dtype, s),
-       astype(b, dtype, s),
-       broadcast_to(l, products, s),
-       broadcast_to(r, products, s),
-       broadcast_to(o, products, s)});
-}
+using detail::gather_mm_scatter_add;
 
 // Cotangents of a and b (argnums 0, 1; the indices get zeros) where
 // out[o[i]] += a[l[i]] @ b[r[i]]: a[l[i]] gets g[o[i]] @ b[r[i]]^T and

@@ -1,6 +1,7 @@
-// CPU kernels of Matmul, AddMM and GatherMM: one BLAS gemm per batch
-// element, on pointers into the operands (GatherMM picks each product's
-// matrices by its index arrays, so nothing is gathered); consecutive
+// CPU kernels of Matmul, AddMM, GatherMM and GatherMMScatterAdd: one BLAS
+// gemm per batch element, on pointers into the operands (GatherMM picks
+// each product's matrices by its index arrays, so nothing is gathered;
+// GatherMMScatterAdd adds each product to its target matrix); consecutive
 // products that share b and stack rows of a run as one gemm. Operands that
 // BLAS can read as they are (row-major, or column-major passed as
 // transposed) are not copied; other strided ones are copied once into a
