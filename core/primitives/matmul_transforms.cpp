@@ -1,8 +1,9 @@
 // jvp, vjp and vmap rules of the matmul primitives. Matmul's and AddMM's
 // operands already share the output's batch dims (the op front-ends
 // broadcast them), so cotangents need no reduction here: the Broadcast rule
-// sums them over the broadcast batch axes. GatherMM's cotangents are
-// scatter-added back to the indexed matrices.
+// sums them over the broadcast batch axes. GatherMM's cotangents (and
+// GatherMMScatterAdd's) are GatherMMScatterAdd products: each product's
+// gradient is added to the matrix its index picked.
 #include "mlx/primitives/matmul.h"
 
 #include <optional>
@@ -259,9 +260,10 @@ std::vector<array> GatherMM::jvp(
     out = out ? add(*out, term, s) : term;
   }
   if (!out) {
-    Shape shape = lhs.shape();
-    shape.insert(shape.end(), {primals[0].shape(-2), primals[1].shape(-1)});
-    return {zeros(shape, primals[0].dtype(), s)};
+    return {zeros(
+        with_matrix(lhs.shape(), primals[0].shape(-2), primals[1].shape(-1)),
+        primals[0].dtype(),
+        s)};
   }
   return {*out};
 }
@@ -308,7 +310,6 @@ std::vector<array> GatherMMScatterAdd::jvp(
   Stream s = stream();
   const array& a = primals[0];
   const array& b = primals[1];
-  const Shape& out_batch = out_batch_;
   std::optional<array> out;
   for (size_t k = 0; k < argnums.size(); ++k) {
     if (argnums[k] > 1) {
@@ -320,9 +321,15 @@ std::vector<array> GatherMMScatterAdd::jvp(
         primals[2],
         primals[3],
         primals[4],
-        out_batch,
+        out_batch_,
         s);
     out = out ? add(*out, term, s) : term;
+  }
+  if (!out) {
+    return {zeros(
+        with_matrix(out_batch_, a.shape(-2), b.shape(-1)),
+        promote_types(a.dtype(), b.dtype()),
+        s)};
   }
   return {*out};
 }

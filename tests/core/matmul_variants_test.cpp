@@ -316,6 +316,17 @@ TEST(GatherMMTest, GradientsAccumulateOverRepeatedIndices) {
       mx::take(grads[0], 0, 0),
       to_doubles(mx::broadcast_to(row_sums, {2, 3})),
       {2, 3});
+  // Only the indices vary: the tangent is zero.
+  auto l = mx::array({1, 0}), r = mx::array({2, 2});
+  auto tangent =
+      mx::jvp(
+          [&](const std::vector<mx::array>& x) {
+            return std::vector<mx::array>{mx::gather_mm(a, b, x[0], x[1])};
+          },
+          {l, r},
+          {mx::zeros_like(l), mx::zeros_like(r)})
+          .second;
+  expect_array_near(tangent[0], std::vector<double>(8, 0), {2, 2, 2});
 }
 
 TEST(GatherMMTest, GradientsOfTheGradientsAndVmapOfTheGradients) {
