@@ -296,6 +296,15 @@ Rebuilds::Rebuilds() {
     need(in, 2);
     return matmul(in[0], in[1], s);
   });
+  add<GatherMM>("GatherMM", [](auto&, auto& in, auto s) {
+    need(in, 4);
+    return gather_mm(in[0], in[1], in[2], in[3], false, s);
+  });
+  add<GatherMMScatterAdd>("GatherMMScatterAdd", [](auto& p, auto& in, auto s) {
+    need(in, 5);
+    return detail::gather_mm_scatter_add(
+        in[0], in[1], in[2], in[3], in[4], p.out_batch(), s);
+  });
   add<AddMM>("AddMM", [](auto& p, auto& in, auto s) {
     need(in, 3);
     return addmm(in[0], in[1], in[2], p.alpha(), p.beta(), s);

@@ -259,6 +259,15 @@ Registry::Registry() {
 
   // Matrix products and convolution.
   add_plain<Matmul>();
+  add_plain<GatherMM>();
+  add<GatherMMScatterAdd>(
+      [](const GatherMMScatterAdd& p, FieldWriter& out) {
+        out.ints(p.out_batch());
+      },
+      [](FieldReader* in, const Stream& s) {
+        return std::make_shared<GatherMMScatterAdd>(
+            s, ints_or(in, "out batch"));
+      });
   add<AddMM>(
       [](const AddMM& p, FieldWriter& out) {
         out.f32(p.alpha());

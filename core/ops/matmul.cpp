@@ -5,6 +5,7 @@
 
 #include "mlx/ops/creation.h"
 #include "mlx/ops/elementwise.h"
+#include "mlx/ops/indexing.h"
 #include "mlx/ops/reduce.h"
 #include "mlx/ops/shape.h"
 #include "mlx/primitives/matmul.h"
@@ -184,6 +185,135 @@ array addmm(
       std::make_shared<AddMM>(stream, alpha, beta),
       {c, ops.a, ops.b});
   return ops.squeezed.empty() ? out : squeeze(out, ops.squeezed, s);
+}
+
+namespace {
+
+Shape batch_shape_of(const array& x) {
+  return Shape(x.shape().begin(), x.shape().end() - 2);
+}
+
+// Flat indices into x's batch dims (default: every matrix, in x's batch
+// shape, so that the other operand's indices broadcast against them).
+array batch_indices(
+    const std::optional<array>& indices,
+    const array& x,
+    const char* name,
+    StreamOrDevice s) {
+  if (!indices) {
+    Shape batch = batch_shape_of(x);
+    double count = static_cast<double>(shape_size(batch));
+    return reshape(arange(0.0, count, uint32, s), batch, s);
+  }
+  if (!issubdtype(indices->dtype(), integer)) {
+    throw_error(
+        "[gather_mm] ",
+        name,
+        " must have an integer dtype, got ",
+        indices->dtype(),
+        ".");
+  }
+  return *indices;
+}
+
+} // namespace
+
+array gather_mm(
+    array a,
+    array b,
+    std::optional<array> lhs_indices,
+    std::optional<array> rhs_indices,
+    bool /* sorted_indices: a hint only */,
+    StreamOrDevice s) {
+  if (a.ndim() < 2 || b.ndim() < 2) {
+    throw_error(
+        "[gather_mm] The inputs must have at least 2 dims, got shapes ",
+        a.shape(),
+        " and ",
+        b.shape(),
+        ".");
+  }
+  if (!lhs_indices && !rhs_indices) {
+    return matmul(a, b, s);
+  }
+  Dtype dtype = product_dtype(a.dtype(), b.dtype(), "gather_mm");
+  if (a.shape(-1) != b.shape(-2)) {
+    throw_error(
+        "[gather_mm] Last dimension of first input with shape ",
+        a.shape(),
+        " must match second to last dimension of second input with shape ",
+        b.shape(),
+        ".");
+  }
+  array lhs = batch_indices(lhs_indices, a, "lhs_indices", s);
+  array rhs = batch_indices(rhs_indices, b, "rhs_indices", s);
+  Shape batch = broadcast_shapes(lhs.shape(), rhs.shape(), "gather_mm");
+  lhs = broadcast_to(lhs, batch, s);
+  rhs = broadcast_to(rhs, batch, s);
+  a = astype(a, dtype, s);
+  b = astype(b, dtype, s);
+  auto stream = to_stream(s);
+  if (stream.device == Device::gpu) {
+    // No GPU kernel yet: gather the matrices and multiply them with the
+    // GPU's take and matmul kernels.
+    auto flat = [&](const array& x) {
+      int count = static_cast<int>(shape_size(batch_shape_of(x)));
+      return reshape(x, {count, x.shape(-2), x.shape(-1)}, s);
+    };
+    return matmul(take(flat(a), lhs, 0, s), take(flat(b), rhs, 0, s), s);
+  }
+  Shape out_shape = batch;
+  out_shape.insert(out_shape.end(), {a.shape(-2), b.shape(-1)});
+  return array(
+      std::move(out_shape),
+      dtype,
+      std::make_shared<GatherMM>(stream),
+      {a, b, lhs, rhs});
+}
+
+array detail::gather_mm_scatter_add(
+    const array& a,
+    const array& b,
+    const array& l,
+    const array& r,
+    const array& o,
+    const Shape& out_batch,
+    StreamOrDevice s) {
+  if (a.ndim() < 2 || b.ndim() < 2 || a.shape(-1) != b.shape(-2)) {
+    throw_error(
+        "[gather_mm] The gradient's products need shapes [..., M, K] and "
+        "[..., K, N], got ",
+        a.shape(),
+        " and ",
+        b.shape(),
+        ".");
+  }
+  for (const array* idx : {&l, &r, &o}) {
+    if (!issubdtype(idx->dtype(), integer)) {
+      throw_error(
+          "[gather_mm] The gradient's indices must have an integer dtype, "
+          "got ",
+          idx->dtype(),
+          ".");
+    }
+  }
+  Shape products = broadcast_shapes(
+      broadcast_shapes(l.shape(), r.shape(), "gather_mm"),
+      o.shape(),
+      "gather_mm");
+  Dtype dtype = product_dtype(a.dtype(), b.dtype(), "gather_mm");
+  Shape out_shape = out_batch;
+  out_shape.insert(out_shape.end(), {a.shape(-2), b.shape(-1)});
+  auto stream = to_stream(s);
+  return array(
+      std::move(out_shape),
+      dtype,
+      std::make_shared<GatherMMScatterAdd>(stream, out_batch),
+      {astype(a, dtype, s),
+       astype(b, dtype, s),
+       broadcast_to(l, products, s),
+       broadcast_to(r, products, s),
+       broadcast_to(o, products, s)});
 }
 
 array inner(const array& a, const array& b, StreamOrDevice s) {

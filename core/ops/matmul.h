@@ -53,8 +53,11 @@ array vecdot(
 /** Matrix products of a[lhs_indices] (a: [..., M, K], its batch dims
  * flattened for indexing) and b[rhs_indices] (b: [..., K, N]); absent
  * indices take every batch in order. The index arrays broadcast to the
- * result's batch shape: [*I, M, N]. Composed from take and matmul (so
- * differentiable in a and b); `sorted_indices` is a hint and is unused. */
+ * result's batch shape: [*I, M, N]. On the CPU one primitive reads the
+ * indexed matrices in place (no gathered copies), and consecutive products
+ * that share a matrix of b and read consecutive matrices of a (tokens
+ * sorted by expert) run as one gemm whether or not `sorted_indices` says
+ * so (it is unused); differentiable in a and b. */
 array gather_mm(
     array a,
     array b,
@@ -95,5 +98,22 @@ array hadamard_transform(
     const array& a,
     std::optional<float> scale = std::nullopt,
     StreamOrDevice s = {});
+
+namespace detail {
+
+/** out [out_batch..., M, N] = 0, then out[o[i]] += a[l[i]] @ b[r[i]] for
+ * every product i (the integer index arrays broadcast together; a is
+ * [..., M, K], b [..., K, N]): gather_mm's gradients, built by its vjp
+ * rule (and by import_function). */
+array gather_mm_scatter_add(
+    const array& a,
+    const array& b,
+    const array& l,
+    const array& r,
+    const array& o,
+    const Shape& out_batch,
+    StreamOrDevice s = {});
+
+} // namespace detail
 
 } // namespace mlx::core

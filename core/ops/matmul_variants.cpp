@@ -1,6 +1,6 @@
-// Variants of matmul composed from existing ops: gather_mm,
-// block_masked_mm and segmented_mm (the Hadamard transform is in
-// hadamard.cpp).
+// Variants of matmul composed from existing ops: block_masked_mm and
+// segmented_mm (gather_mm, a primitive, is in matmul.cpp; the Hadamard
+// transform is in hadamard.cpp).
 #include <numeric>
 
 #include "mlx/ops/creation.h"
@@ -15,28 +15,6 @@
 namespace mlx::core {
 
 namespace {
-
-// x [..., R, C] with its batch dims flattened, gathered at `indices`
-// (default: every batch in order, in x's batch shape).
-array gathered(
-    const array& x,
-    const std::optional<array>& indices,
-    const char* name,
-    StreamOrDevice s) {
-  if (!indices) {
-    return x; // matmul broadcasts the batch shapes
-  }
-  if (!issubdtype(indices->dtype(), integer)) {
-    throw_error(
-        "[gather_mm] ",
-        name,
-        " must have an integer dtype, got ",
-        indices->dtype(),
-        ".");
-  }
-  array flat = reshape(x, {-1, x.shape(-2), x.shape(-1)}, s);
-  return take(flat, *indices, 0, s);
-}
 
 // The product dtype of the masked and segmented products: MLX runs them for
 // real floating point types only.
@@ -121,28 +99,6 @@ array apply_mask(const array& x, const array& mask, StreamOrDevice s) {
 }
 
 } // namespace
-
-array gather_mm(
-    array a,
-    array b,
-    std::optional<array> lhs_indices,
-    std::optional<array> rhs_indices,
-    bool /* sorted_indices */,
-    StreamOrDevice s) {
-  if (a.ndim() < 2 || b.ndim() < 2) {
-    throw_error(
-        "[gather_mm] The inputs must have at least 2 dims, got shapes ",
-        a.shape(),
-        " and ",
-        b.shape(),
-        ".");
-  }
-  // matmul checks K and broadcasts the gathered batch shapes.
-  return matmul(
-      gathered(a, lhs_indices, "lhs_indices", s),
-      gathered(b, rhs_indices, "rhs_indices", s),
-      s);
-}
 
 array block_masked_mm(
     array a,

@@ -2,7 +2,8 @@
 // backend (OpenBLAS): shapes that do not divide the tiles, batches with
 // broadcast, transposed and sliced operands read in place, empty products,
 // K = 0, alpha/beta, half types, and every tile shape (forced with
-// MLX_VULKAN_MATMUL_TILE). Runs on lavapipe (MLX_VULKAN_DEVICE=cpu).
+// MLX_VULKAN_MATMUL_TILE); gather_mm, composed of take and matmul on the
+// GPU. Runs on lavapipe (MLX_VULKAN_DEVICE=cpu).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -247,4 +248,16 @@ TEST(VulkanMatmul, DeepProductsBeyondLavapipesLoopLimit) {
   for (size_t i = 0; i < g.size(); ++i) {
     EXPECT_NEAR(g[i], r[i], 2e-3 * (1.0 + std::abs(r[i]))) << "element " << i;
   }
+}
+
+TEST(VulkanMatmul, GatherMMRunsThroughTakeAndMatmul) {
+  // No GatherMM kernel on the GPU: gather_mm builds take + matmul there.
+  REQUIRE_GPU();
+  mx::array a = lcg_values({3, 4, 5}, 30), b = lcg_values({2, 5, 6}, 31);
+  mx::array lhs = mx::array({2, 0, -1}, {3, 1});
+  mx::array rhs = mx::array({1, 0});
+  expect_close(
+      mx::gather_mm(a, b, lhs, rhs, false, kGpu),
+      mx::gather_mm(a, b, lhs, rhs, false, kCpu),
+      tol_for(5));
 }

@@ -108,6 +108,8 @@ void StopGradient::eval_gpu(const std::vector<array>& inputs, array& out) {
   }
 
 NOT_IMPLEMENTED(Diagonal)
+NOT_IMPLEMENTED(GatherMM)
+NOT_IMPLEMENTED(GatherMMScatterAdd)
 NOT_IMPLEMENTED_MULTI(Quantize)
 NOT_IMPLEMENTED(Dequantize)
 NOT_IMPLEMENTED(QuantizedMatmul)
