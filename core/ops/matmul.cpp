@@ -17,6 +17,26 @@ namespace {
 
 // MLX's matmul supports floating point and complex types only (BLAS has no
 // integer gemm); integer and bool inputs are rejected, not converted.
+// a [..., M, K] and b [..., K, N] agree on K; the message names the shapes
+// the caller gave (before a vector operand became a matrix).
+void check_inner_dims(
+    const array& a,
+    const array& b,
+    const Shape& given_a,
+    const Shape& given_b,
+    const char* op) {
+  if (a.shape(-1) != b.shape(-2)) {
+    throw_error(
+        "[",
+        op,
+        "] Last dimension of first input with shape ",
+        given_a,
+        " must match second to last dimension of second input with shape ",
+        given_b,
+        ".");
+  }
+}
+
 Dtype product_dtype(Dtype a, Dtype b, const char* op) {
   Dtype out = promote_types(a, b);
   if (!issubdtype(out, inexact)) {
@@ -67,16 +87,7 @@ ProductOperands product_operands(
   if (b.ndim() == 1) {
     b = reshape(b, {b.shape(0), 1}, s);
   }
-  if (a.shape(-1) != b.shape(-2)) {
-    throw_error(
-        "[",
-        op,
-        "] Last dimension of first input with shape ",
-        in_a.shape(),
-        " must match second to last dimension of second input with shape ",
-        in_b.shape(),
-        ".");
-  }
+  check_inner_dims(a, b, in_a.shape(), in_b.shape(), op);
   Shape batch = broadcast_shapes(
       Shape(a.shape().begin(), a.shape().end() - 2),
       Shape(b.shape().begin(), b.shape().end() - 2),
@@ -237,14 +248,7 @@ array gather_mm(
     return matmul(a, b, s);
   }
   Dtype dtype = product_dtype(a.dtype(), b.dtype(), "gather_mm");
-  if (a.shape(-1) != b.shape(-2)) {
-    throw_error(
-        "[gather_mm] Last dimension of first input with shape ",
-        a.shape(),
-        " must match second to last dimension of second input with shape ",
-        b.shape(),
-        ".");
-  }
+  check_inner_dims(a, b, a.shape(), b.shape(), "gather_mm");
   array lhs = batch_indices(lhs_indices, a, "lhs_indices", s);
   array rhs = batch_indices(rhs_indices, b, "rhs_indices", s);
   Shape batch = broadcast_shapes(lhs.shape(), rhs.shape(), "gather_mm");
