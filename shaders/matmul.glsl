@@ -26,8 +26,9 @@ layout(constant_id = 1) const uint BM = 128;
 layout(constant_id = 2) const uint BN = 128;
 layout(constant_id = 3) const uint BK = 8;
 // TM and TN are compile-time constants, one SPIR-V module per register
-// block (matmul.comp: 4 x 4, matmul_8x4.comp, matmul_8x8.comp), so that the
-// loops over the accumulators have literal trip counts. constant_id 4 and 5
+// block (matmul.comp: 4 x 4, matmul_8x4.comp, matmul_8x8.comp,
+// matmul_8x16.comp), so that the loops over the accumulators have literal
+// trip counts. constant_id 4 and 5
 // are the host's, unused here.
 const uint TM = MLX_MATMUL_TM;
 const uint TN = MLX_MATMUL_TN;
@@ -45,6 +46,16 @@ layout(constant_id = 11) const bool VEC_OUT = false;
 layout(constant_id = 12) const bool HAS_C = false;
 // C is float32 whatever DTYPE (a depth slice accumulating into out).
 layout(constant_id = 13) const bool C_F32 = false;
+// Layout bits (tuning, MLX_VULKAN_MATMUL_TILE's sixth field):
+//   LANES_4X8: each 32 invocations cover 4 x 8 register blocks instead of
+//     a run along N, so a shared-memory read of a 32-wide subgroup touches
+//     4 A and 8 B vec4s (one wavefront each) instead of 2 and 16.
+//   LOAD_ALONG_MN: where a tile's contiguous dim is K, neighbouring
+//     invocations load neighbouring rows (M or N), so their transposing
+//     stores into shared memory hit distinct banks.
+const uint LANES_4X8 = 1u;
+const uint LOAD_ALONG_MN = 2u;
+layout(constant_id = 14) const uint LAYOUT = 0;
 
 const uint THREADS = (BM / TM) * (BN / TN);
 const uint WM = BM / TM; // invocations along M
@@ -127,12 +138,42 @@ uint valid4(uint first, uint end) {
   return first >= end ? 0u : min(end - first, 4u);
 }
 
+// Load u of a K-contiguous tile (A row-major, B column-major): its row
+// (M or N) in the tile and its first K. By default four neighbouring
+// invocations read one row's 16 K (coalesced); with LOAD_ALONG_MN
+// neighbouring invocations read neighbouring rows.
+uint a_row(uint u) {
+  return (LAYOUT & LOAD_ALONG_MN) != 0u ? u % BM : u / (BK / 4u);
+}
+uint a_col(uint u) {
+  return ((LAYOUT & LOAD_ALONG_MN) != 0u ? u / BM : u % (BK / 4u)) * 4u;
+}
+uint b_row(uint u) {
+  return (LAYOUT & LOAD_ALONG_MN) != 0u ? u % BN : u / (BK / 4u);
+}
+uint b_col(uint u) {
+  return ((LAYOUT & LOAD_ALONG_MN) != 0u ? u / BN : u % (BK / 4u)) * 4u;
+}
+
+// The invocation's register block: column tx (of WN) and row ty (of WM).
+uvec2 block_of_invocation() {
+  uint id = gl_LocalInvocationID.x;
+  if ((LAYOUT & LANES_4X8) != 0u) {
+    // Groups of 32 as 4 rows x 8 columns, the groups row-major over the
+    // (WM / 4) x (WN / 8) grid (the host checks that these divide).
+    uint lane = id % 32u, group = id / 32u;
+    uint gx = group % (WN / 8u), gy = group / (WN / 8u);
+    return uvec2(gx * 8u + lane % 8u, gy * 4u + lane / 8u);
+  }
+  return uvec2(id % WN, id / WN);
+}
+
 // Global -> registers: the A tile at (m0, k0), as A_LOADS vec4s.
 void load_tile_a(out vec4 r[A_LOADS], uint base, uint m0, uint k0) {
   [[unroll]] for (uint i = 0u; i < A_LOADS; ++i) {
     uint u = gl_LocalInvocationID.x + i * THREADS;
     if (A_ROW_MAJOR) {
-      uint m = m0 + u / (BK / 4u), k = k0 + (u % (BK / 4u)) * 4u;
+      uint m = m0 + a_row(u), k = k0 + a_col(u);
       uint valid = m < p.M ? valid4(k, p.K) : 0u;
       r[i] = fetch_a(uint(int(base) + int(m) * p.lda) + k, valid);
     } else {
@@ -151,7 +192,7 @@ void load_tile_b(out vec4 r[B_LOADS], uint base, uint n0, uint k0) {
       uint valid = k < p.K ? valid4(n, p.N) : 0u;
       r[i] = fetch_b(uint(int(base) + int(k) * p.ldb) + n, valid);
     } else {
-      uint n = n0 + u / (BK / 4u), k = k0 + (u % (BK / 4u)) * 4u;
+      uint n = n0 + b_row(u), k = k0 + b_col(u);
       uint valid = n < p.N ? valid4(k, p.K) : 0u;
       r[i] = fetch_b(uint(int(base) + int(n) * p.ldb) + k, valid);
     }
@@ -165,7 +206,7 @@ void store_tile_a(vec4 r[A_LOADS], uint buf) {
   [[unroll]] for (uint i = 0u; i < A_LOADS; ++i) {
     uint u = gl_LocalInvocationID.x + i * THREADS;
     if (A_ROW_MAJOR) {
-      uint m = u / (BK / 4u), k = (u % (BK / 4u)) * 4u;
+      uint m = a_row(u), k = a_col(u);
       [[unroll]] for (uint j = 0u; j < 4u; ++j) {
         As[first + (k + j) * (BM / 4u) + m / 4u][m & 3u] = r[i][j];
       }
@@ -184,7 +225,7 @@ void store_tile_b(vec4 r[B_LOADS], uint buf) {
       uint k = u / (BN / 4u), n = (u % (BN / 4u)) * 4u;
       Bs[first + k * (BN / 4u) + n / 4u] = r[i];
     } else {
-      uint n = u / (BK / 4u), k = (u % (BK / 4u)) * 4u;
+      uint n = b_row(u), k = b_col(u);
       [[unroll]] for (uint j = 0u; j < 4u; ++j) {
         Bs[first + (k + j) * (BN / 4u) + n / 4u][n & 3u] = r[i][j];
       }
@@ -196,8 +237,8 @@ void store_tile_b(vec4 r[B_LOADS], uint buf) {
 // j, of the tile at (m0, n0): alpha * v (+ beta * C).
 void store_out(uint row, uint j, vec4 acc_v, uint m0, uint n0, uint c_base,
                uint o_base) {
-  uint tx = gl_LocalInvocationID.x % WN;
-  uint ty = gl_LocalInvocationID.x / WN;
+  uvec2 block = block_of_invocation();
+  uint tx = block.x, ty = block.y;
   uint m = m0 + ((row / 4u) * WM + ty) * 4u + row % 4u;
   if (m >= p.M) {
     return;
@@ -246,11 +287,41 @@ void store_out(uint row, uint j, vec4 acc_v, uint m0, uint n0, uint c_base,
 #define STORE_NAMED                                                            \
   STORE_ROW(0) STORE_ROW(1) STORE_ROW(2) STORE_ROW(3)                          \
   STORE_ROW(4) STORE_ROW(5) STORE_ROW(6) STORE_ROW(7)
+#elif MLX_MATMUL_TM == 8 && MLX_MATMUL_TN == 16
+// 8 x 16 in 32 named vec4s, for the reason above.
+#define MLX_MATMUL_NAMED_ACC 1
+#define ACC_ROW_DECL(R)                                                        \
+  vec4 c##R##0 = vec4(0.0), c##R##1 = vec4(0.0), c##R##2 = vec4(0.0),          \
+       c##R##3 = vec4(0.0);
+#define ACC_DECL                                                               \
+  ACC_ROW_DECL(0) ACC_ROW_DECL(1) ACC_ROW_DECL(2) ACC_ROW_DECL(3)              \
+  ACC_ROW_DECL(4) ACC_ROW_DECL(5) ACC_ROW_DECL(6) ACC_ROW_DECL(7)
+#define ACC_ROW(R, s)                                                          \
+  c##R##0 += (s) * b0;                                                         \
+  c##R##1 += (s) * b1;                                                         \
+  c##R##2 += (s) * b2;                                                         \
+  c##R##3 += (s) * b3;
+#define ACC_STEP(abase, bbase)                                                 \
+  {                                                                            \
+    vec4 a0 = As[(abase) + ty], a1 = As[(abase) + WM + ty];                    \
+    vec4 b0 = Bs[(bbase) + tx], b1 = Bs[(bbase) + WN + tx];                    \
+    vec4 b2 = Bs[(bbase) + 2u * WN + tx], b3 = Bs[(bbase) + 3u * WN + tx];     \
+    ACC_ROW(0, a0.x) ACC_ROW(1, a0.y) ACC_ROW(2, a0.z) ACC_ROW(3, a0.w)        \
+    ACC_ROW(4, a1.x) ACC_ROW(5, a1.y) ACC_ROW(6, a1.z) ACC_ROW(7, a1.w)        \
+  }
+#define STORE_ROW(R)                                                           \
+  store_out(R, 0u, c##R##0, m0, n0, c_base, o_base);                           \
+  store_out(R, 1u, c##R##1, m0, n0, c_base, o_base);                           \
+  store_out(R, 2u, c##R##2, m0, n0, c_base, o_base);                           \
+  store_out(R, 3u, c##R##3, m0, n0, c_base, o_base);
+#define STORE_NAMED                                                            \
+  STORE_ROW(0) STORE_ROW(1) STORE_ROW(2) STORE_ROW(3)                          \
+  STORE_ROW(4) STORE_ROW(5) STORE_ROW(6) STORE_ROW(7)
 #endif
 
 void main() {
-  uint tx = gl_LocalInvocationID.x % WN;
-  uint ty = gl_LocalInvocationID.x / WN;
+  uvec2 block = block_of_invocation();
+  uint tx = block.x, ty = block.y;
   uint m0 = gl_WorkGroupID.y * BM;
   uint n0 = gl_WorkGroupID.x * BN;
   uint tiles = (p.K + BK - 1u) / BK;

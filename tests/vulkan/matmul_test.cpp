@@ -57,15 +57,34 @@ TEST(VulkanMatmul, ShapesThatDoNotDivideTheTiles) {
 TEST(VulkanMatmul, TuningTilesAreCheckedAndWork) {
   REQUIRE_GPU();
   mx::array a = lcg_values({70, 40}, 5), b = lcg_values({40, 50}, 6);
-  // 8 x 4 and 8 x 8 register blocks in small tiles.
-  for (const char* tile : {"32,32,16,8,4", "32,32,16,8,8", "64,64,16,8,8"}) {
+  mx::array big_a = lcg_values({136, 64}, 7), big_b = lcg_values({64, 264}, 8);
+  // 8 x 4, 8 x 8 and 8 x 16 register blocks in small tiles, and the layout
+  // bits (1: lanes 4 x 8, 2: loads along M / N, 3: both).
+  for (const char* tile :
+       {"32,32,16,8,4",
+        "32,32,16,8,8",
+        "64,64,16,8,8",
+        "64,64,16,8,16",
+        "32,128,16,8,16,1",
+        "32,64,16,8,8,3",
+        "64,64,16,4,4,2",
+        "32,128,8,8,16,3"}) {
     SCOPED_TRACE(tile);
     setenv("MLX_VULKAN_MATMUL_TILE", tile, 1);
     check_matmul(a, b);
     check_matmul(mx::transpose(b), mx::transpose(a));
+    // Several tiles each way and several steps along K, vec4-aligned.
+    check_matmul(big_a, big_b);
   }
-  // 4 x 8 blocks are not compiled; 64 x 64 x 4 leaves invocations idle.
-  for (const char* bad : {"64,64,16,4,8", "64,64,4,4,4"}) {
+  // 4 x 8 and 8 x 12 blocks are not compiled; 64 x 64 x 4 leaves
+  // invocations idle; 8 x 4 blocks of 8 x 8 do not make 4 x 8 lanes; layout
+  // bits beyond the two.
+  for (const char* bad :
+       {"64,64,16,4,8",
+        "64,96,16,8,12",
+        "64,64,4,4,4",
+        "64,32,16,8,8,1",
+        "64,64,16,8,8,4"}) {
     SCOPED_TRACE(bad);
     setenv("MLX_VULKAN_MATMUL_TILE", bad, 1);
     try {

@@ -37,8 +37,11 @@ static_assert(sizeof(GemmParams) <= kPushConstantBytes);
 // invocation ((BM / TM) * (BN / TN) invocations).
 struct Tile {
   uint32_t bm, bn, bk, tm, tn;
+  // shaders/matmul.glsl's LAYOUT bits (lanes 4 x 8, loads along M / N).
+  uint32_t layout = 0;
   uint32_t threads() const { return (bm / tm) * (bn / tn); }
 };
+constexpr uint32_t kLanes4x8 = 1, kLoadAlongMN = 2;
 
 // 64 x 128 with 8 x 8 per invocation (128 invocations, 24 KiB of shared
 // memory double-buffered) for large products: the best of the tiles
@@ -63,26 +66,34 @@ uint32_t ceil_div(int64_t a, int64_t b) {
 // constants of shaders/matmul*.comp.
 const char* shader_of(const Tile& t) {
   if (t.tm == 8) {
-    return t.tn == 8 ? "matmul_8x8" : "matmul_8x4";
+    return t.tn == 16 ? "matmul_8x16"
+        : t.tn == 8   ? "matmul_8x8"
+                      : "matmul_8x4";
   }
   return "matmul";
 }
 
-// A tile from MLX_VULKAN_MATMUL_TILE=bm,bn,bk,tm,tn (tuning): a compiled
+// A tile from MLX_VULKAN_MATMUL_TILE=bm,bn,bk,tm,tn[,layout] (tuning): a compiled
 // register block, and shared-memory tiles the invocations load in whole
 // vec4s.
 void check_custom_tile(const Tile& t, const char* text) {
-  bool block = (t.tm == 4 && t.tn == 4) || (t.tm == 8 && t.tn == 4) ||
-               (t.tm == 8 && t.tn == 8);
+  bool block = t.tm == 4 ? t.tn == 4
+                         : t.tm == 8 && (t.tn == 4 || t.tn == 8 || t.tn == 16);
   bool ok = block && t.bm % t.tm == 0 && t.bn % t.tn == 0 && t.bk % 4 == 0 &&
             t.bm * t.bk / 4 % t.threads() == 0 &&
-            t.bn * t.bk / 4 % t.threads() == 0;
+            t.bn * t.bk / 4 % t.threads() == 0 && t.layout < 4;
+  // 4 x 8 lanes tile the grid of register blocks in whole groups of 32.
+  uint32_t wm = t.bm / std::max(t.tm, 1u), wn = t.bn / std::max(t.tn, 1u);
+  if ((t.layout & kLanes4x8) && (wm % 4 != 0 || wn % 8 != 0)) {
+    ok = false;
+  }
   if (!ok) {
     std::ostringstream msg;
     msg << "[matmul] MLX_VULKAN_MATMUL_TILE=" << text << ": not a tile the "
-        << "kernel takes (tm x tn 4 x 4, 8 x 4 or 8 x 8; bm, bn multiples of "
-           "tm, tn; "
-        << "bm bk / 4 and bn bk / 4 multiples of the invocations)";
+        << "kernel takes (tm x tn 4 x 4, 8 x 4, 8 x 8 or 8 x 16; bm, bn "
+           "multiples of tm, tn; bm bk / 4 and bn bk / 4 multiples of the "
+           "invocations; layout bits 0-3, lanes 4 x 8 only where bm / tm is "
+           "a multiple of 4 and bn / tn of 8)";
     throw std::invalid_argument(msg.str());
   }
 }
@@ -104,12 +115,13 @@ Tile choose_tile(const Gemm& g) {
     Tile custom{};
     if (std::sscanf(
             env,
-            "%u,%u,%u,%u,%u",
+            "%u,%u,%u,%u,%u,%u",
             &custom.bm,
             &custom.bn,
             &custom.bk,
             &custom.tm,
-            &custom.tn) == 5) {
+            &custom.tn,
+            &custom.layout) >= 5) {
       check_custom_tile(custom, env);
       return custom;
     }
@@ -228,7 +240,8 @@ void record_gemm(Encoder& enc, const Gemm& g, const char* name, bool c_f32) {
        uint32_t(vec_b),
        uint32_t(vec_out),
        uint32_t(g.has_c),
-       uint32_t(c_f32)});
+       uint32_t(c_f32),
+       t.layout});
   enc.dispatch(
       pipe,
       bindings,
