@@ -66,16 +66,14 @@ uint32_t ceil_div(int64_t a, int64_t b) {
 // constants of shaders/matmul*.comp.
 const char* shader_of(const Tile& t) {
   if (t.tm == 8) {
-    return t.tn == 16 ? "matmul_8x16"
-        : t.tn == 8   ? "matmul_8x8"
-                      : "matmul_8x4";
+    return t.tn == 16 ? "matmul_8x16" : t.tn == 8 ? "matmul_8x8" : "matmul_8x4";
   }
   return "matmul";
 }
 
-// A tile from MLX_VULKAN_MATMUL_TILE=bm,bn,bk,tm,tn[,layout] (tuning): a compiled
-// register block, and shared-memory tiles the invocations load in whole
-// vec4s.
+// A tile from MLX_VULKAN_MATMUL_TILE=bm,bn,bk,tm,tn[,layout] (tuning): a
+// compiled register block, and shared-memory tiles the invocations load in
+// whole vec4s.
 void check_custom_tile(const Tile& t, const char* text) {
   bool block = t.tm == 4 ? t.tn == 4
                          : t.tm == 8 && (t.tn == 4 || t.tn == 8 || t.tn == 16);
