@@ -27,7 +27,7 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
-from train_step_torch import LanguageModel
+from train_step_torch import LanguageModel, train_step
 
 CONTEXT = 128
 
@@ -78,12 +78,7 @@ def main():
             0, 256, (args.batch, CONTEXT + 1), generator=data
         )
         x, y = windows[:, :CONTEXT], windows[:, 1:]
-        optimizer.zero_grad(set_to_none=True)
-        logits = model(x)
-        loss = loss_fn(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
-        loss.backward()
-        optimizer.step()
-        return loss
+        return train_step(model, optimizer, loss_fn, x, y)
 
     for _ in range(args.warmup):
         step()

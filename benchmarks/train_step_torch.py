@@ -87,6 +87,17 @@ class LanguageModel(nn.Module):
         return self.out(self.transformer(h, mask=mask))
 
 
+def train_step(model, optimizer, loss_fn, x, y):
+    """One step: gradients of the mean cross-entropy of model(x) against y
+    (logits flattened to rows), then the optimizer's update."""
+    optimizer.zero_grad(set_to_none=True)
+    logits = model(x)
+    loss = loss_fn(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
+    loss.backward()
+    optimizer.step()
+    return loss
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument(
@@ -123,12 +134,7 @@ def main():
     def step(i):
         x = inputs[i % K_BATCHES]
         y = targets[i % K_BATCHES]
-        optimizer.zero_grad(set_to_none=True)
-        logits = model(x)
-        loss = loss_fn(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
-        loss.backward()
-        optimizer.step()
-        return loss
+        return train_step(model, optimizer, loss_fn, x, y)
 
     # Freed temporaries (the data's float64 intermediates) go back to the OS.
     gc.collect()

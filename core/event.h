@@ -2,9 +2,11 @@
 // kernels on other streams. Carries the error a kernel raised.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <exception>
 #include <mutex>
 #include <thread>
@@ -20,6 +22,16 @@ inline constexpr std::chrono::microseconds kSpinBeforeSleep{50};
  * microseconds after it ends (CUDA's default synchronization spins too
  * when cores are plenty). */
 inline constexpr std::chrono::microseconds kGpuSpinBeforeSleep{2000};
+
+/** A polling time from the environment variable `name` in microseconds
+ * (a tuning knob; negative counts as 0), else `fallback`. */
+inline std::chrono::microseconds
+spin_from_env(const char* name, std::chrono::microseconds fallback) {
+  if (const char* env = std::getenv(name)) {
+    return std::chrono::microseconds(std::max(0, std::atoi(env)));
+  }
+  return fallback;
+}
 
 /** Polls `ready` (yielding the core to runnable threads) for up to `spin`;
  * true when it became true. */

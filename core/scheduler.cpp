@@ -139,11 +139,8 @@ public:
       // polling 2 ms on GPU streams gained nothing and a third polling
       // thread slowed half of the round trips (benchmarks/RESULTS.md,
       // "Sixth session"). MLX_STREAM_SPIN_US=n overrides it, for tuning.
-      auto spin = kSpinBeforeSleep;
-      if (const char* env = std::getenv("MLX_STREAM_SPIN_US")) {
-        spin = std::chrono::microseconds(std::max(0, std::atoi(env)));
-      }
-      w = std::make_unique<StreamWorker>(spin);
+      w = std::make_unique<StreamWorker>(
+          spin_from_env("MLX_STREAM_SPIN_US", kSpinBeforeSleep));
     }
     return *w;
   }

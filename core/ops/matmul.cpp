@@ -13,13 +13,7 @@
 
 namespace mlx::core {
 
-namespace {
-
-// MLX's matmul supports floating point and complex types only (BLAS has no
-// integer gemm); integer and bool inputs are rejected, not converted.
-// a [..., M, K] and b [..., K, N] agree on K; the message names the shapes
-// the caller gave (before a vector operand became a matrix).
-void check_inner_dims(
+void detail::check_inner_dims(
     const array& a,
     const array& b,
     const Shape& given_a,
@@ -37,6 +31,10 @@ void check_inner_dims(
   }
 }
 
+namespace {
+
+// MLX's matmul supports floating point and complex types only (BLAS has no
+// integer gemm); integer and bool inputs are rejected, not converted.
 Dtype product_dtype(Dtype a, Dtype b, const char* op) {
   Dtype out = promote_types(a, b);
   if (!issubdtype(out, inexact)) {
@@ -87,7 +85,7 @@ ProductOperands product_operands(
   if (b.ndim() == 1) {
     b = reshape(b, {b.shape(0), 1}, s);
   }
-  check_inner_dims(a, b, in_a.shape(), in_b.shape(), op);
+  detail::check_inner_dims(a, b, in_a.shape(), in_b.shape(), op);
   Shape batch = broadcast_shapes(
       Shape(a.shape().begin(), a.shape().end() - 2),
       Shape(b.shape().begin(), b.shape().end() - 2),
@@ -248,7 +246,7 @@ array gather_mm(
     return matmul(a, b, s);
   }
   Dtype dtype = product_dtype(a.dtype(), b.dtype(), "gather_mm");
-  check_inner_dims(a, b, a.shape(), b.shape(), "gather_mm");
+  detail::check_inner_dims(a, b, a.shape(), b.shape(), "gather_mm");
   array lhs = batch_indices(lhs_indices, a, "lhs_indices", s);
   array rhs = batch_indices(rhs_indices, b, "rhs_indices", s);
   Shape batch = broadcast_shapes(lhs.shape(), rhs.shape(), "gather_mm");

@@ -101,6 +101,16 @@ array hadamard_transform(
 
 namespace detail {
 
+/** Throws unless a [..., M, K] and b [..., K, N] agree on K; the message
+ * names `op` and the shapes the caller gave (given_a, given_b: before a
+ * vector operand became a matrix). */
+void check_inner_dims(
+    const array& a,
+    const array& b,
+    const Shape& given_a,
+    const Shape& given_b,
+    const char* op);
+
 /** out [out_batch..., M, N] = 0, then out[o[i]] += a[l[i]] @ b[r[i]] for
  * every product i (the integer index arrays broadcast together; a is
  * [..., M, K], b [..., K, N]): gather_mm's gradients, built by its vjp

@@ -131,15 +131,8 @@ array block_masked_mm(
   Shape a_shape = a.shape(), b_shape = b.shape();
   a = astype(a_vector ? expand_dims(a, 0, s) : a, dtype, s);
   b = astype(b_vector ? expand_dims(b, 1, s) : b, dtype, s);
+  detail::check_inner_dims(a, b, a_shape, b_shape, "block_masked_mm");
   int M = a.shape(-2), K = a.shape(-1), N = b.shape(-1);
-  if (b.shape(-2) != K) {
-    throw_error(
-        "[block_masked_mm] Last dimension of first input with shape ",
-        a_shape,
-        " must match second to last dimension of second input with shape ",
-        b_shape,
-        ".");
-  }
   Shape batch = broadcast_shapes(
       Shape(a.shape().begin(), a.shape().end() - 2),
       Shape(b.shape().begin(), b.shape().end() - 2),
@@ -202,14 +195,7 @@ array segmented_mm(array a, array b, array segments, StreamOrDevice s) {
         b.shape(),
         ".");
   }
-  if (a.shape(1) != b.shape(0)) {
-    throw_error(
-        "[segmented_mm] Last dimension of first input with shape ",
-        a.shape(),
-        " must match first dimension of second input with shape ",
-        b.shape(),
-        ".");
-  }
+  detail::check_inner_dims(a, b, a.shape(), b.shape(), "segmented_mm");
   if (segments.ndim() < 1 || segments.shape(-1) != 2) {
     throw_error(
         "[segmented_mm] The segments must have shape (..., 2), got ",

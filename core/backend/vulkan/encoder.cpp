@@ -34,10 +34,9 @@ constexpr uint64_t kWaitSliceNs = 100'000'000; // 100 ms
 // devices, whose kernels run on the cores a spin would take.
 // MLX_VULKAN_SPIN_US overrides it (0: never poll).
 std::chrono::microseconds completion_spin() {
-  if (const char* env = std::getenv("MLX_VULKAN_SPIN_US")) {
-    return std::chrono::microseconds(std::max(0, std::atoi(env)));
-  }
-  return device().is_cpu() ? std::chrono::microseconds(0) : kGpuSpinBeforeSleep;
+  return spin_from_env(
+      "MLX_VULKAN_SPIN_US",
+      device().is_cpu() ? std::chrono::microseconds(0) : kGpuSpinBeforeSleep);
 }
 
 const BufferRecord&
