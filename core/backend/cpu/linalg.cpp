@@ -38,11 +38,15 @@ int getrf_of_transpose(int m, int n, float* a, int* ipiv) {
 int getrf_of_transpose(int m, int n, double* a, int* ipiv) {
   return LAPACKE_dgetrf(LAPACK_COL_MAJOR, n, m, a, n, ipiv);
 }
-int gesv(int n, int k, float* a, int* ipiv, float* b) {
-  return LAPACKE_sgesv(LAPACK_ROW_MAJOR, n, k, a, n, ipiv, b, k);
+// Solves a x = b from getrf_of_transpose's factors of a^T: (a^T)^T x = b
+// ('T'), with b and x column-major n x k.
+int getrs_of_transpose(
+    int n, int k, const float* lu, const int* ipiv, float* b) {
+  return LAPACKE_sgetrs(LAPACK_COL_MAJOR, 'T', n, k, lu, n, ipiv, b, n);
 }
-int gesv(int n, int k, double* a, int* ipiv, double* b) {
-  return LAPACKE_dgesv(LAPACK_ROW_MAJOR, n, k, a, n, ipiv, b, k);
+int getrs_of_transpose(
+    int n, int k, const double* lu, const int* ipiv, double* b) {
+  return LAPACKE_dgetrs(LAPACK_COL_MAJOR, 'T', n, k, lu, n, ipiv, b, n);
 }
 // Inverse of a row-major a into the identity it overwrites: LAPACK reads
 // row-major a as column-major a^T and returns (a^T)^-1 column-major, which
@@ -186,6 +190,16 @@ template <typename T> bool all_finite(const T* a, size_t n) {
 }
 
 // Zero the strict upper (keep 'L') or lower (keep 'U') triangle.
+// out (cols x rows, row-major) = the transpose of in (rows x cols).
+template <typename T>
+void transpose_into(const T* in, int rows, int cols, T* out) {
+  for (int r = 0; r < rows; ++r) {
+    for (int c = 0; c < cols; ++c) {
+      out[int64_t(c) * rows + r] = in[int64_t(r) * cols + c];
+    }
+  }
+}
+
 template <typename T> void keep_triangle(T* a, int n, char keep) {
   for (int i = 0; i < n; ++i) {
     for (int j = 0; j < n; ++j) {
@@ -261,13 +275,27 @@ void Solve::eval_cpu(const std::vector<array>& inputs, array& out) {
   int n = a.shape(-1), k = out.shape(-1);
   dispatch_real(a, "linalg::solve", [&](auto tag) {
     using T = decltype(tag);
-    // ?gesv overwrites b with x: copy b into the output first.
+    // ?getrs overwrites b with x: copy b into the output first. LU of a^T
+    // and a transposed solve, so that LAPACK reads the row-major a as it is
+    // (?gesv through LAPACKE's row-major layout transposed each matrix; for
+    // one right-hand side b needs no transpose either).
     array b = cpu::ensure_row_contiguous(inputs[1]);
     T* x = out.data<T>();
     std::copy(b.data<T>(), b.data<T>() + b.size(), x);
     std::vector<int> ipiv(n);
+    std::vector<T> column_major(k > 1 ? size_t(n) * k : 0);
     for_each_matrix<T>(a, [&](size_t i, T* m) {
-      int info = gesv(n, k, m, ipiv.data(), x + i * int64_t(n) * k);
+      int info = getrf_of_transpose(n, n, m, ipiv.data());
+      if (info == 0) {
+        T* xi = x + i * int64_t(n) * k;
+        if (k == 1) {
+          getrs_of_transpose(n, 1, m, ipiv.data(), xi);
+        } else {
+          transpose_into(xi, n, k, column_major.data());
+          getrs_of_transpose(n, k, m, ipiv.data(), column_major.data());
+          transpose_into(column_major.data(), k, n, xi);
+        }
+      }
       if (info > 0) {
         throw_error<std::runtime_error>(
             "[linalg::solve] The ",
