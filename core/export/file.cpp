@@ -4,6 +4,7 @@
 // crafted file raises too.
 #include <algorithm>
 #include <cstring>
+#include <unordered_map>
 
 #include "mlx/export/export_impl.h"
 #include "mlx/io/zip.h"
@@ -13,17 +14,41 @@ namespace mlx::core::export_detail {
 namespace {
 
 constexpr char kMagic[8] = {'M', 'L', 'X', 'F', 'N', '\r', '\n', '\0'};
-constexpr uint32_t kVersion = 1;
+// Version 2 stores the constants once per file (traces refer to them);
+// version 1 files, with each trace's constants inline, still load.
+constexpr uint32_t kVersion = 2;
+constexpr uint32_t kInlineConstantsVersion = 1;
 // magic, version (u32), body length (u64), body CRC-32 (u32)
 constexpr size_t kHeaderBytes = 8 + 4 + 8 + 4;
 
 // Smallest encodings, which bound the counts a body of n bytes can hold.
-constexpr size_t kMinTraceBytes = 6 * 4; // six empty lists
-constexpr size_t kMinValueBytes = 1 + 4; // dtype + empty shape
-constexpr size_t kMinConstantBytes = 4 + 8;
+constexpr size_t kMinTraceBytes = 6 * 4;          // six empty lists
+constexpr size_t kMinValueBytes = 1 + 4;          // dtype + empty shape
+constexpr size_t kMinInlineConstantBytes = 4 + 8; // version 1
+constexpr size_t kMinSharedConstantBytes = 1 + 4 + 8;
+constexpr size_t kMinConstantRefBytes = 4 + 4;
+
+// The file's constants: every array captured by a trace, once (the traces
+// of one model capture the same weights).
+struct SharedConstants {
+  std::vector<array> arrays;
+  std::unordered_map<std::uintptr_t, uint32_t> index_of_id;
+
+  uint32_t index(const array& a) {
+    auto [it, added] =
+        index_of_id.emplace(a.id(), static_cast<uint32_t>(arrays.size()));
+    if (added) {
+      arrays.push_back(a);
+    }
+    return it->second;
+  }
+};
 constexpr size_t kMinNodeBytes = 4 * 4; // four empty lists
 
-void write_trace(const FunctionTable::Trace& trace, FieldWriter& out) {
+void write_trace(
+    const FunctionTable::Trace& trace,
+    SharedConstants& shared,
+    FieldWriter& out) {
   auto& tape = trace.tape;
   out.count(trace.num_args);
   out.count(trace.kwarg_names.size());
@@ -43,10 +68,8 @@ void write_trace(const FunctionTable::Trace& trace, FieldWriter& out) {
   }
   out.count(constants.size());
   for (int v : constants) {
-    array data = io::row_major(*tape.values[v].constant);
     out.u32(static_cast<uint32_t>(v));
-    out.u64(data.nbytes());
-    out.raw(data.data<char>(), data.nbytes());
+    out.u32(shared.index(*tape.values[v].constant));
   }
   out.count(tape.nodes.size());
   for (auto& node : tape.nodes) {
@@ -79,7 +102,38 @@ int value_index(
   return v;
 }
 
-FunctionTable::Trace read_trace(FieldReader& in, const Stream& stream) {
+// A constant's bytes, checked against its dtype and shape.
+array read_constant_bytes(
+    FieldReader& in, Dtype dtype, const Shape& shape, const char* what) {
+  uint64_t nbytes = in.u64();
+  if (nbytes != *io::checked_nbytes(dtype, shape)) {
+    in.fail(what, " has ", nbytes, " bytes for shape ", shape);
+  }
+  const char* data = in.take(nbytes, "a constant's data");
+  return io::array_from_bytes(
+      shape, dtype, [data](void* dst, size_t n) { std::memcpy(dst, data, n); });
+}
+
+std::vector<array> read_shared_constants(FieldReader& in) {
+  std::vector<array> constants;
+  size_t count = in.count(kMinSharedConstantBytes, "constants");
+  for (size_t k = 0; k < count; ++k) {
+    Dtype dtype = in.dtype();
+    Shape shape = in.ints("a constant's shape");
+    bool negative =
+        std::any_of(shape.begin(), shape.end(), [](int d) { return d < 0; });
+    if (negative || !io::checked_nbytes(dtype, shape)) {
+      in.fail("invalid shape ", shape, " of constant ", k);
+    }
+    constants.push_back(read_constant_bytes(in, dtype, shape, "a constant"));
+  }
+  return constants;
+}
+
+// `shared`: the file's constants (version 2), or null for a version 1
+// file, whose traces hold their constants inline.
+FunctionTable::Trace read_trace(
+    FieldReader& in, const std::vector<array>* shared, const Stream& stream) {
   FunctionTable::Trace trace;
   auto& tape = trace.tape;
   trace.num_args = in.u32();
@@ -108,21 +162,36 @@ FunctionTable::Trace read_trace(FieldReader& in, const Stream& stream) {
   std::vector<bool> defined(tape.values.size(), false);
   std::fill(defined.begin(), defined.begin() + tape.num_inputs, true);
 
-  size_t num_constants = in.count(kMinConstantBytes, "constants");
+  size_t num_constants = in.count(
+      shared ? kMinConstantRefBytes : kMinInlineConstantBytes, "constants");
   for (size_t k = 0; k < num_constants; ++k) {
     int v = value_index(in, in.i32(), defined, true, "a constant");
     defined[v] = true;
     auto& value = tape.values[v];
-    uint64_t nbytes = in.u64();
-    if (nbytes != *io::checked_nbytes(value.dtype, value.shape)) {
-      in.fail(
-          "constant ", v, " has ", nbytes, " bytes for shape ", value.shape);
+    if (!shared) {
+      value.constant =
+          read_constant_bytes(in, value.dtype, value.shape, "a constant");
+      continue;
     }
-    const char* data = in.take(nbytes, "a constant's data");
-    value.constant = io::array_from_bytes(
-        value.shape, value.dtype, [data](void* dst, size_t n) {
-          std::memcpy(dst, data, n);
-        });
+    uint32_t c = in.u32();
+    if (c >= shared->size()) {
+      in.fail("value ", v, " refers to constant ", c, " of ", shared->size());
+    }
+    const array& constant = (*shared)[c];
+    if (constant.dtype() != value.dtype || constant.shape() != value.shape) {
+      in.fail(
+          "value ",
+          v,
+          " is ",
+          value.dtype,
+          value.shape,
+          " but constant ",
+          c,
+          " is ",
+          constant.dtype(),
+          constant.shape());
+    }
+    value.constant = constant;
   }
 
   tape.nodes.resize(in.count(kMinNodeBytes, "nodes"));
@@ -158,13 +227,24 @@ FunctionTable::Trace read_trace(FieldReader& in, const Stream& stream) {
 } // namespace
 
 void write_table(const FunctionTable& table, const std::string& file) {
+  FieldWriter traces;
+  SharedConstants shared;
+  traces.count(table.traces.size());
+  for (auto& trace : table.traces) {
+    write_trace(trace, shared, traces);
+  }
   FieldWriter body;
   body.str(table.metadata);
   body.boolean(table.shapeless);
-  body.count(table.traces.size());
-  for (auto& trace : table.traces) {
-    write_trace(trace, body);
+  body.count(shared.arrays.size());
+  for (auto& constant : shared.arrays) {
+    array data = io::row_major(constant);
+    body.dtype(data.dtype());
+    body.ints(data.shape());
+    body.u64(data.nbytes());
+    body.raw(data.data<char>(), data.nbytes());
   }
+  body.raw(traces.bytes().data(), traces.bytes().size());
   FieldWriter header;
   header.raw(kMagic, sizeof(kMagic));
   header.u32(kVersion);
@@ -189,7 +269,8 @@ std::shared_ptr<FunctionTable> read_table(const std::string& file) {
   if (std::memcmp(h.take(8, "the magic"), kMagic, 8) != 0) {
     io::fail(where, "not an exported function (bad magic).");
   }
-  if (uint32_t version = h.u32(); version != kVersion) {
+  uint32_t version = h.u32();
+  if (version != kVersion && version != kInlineConstantsVersion) {
     io::fail(where, "unsupported format version ", version, ".");
   }
   uint64_t body_size = h.u64();
@@ -213,10 +294,15 @@ std::shared_ptr<FunctionTable> read_table(const std::string& file) {
   auto table = std::make_shared<FunctionTable>();
   table->metadata = r.str("metadata");
   table->shapeless = r.boolean();
+  std::vector<array> shared;
+  if (version == kVersion) {
+    shared = read_shared_constants(r);
+  }
   size_t num_traces = r.count(kMinTraceBytes, "traces");
   Stream stream = to_stream({});
   for (size_t t = 0; t < num_traces; ++t) {
-    table->traces.push_back(read_trace(r, stream));
+    table->traces.push_back(
+        read_trace(r, version == kVersion ? &shared : nullptr, stream));
   }
   r.expect_end("the last trace");
   return table;

@@ -138,6 +138,73 @@ TEST_F(ExportTest, ExporterKeepsOneTracePerShape) {
       "float32(3, 8)");
 }
 
+TEST_F(ExportTest, TracesShareTheirConstants) {
+  // A captured 128 x 128 float32 weight (64 KiB), far larger than a graph.
+  auto w = wave({128, 128}, 0.5f);
+  size_t weight_bytes = 128 * 128 * 4;
+  auto fun = [w](const mx::Args& a) -> std::vector<mx::array> {
+    return {mx::matmul(a[0], w)};
+  };
+  auto one = path("one.mlxfn"), three = path("three.mlxfn");
+  mx::export_function(one, fun, {wave({2, 128}, 0.5f)});
+  {
+    auto e = mx::exporter(three, fun);
+    for (int rows : {2, 5, 7}) {
+      e({wave({rows, 128}, 0.5f)});
+    }
+  }
+  size_t one_size = read_bytes(one).size();
+  size_t three_size = read_bytes(three).size();
+  EXPECT_GE(one_size, weight_bytes);
+  // Two more traces add their graphs, not the weight again.
+  EXPECT_LT(three_size - one_size, weight_bytes / 16);
+  auto imported = mx::import_function(three);
+  for (int rows : {2, 5, 7}) {
+    auto x = wave({rows, 128}, 1.5f);
+    expect_same(imported({x})[0], fun({x})[0]);
+  }
+}
+
+TEST_F(ExportTest, VersionOneFilesStillLoad) {
+  // Version 1 of the format (docs/export_format.md) held each trace's
+  // constants inline. A file of f(x) = x + c, c = [0.5, -2], laid out by
+  // hand.
+  mx::export_detail::FieldWriter body;
+  body.str("v1");
+  body.boolean(false);
+  body.count(1); // traces
+  body.count(1); // positional inputs
+  body.count(0); // keyword inputs
+  body.count(3); // values: x, c, x + c
+  for (int v = 0; v < 3; ++v) {
+    body.dtype(mx::float32);
+    body.ints({2});
+  }
+  body.count(1); // constants
+  body.u32(1);
+  body.u64(8);
+  body.f32(0.5f);
+  body.f32(-2.0f);
+  body.count(1); // nodes
+  body.str("Add");
+  body.ints({0, 1});
+  body.ints({2});
+  body.str("");
+  body.ints({2}); // outputs
+  mx::export_detail::FieldWriter file;
+  file.raw("MLXFN\r\n\0", 8);
+  file.u32(1);
+  file.u64(body.bytes().size());
+  file.u32(mx::io::crc32_update(0, body.bytes().data(), body.bytes().size()));
+  file.raw(body.bytes().data(), body.bytes().size());
+  const std::string& bytes = file.bytes();
+  auto name = put("v1.mlxfn", Bytes(bytes.begin(), bytes.end()));
+  auto imported = mx::import_function(name);
+  EXPECT_EQ(imported.metadata(), "v1");
+  auto got = imported({mx::array({1.0f, 3.0f})})[0];
+  expect_same(got, mx::array({1.5f, 1.0f}));
+}
+
 TEST_F(ExportTest, TransformerBlockRoundTrips) {
   // Embedding, RMS norm, causal attention, a GELU MLP, layer norm, softmax.
   auto block = [](const mx::Args& a) -> std::vector<mx::array> {
