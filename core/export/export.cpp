@@ -1,8 +1,10 @@
 // export_function, exporter and import_function: tracing a function into
-// a table of traces (compile's tape, neither simplified nor fused, so the
-// imported function runs exactly the primitives the function ran), and
-// calling an imported function on the trace that matches its inputs.
+// a table of traces (or reporting each trace to a callback) (compile's tape,
+// neither simplified nor fused, so the imported function runs exactly the
+// primitives the function ran), and calling an imported function on the trace
+// that matches its inputs.
 #include <algorithm>
+#include <numeric>
 #include <sstream>
 
 #include "mlx/export/export_impl.h"
@@ -62,6 +64,73 @@ bool takes(
 
 } // namespace
 
+// The constants an exporter with a callback has reported: each array once,
+// named by its number.
+struct CallbackState {
+  ExportCallback callback;
+  std::vector<array> constants; // kept alive, so that ids stay distinct
+  std::unordered_map<std::uintptr_t, size_t> number_of_id;
+};
+
+namespace {
+
+// One trace as callback events (ExportCallbackInput in export.h).
+void report_trace(CallbackState& state, const FunctionTable::Trace& trace) {
+  auto& tape = trace.tape;
+  std::vector<std::string> names(tape.values.size());
+  std::vector<std::pair<std::string, array>> new_constants;
+  for (size_t v = 0; v < tape.values.size(); ++v) {
+    if (v < tape.num_inputs) {
+      names[v] = "x" + std::to_string(v);
+    } else if (auto& c = tape.values[v].constant) {
+      auto [it, added] =
+          state.number_of_id.emplace(c->id(), state.constants.size());
+      names[v] = "c" + std::to_string(it->second);
+      if (added) {
+        state.constants.push_back(*c);
+        new_constants.emplace_back(names[v], *c);
+      }
+    } else {
+      names[v] = "v" + std::to_string(v);
+    }
+  }
+  auto describe_values = [&](const std::vector<int>& values) {
+    std::vector<std::tuple<std::string, Shape, Dtype>> out;
+    for (int v : values) {
+      out.emplace_back(names[v], tape.values[v].shape, tape.values[v].dtype);
+    }
+    return out;
+  };
+  std::vector<int> inputs(tape.num_inputs);
+  std::iota(inputs.begin(), inputs.end(), 0);
+  std::vector<std::pair<std::string, std::string>> keywords;
+  for (size_t k = 0; k < trace.kwarg_names.size(); ++k) {
+    keywords.emplace_back(trace.kwarg_names[k], names[trace.num_args + k]);
+  }
+  auto& report = state.callback;
+  report(
+      {{"type", std::string("inputs")}, {"inputs", describe_values(inputs)}});
+  report({{"type", std::string("keyword_inputs")}, {"keywords", keywords}});
+  report(
+      {{"type", std::string("outputs")},
+       {"outputs", describe_values(tape.outputs)}});
+  report({{"type", std::string("constants")}, {"constants", new_constants}});
+  for (auto& node : tape.nodes) {
+    export_detail::FieldWriter params;
+    std::vector<StateT> arguments;
+    params.record_to(&arguments);
+    std::string name = export_detail::write_primitive(*node.primitive, params);
+    report(
+        {{"type", std::string("primitive")},
+         {"name", name},
+         {"inputs", describe_values(node.inputs)},
+         {"outputs", describe_values(node.outputs)},
+         {"arguments", arguments}});
+  }
+}
+
+} // namespace
+
 FunctionExporter::FunctionExporter(
     std::string file,
     std::function<std::vector<array>(const Args&, const Kwargs&)> fun,
@@ -73,11 +142,25 @@ FunctionExporter::FunctionExporter(
   table_->metadata = std::move(metadata);
 }
 
+FunctionExporter::FunctionExporter(
+    ExportCallback callback,
+    std::function<std::vector<array>(const Args&, const Kwargs&)> fun,
+    bool shapeless)
+    : file_("a callback"), fun_(std::move(fun)),
+      table_(std::make_shared<FunctionTable>()),
+      callback_(std::make_shared<CallbackState>()) {
+  if (!callback) {
+    throw_error("[export_function] The callback is empty.");
+  }
+  callback_->callback = std::move(callback);
+  table_->shapeless = shapeless;
+}
+
 FunctionExporter::~FunctionExporter() {
   // A destructor cannot raise: call close() to see a failed write. With no
   // trace (the first call raised) there is nothing to write.
   try {
-    if (table_ && !closed_ && !table_->traces.empty()) {
+    if (table_ && !callback_ && !closed_ && !table_->traces.empty()) {
       close();
     }
   } catch (const std::exception&) {
@@ -120,6 +203,10 @@ void FunctionExporter::operator()(const Args& args, const Kwargs& kwargs) {
         "its output shape from its inputs' (element-wise ones); this "
         "function's do not. Export it with shapeless = false.");
   }
+  if (callback_) {
+    report_trace(*callback_, trace);
+    return;
+  }
   table_->traces.push_back(std::move(trace));
 }
 
@@ -128,7 +215,9 @@ void FunctionExporter::close() {
     throw_error("[export_function] The exporter of ", file_, " is closed.");
   }
   closed_ = true;
-  export_detail::write_table(*table_, file_);
+  if (!callback_) {
+    export_detail::write_table(*table_, file_);
+  }
 }
 
 FunctionExporter exporter(
@@ -195,6 +284,58 @@ void export_function(
   auto e = exporter(file, fun, shapeless, metadata);
   e(args, kwargs);
   e.close();
+}
+
+FunctionExporter exporter(
+    const ExportCallback& callback,
+    const std::function<std::vector<array>(const Args&)>& fun,
+    bool shapeless) {
+  return FunctionExporter(
+      callback,
+      [fun](const Args& args, const Kwargs&) { return fun(args); },
+      shapeless);
+}
+
+FunctionExporter exporter(
+    const ExportCallback& callback,
+    const std::function<std::vector<array>(const Kwargs&)>& fun,
+    bool shapeless) {
+  return FunctionExporter(
+      callback,
+      [fun](const Args&, const Kwargs& kwargs) { return fun(kwargs); },
+      shapeless);
+}
+
+FunctionExporter exporter(
+    const ExportCallback& callback,
+    const std::function<std::vector<array>(const Args&, const Kwargs&)>& fun,
+    bool shapeless) {
+  return FunctionExporter(callback, fun, shapeless);
+}
+
+void export_function(
+    const ExportCallback& callback,
+    const std::function<std::vector<array>(const Args&)>& fun,
+    const Args& args,
+    bool shapeless) {
+  exporter(callback, fun, shapeless)(args);
+}
+
+void export_function(
+    const ExportCallback& callback,
+    const std::function<std::vector<array>(const Kwargs&)>& fun,
+    const Kwargs& kwargs,
+    bool shapeless) {
+  exporter(callback, fun, shapeless)(kwargs);
+}
+
+void export_function(
+    const ExportCallback& callback,
+    const std::function<std::vector<array>(const Args&, const Kwargs&)>& fun,
+    const Args& args,
+    const Kwargs& kwargs,
+    bool shapeless) {
+  exporter(callback, fun, shapeless)(args, kwargs);
 }
 
 ImportedFunction import_function(const std::string& file) {

@@ -30,17 +30,34 @@ struct FunctionTable {
 
 namespace mlx::core::export_detail {
 
-/** Appends little-endian fields to a byte string. */
+/** Appends little-endian fields to a byte string; with record_to, also
+ * collects each field as a StateT (a primitive's parameters as the export
+ * callback reports them). */
 class FieldWriter {
 public:
-  void u8(uint8_t v) { bytes_.push_back(static_cast<char>(v)); }
+  void u8(uint8_t v) {
+    note(StateT(std::in_place_index<1>, int(v)));
+    bytes_.push_back(static_cast<char>(v));
+  }
   void u32(uint32_t v);
   void u64(uint64_t v);
-  void i32(int32_t v) { u32(static_cast<uint32_t>(v)); }
-  void i64(int64_t v) { u64(static_cast<uint64_t>(v)); }
+  void i32(int32_t v) {
+    note(StateT(std::in_place_index<1>, int(v)));
+    Nested nested(*this);
+    u32(static_cast<uint32_t>(v));
+  }
+  void i64(int64_t v) {
+    note(StateT(std::in_place_index<2>, size_t(v)));
+    Nested nested(*this);
+    u64(static_cast<uint64_t>(v));
+  }
   void f32(float v);
   void f64(double v);
-  void boolean(bool v) { u8(v ? 1 : 0); }
+  void boolean(bool v) {
+    note(StateT(std::in_place_index<0>, v));
+    Nested nested(*this);
+    u8(v ? 1 : 0);
+  }
   /** A count that must fit the format's 32-bit fields. */
   void count(size_t n);
   void str(const std::string& s);
@@ -52,8 +69,26 @@ public:
   }
   const std::string& bytes() const { return bytes_; }
 
+  /** Collects the fields written from now on into `fields`. */
+  void record_to(std::vector<StateT>* fields) { record_ = fields; }
+
 private:
+  // The fields a field is written with (a list's count, a float's bits)
+  // are not parameters of their own: only the outermost one is noted.
+  struct Nested {
+    explicit Nested(FieldWriter& w) : w_(w) { ++w_.depth_; }
+    ~Nested() { --w_.depth_; }
+    FieldWriter& w_;
+  };
+  void note(StateT v) {
+    if (record_ && depth_ == 0) {
+      record_->push_back(std::move(v));
+    }
+  }
+
   std::string bytes_;
+  std::vector<StateT>* record_ = nullptr;
+  int depth_ = 0;
 };
 
 /** Reads fields from bytes [begin, end) of a buffer; every read is checked

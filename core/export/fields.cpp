@@ -32,24 +32,32 @@ constexpr size_t kNumDtypeCodes = sizeof(kDtypeCodes) / sizeof(Dtype);
 } // namespace
 
 void FieldWriter::u32(uint32_t v) {
+  note(StateT(std::in_place_index<2>, size_t(v)));
+  Nested nested(*this);
   uint8_t b[4];
   io::put_u32(b, v);
   raw(b, 4);
 }
 
 void FieldWriter::u64(uint64_t v) {
+  note(StateT(std::in_place_index<2>, size_t(v)));
+  Nested nested(*this);
   uint8_t b[8];
   io::put_u64(b, v);
   raw(b, 8);
 }
 
 void FieldWriter::f32(float v) {
+  note(StateT(std::in_place_index<3>, v));
+  Nested nested(*this);
   uint32_t bits;
   std::memcpy(&bits, &v, 4);
   u32(bits);
 }
 
 void FieldWriter::f64(double v) {
+  note(StateT(std::in_place_index<4>, v));
+  Nested nested(*this);
   uint64_t bits;
   std::memcpy(&bits, &v, 8);
   u64(bits);
@@ -64,11 +72,15 @@ void FieldWriter::count(size_t n) {
 }
 
 void FieldWriter::str(const std::string& s) {
+  note(StateT(std::in_place_index<13>, s));
+  Nested nested(*this);
   count(s.size());
   raw(s.data(), s.size());
 }
 
 void FieldWriter::dtype(Dtype d) {
+  note(StateT(std::in_place_index<5>, d));
+  Nested nested(*this);
   for (size_t code = 0; code < kNumDtypeCodes; ++code) {
     if (kDtypeCodes[code] == d) {
       u8(static_cast<uint8_t>(code));
@@ -79,6 +91,8 @@ void FieldWriter::dtype(Dtype d) {
 }
 
 void FieldWriter::ints(const std::vector<int32_t>& v) {
+  note(StateT(std::in_place_index<6>, v)); // Shape
+  Nested nested(*this);
   count(v.size());
   for (auto x : v) {
     i32(x);
@@ -86,6 +100,8 @@ void FieldWriter::ints(const std::vector<int32_t>& v) {
 }
 
 void FieldWriter::longs(const std::vector<int64_t>& v) {
+  note(StateT(std::in_place_index<7>, v)); // Strides
+  Nested nested(*this);
   count(v.size());
   for (auto x : v) {
     i64(x);

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <optional>
 #include <random>
+#include <set>
 
 #include "io_test_utils.h"
 #include "mlx/export/export_impl.h"
@@ -163,6 +164,105 @@ TEST_F(ExportTest, TracesShareTheirConstants) {
     auto x = wave({rows, 128}, 1.5f);
     expect_same(imported({x})[0], fun({x})[0]);
   }
+}
+
+TEST_F(ExportTest, CallbackReportsEachTrace) {
+  auto w = wave({3, 4}, 0.1f);
+  auto b = wave({4}, 0.2f);
+  auto fun = [w, b](const mx::Args& a, const mx::Kwargs& k) {
+    auto y = mx::addmm(b, a[0], w, 2.0f, 0.5f);
+    return std::vector<mx::array>{mx::reshape(mx::add(y, k.at("z")), {-1})};
+  };
+  std::vector<mx::ExportCallbackInput> events;
+  {
+    auto e = mx::exporter(
+        [&](const mx::ExportCallbackInput& in) { events.push_back(in); }, fun);
+    e({wave({2, 3}, 0.0f)}, {{"z", wave({2, 4}, 0.3f)}});
+    e({wave({5, 3}, 0.0f)}, {{"z", wave({5, 4}, 0.3f)}});
+  }
+  using Values = std::vector<std::tuple<std::string, mx::Shape, mx::Dtype>>;
+  using Named = std::vector<std::pair<std::string, std::string>>;
+  using Constants = std::vector<std::pair<std::string, mx::array>>;
+  auto type = [&](size_t i) {
+    return std::get<std::string>(events[i].at("type"));
+  };
+  // Per trace: inputs, keyword_inputs, outputs, constants, then the five
+  // nodes: Reshape and Broadcast (addmm's bias), AddMM, Add, Reshape.
+  std::string nodes;
+  for (auto& e : events) {
+    if (e.count("name")) {
+      nodes += std::get<std::string>(e.at("name")) + " ";
+    }
+  }
+  ASSERT_EQ(events.size(), 18u) << nodes;
+  EXPECT_EQ(
+      nodes,
+      "Reshape Broadcast AddMM Add Reshape Reshape Broadcast AddMM Add "
+      "Reshape ");
+  std::vector<std::string> first_types = {
+      "inputs", "keyword_inputs", "outputs", "constants"};
+  for (size_t i = 0; i < events.size(); ++i) {
+    EXPECT_EQ(type(i), i % 9 < 4 ? first_types[i % 9] : "primitive") << i;
+  }
+  auto inputs = std::get<Values>(events[0].at("inputs"));
+  ASSERT_EQ(inputs.size(), 2u);
+  EXPECT_EQ(std::get<0>(inputs[0]), "x0");
+  EXPECT_EQ(std::get<1>(inputs[0]), mx::Shape({2, 3}));
+  EXPECT_EQ(std::get<1>(inputs[1]), mx::Shape({2, 4}));
+  EXPECT_EQ(std::get<2>(inputs[1]), mx::float32);
+  EXPECT_EQ(std::get<Named>(events[1].at("keywords")), Named({{"z", "x1"}}));
+  auto outputs = std::get<Values>(events[2].at("outputs"));
+  ASSERT_EQ(outputs.size(), 1u);
+  EXPECT_EQ(std::get<1>(outputs[0]), mx::Shape({8}));
+  // The weights come with the first trace only; both traces name them alike.
+  auto constants = std::get<Constants>(events[3].at("constants"));
+  ASSERT_EQ(constants.size(), 2u);
+  EXPECT_TRUE(std::get<Constants>(events[12].at("constants")).empty());
+  std::set<std::string> constant_names;
+  for (auto& [name, value] : constants) {
+    constant_names.insert(name);
+    EXPECT_TRUE(
+        mx::array_equal(value, w).item<bool>() ||
+        mx::array_equal(value, b).item<bool>());
+  }
+  EXPECT_EQ(constant_names, std::set<std::string>({"c0", "c1"}));
+  // AddMM(b, x0, w) with its alpha and beta; Reshape with its shape.
+  auto& addmm = events[6];
+  EXPECT_EQ(std::get<std::string>(addmm.at("name")), "AddMM");
+  auto addmm_inputs = std::get<Values>(addmm.at("inputs"));
+  ASSERT_EQ(addmm_inputs.size(), 3u);
+  EXPECT_EQ(std::get<0>(addmm_inputs[1]), "x0");
+  // The bias comes broadcast (a node's output), the weight as it was.
+  EXPECT_EQ(std::get<0>(addmm_inputs[0])[0], 'v');
+  EXPECT_TRUE(constant_names.count(std::get<0>(addmm_inputs[2])));
+  auto args = std::get<std::vector<mx::StateT>>(addmm.at("arguments"));
+  ASSERT_EQ(args.size(), 2u);
+  EXPECT_EQ(std::get<float>(args[0]), 2.0f);
+  EXPECT_EQ(std::get<float>(args[1]), 0.5f);
+  auto& reshape = events[17];
+  EXPECT_EQ(std::get<std::string>(reshape.at("name")), "Reshape");
+  auto shape_args = std::get<std::vector<mx::StateT>>(reshape.at("arguments"));
+  ASSERT_EQ(shape_args.size(), 1u);
+  ASSERT_EQ(shape_args[0].index(), 6u); // Shape
+  EXPECT_EQ(std::get<6>(shape_args[0]), mx::Shape({20}));
+  EXPECT_EQ(
+      std::get<1>(std::get<Values>(reshape.at("outputs"))[0]), mx::Shape({20}));
+  // Unexportable primitives raise as with a file; an empty callback too.
+  expect_error<std::invalid_argument>(
+      [&] {
+        mx::export_function(
+            [](const mx::ExportCallbackInput&) {},
+            [](const mx::Args& a) {
+              return std::vector<mx::array>{mx::linalg::inv(a[0])};
+            },
+            {mx::eye(2)});
+      },
+      "[export_function]",
+      "cannot be exported yet");
+  expect_error<std::invalid_argument>(
+      [&] { mx::exporter(mx::ExportCallback{}, fun); },
+      "[export_function]",
+      "callback is empty");
 }
 
 TEST_F(ExportTest, VersionOneFilesStillLoad) {
