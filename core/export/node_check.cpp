@@ -309,6 +309,66 @@ Rebuilds::Rebuilds() {
     need(in, 3);
     return addmm(in[0], in[1], in[2], p.alpha(), p.beta(), s);
   });
+  // Packed weight, scales and (affine) biases after x.
+  auto quantized_weight = [](const QuantParams& q,
+                             const Inputs& in,
+                             size_t at) -> std::optional<array> {
+    bool affine = q.mode == QuantizationMode::Affine;
+    need(in, at + (affine ? 3 : 2));
+    if (affine) {
+      return in[at + 2];
+    }
+    return std::nullopt;
+  };
+  add("Dequantize",
+      [quantized_weight](
+          const Primitive& p, const Inputs& in, Dtype declared, auto s) {
+        auto& q = static_cast<const Dequantize&>(p).params();
+        auto biases = quantized_weight(q, in, 0);
+        return dequantize(
+            in[0],
+            in[1],
+            biases,
+            q.group_size,
+            q.bits,
+            quantization_mode_to_string(q.mode),
+            declared,
+            s);
+      });
+  add<QuantizedMatmul>(
+      "QuantizedMatmul", [quantized_weight](auto& p, auto& in, auto s) {
+        auto& q = p.params();
+        auto biases = quantized_weight(q, in, 1);
+        return quantized_matmul(
+            in[0],
+            in[1],
+            in[2],
+            biases,
+            p.transpose(),
+            q.group_size,
+            q.bits,
+            quantization_mode_to_string(q.mode),
+            s);
+      });
+  add<GatherQMM>("GatherQMM", [](auto& p, auto& in, auto s) {
+    auto& q = p.params();
+    bool affine = q.mode == QuantizationMode::Affine;
+    size_t n = affine ? 6 : 5;
+    need(in, n);
+    return gather_qmm(
+        in[0],
+        in[1],
+        in[2],
+        affine ? std::optional<array>(in[3]) : std::nullopt,
+        in[n - 2],
+        in[n - 1],
+        p.transpose(),
+        q.group_size,
+        q.bits,
+        quantization_mode_to_string(q.mode),
+        false,
+        s);
+  });
   add<Convolution>("Convolution", [](auto& p, auto& in, auto s) {
     need(in, 2);
     return conv_general(

@@ -86,6 +86,26 @@ private:
   std::unordered_map<std::string, Reader> readers_;
 };
 
+void write_quant_params(const QuantParams& p, FieldWriter& out) {
+  out.i32(p.group_size);
+  out.i32(p.bits);
+  out.u8(static_cast<uint8_t>(p.mode));
+}
+
+// Any values here; the node check runs the op, which validates them.
+QuantParams read_quant_params(FieldReader* in) {
+  if (!in) {
+    return {64, 4, QuantizationMode::Affine};
+  }
+  int group_size = in->i32();
+  int bits = in->i32();
+  uint8_t mode = in->u8();
+  if (mode > static_cast<uint8_t>(QuantizationMode::Mxfp4)) {
+    in->fail("unknown quantization mode ", int(mode));
+  }
+  return {group_size, bits, QuantizationMode(mode)};
+}
+
 // Parameters a reader called without input (a probe) gets: any value.
 int int_or(FieldReader* in) {
   return in ? in->i32() : 0;
@@ -276,6 +296,33 @@ Registry::Registry() {
       [](FieldReader* in, const Stream& s) {
         float alpha = f32_or(in);
         return std::make_shared<AddMM>(s, alpha, f32_or(in));
+      });
+  // Quantized products on packed weights (Quantize, with several outputs,
+  // is not exportable: an exported model captures its weights quantized).
+  add<Dequantize>(
+      [](const Dequantize& p, FieldWriter& out) {
+        write_quant_params(p.params(), out);
+      },
+      [](FieldReader* in, const Stream& s) {
+        return std::make_shared<Dequantize>(s, read_quant_params(in));
+      });
+  add<QuantizedMatmul>(
+      [](const QuantizedMatmul& p, FieldWriter& out) {
+        write_quant_params(p.params(), out);
+        out.boolean(p.transpose());
+      },
+      [](FieldReader* in, const Stream& s) {
+        QuantParams params = read_quant_params(in);
+        return std::make_shared<QuantizedMatmul>(s, params, bool_or(in));
+      });
+  add<GatherQMM>(
+      [](const GatherQMM& p, FieldWriter& out) {
+        write_quant_params(p.params(), out);
+        out.boolean(p.transpose());
+      },
+      [](FieldReader* in, const Stream& s) {
+        QuantParams params = read_quant_params(in);
+        return std::make_shared<GatherQMM>(s, params, bool_or(in));
       });
   add<Convolution>(
       [](const Convolution& p, FieldWriter& out) {

@@ -265,6 +265,52 @@ TEST_F(ExportTest, CallbackReportsEachTrace) {
       "callback is empty");
 }
 
+TEST_F(ExportTest, QuantizedModelsRoundTrip) {
+  // A 4-bit affine linear layer, an mxfp4 one, a dequantized weight and a
+  // mixture-of-experts product on packed experts, weights captured packed.
+  auto w = wave({32, 64}, 0.1f);
+  auto q4 = mx::quantize(w, 32, 4);
+  auto qfp4 = mx::quantize(w, 32, 4, "mxfp4");
+  auto experts = mx::quantize(wave({3, 16, 64}, 0.2f), 64, 8);
+  mx::eval(q4);
+  mx::eval(qfp4);
+  mx::eval(experts);
+  auto fun = [&](const mx::Args& a) -> std::vector<mx::array> {
+    auto x = a[0]; // (4, 64)
+    auto y = mx::quantized_matmul(x, q4[0], q4[1], q4[2], true, 32, 4);
+    auto z = mx::quantized_matmul(
+        x, qfp4[0], qfp4[1], std::nullopt, true, 32, 4, "mxfp4");
+    auto d = mx::dequantize(q4[0], q4[1], q4[2], 32, 4);
+    auto e = mx::gather_qmm(
+        mx::expand_dims(x, 1),
+        experts[0],
+        experts[1],
+        experts[2],
+        std::nullopt,
+        a[1],
+        true,
+        64,
+        8);
+    return {y, z, mx::sum(d, 1), e};
+  };
+  auto x = wave({4, 64}, 0.7f);
+  mx::array idx({2u, 0u, 1u, 2u}, mx::uint32);
+  auto file = path("quantized.mlxfn");
+  mx::export_function(file, fun, {x, idx});
+  auto want = fun({x, idx});
+  auto got = mx::import_function(file)({x, idx});
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t k = 0; k < got.size(); ++k) {
+    SCOPED_TRACE("output " + std::to_string(k));
+    expect_same(got[k], want[k]);
+  }
+  auto other = run_in_other_process(file, {{"", x}, {"", idx}}, 4);
+  for (size_t k = 0; k < other.size(); ++k) {
+    SCOPED_TRACE("other process, output " + std::to_string(k));
+    expect_same(other[k], want[k]);
+  }
+}
+
 TEST_F(ExportTest, VersionOneFilesStillLoad) {
   // Version 1 of the format (docs/export_format.md) held each trace's
   // constants inline. A file of f(x) = x + c, c = [0.5, -2], laid out by
@@ -404,8 +450,8 @@ TEST_F(ExportTest, UnsupportedPrimitiveIsNamed) {
 TEST_F(ExportTest, EveryExportablePrimitiveHasADistinctName) {
   auto names = mx::export_detail::exportable_primitives();
   // Closed form: 35 unary ops + 25 binary + 6 reductions + 2 arg-reductions +
-  // 5 scans + 36 other primitives.
-  EXPECT_EQ(names.size(), 35u + 25u + 6u + 2u + 5u + 36u)
+  // 5 scans + 39 other primitives.
+  EXPECT_EQ(names.size(), 35u + 25u + 6u + 2u + 5u + 39u)
       << "update docs/ops.md's list when this changes";
 }
 
@@ -644,6 +690,36 @@ TEST_F(ExportTest, ReshapeOfAnotherSizeIsRejected) {
       "[import_function] " + file,
       "node 0 (Reshape): declared shape float32(3, 2) but the "
       "inputs give float32(2, 3)");
+}
+
+TEST_F(ExportTest, QuantizedParametersAreChecked) {
+  auto q = mx::quantize(wave({8, 64}, 0.1f), 64, 4);
+  mx::eval(q);
+  auto fun = [q](const mx::Args& a) {
+    return std::vector<mx::array>{
+        mx::quantized_matmul(a[0], q[0], q[1], q[2], true, 64, 4)};
+  };
+  mx::Args x = {wave({2, 64}, 0.3f)};
+  // 8 bits would read the 4-bit packing as twice as many values.
+  auto file = craft(path("bits.mlxfn"), fun, x, [](auto& tape) {
+    auto& node = node_named(tape, "QuantizedMatmul");
+    node.primitive = std::make_shared<mx::QuantizedMatmul>(
+        cpu(), mx::QuantParams{64, 8, mx::QuantizationMode::Affine}, true);
+  });
+  expect_error(
+      [&] { mx::import_function(file); },
+      "[import_function] " + file,
+      "(QuantizedMatmul):");
+  // A group size the op rejects.
+  file = craft(path("group.mlxfn"), fun, x, [](auto& tape) {
+    auto& node = node_named(tape, "QuantizedMatmul");
+    node.primitive = std::make_shared<mx::QuantizedMatmul>(
+        cpu(), mx::QuantParams{48, 4, mx::QuantizationMode::Affine}, true);
+  });
+  expect_error(
+      [&] { mx::import_function(file); },
+      "[import_function] " + file,
+      "(QuantizedMatmul): [quantized_matmul]");
 }
 
 TEST_F(ExportTest, SliceOutOfRangeIsRejected) {
