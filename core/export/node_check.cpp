@@ -12,6 +12,7 @@
 #include "mlx/export/export_impl.h"
 #include "mlx/fast.h"
 #include "mlx/fft.h"
+#include "mlx/linalg.h"
 #include "mlx/ops.h"
 #include "mlx/primitives/compiled.h"
 #include "mlx/primitives/primitives.h"
@@ -308,6 +309,24 @@ Rebuilds::Rebuilds() {
   add<AddMM>("AddMM", [](auto& p, auto& in, auto s) {
     need(in, 3);
     return addmm(in[0], in[1], in[2], p.alpha(), p.beta(), s);
+  });
+  add<Inverse>("Inverse", [](auto& p, auto& in, auto s) {
+    need(in, 1);
+    if (p.kind() == Inverse::Kind::general) {
+      return linalg::inv(in[0], s);
+    }
+    return linalg::tri_inv(in[0], p.kind() == Inverse::Kind::upper, s);
+  });
+  add<Solve>("Solve", [](auto&, auto& in, auto s) {
+    need(in, 2);
+    if (in[1].ndim() < 2) {
+      throw_error("[linalg::solve] the node's b must be a matrix");
+    }
+    return linalg::solve(in[0], in[1], s);
+  });
+  add<Cholesky>("Cholesky", [](auto& p, auto& in, auto s) {
+    need(in, 1);
+    return linalg::cholesky(in[0], p.upper(), s);
   });
   // Packed weight, scales and (affine) biases after x.
   auto quantized_weight = [](const QuantParams& q,

@@ -297,6 +297,29 @@ Registry::Registry() {
         float alpha = f32_or(in);
         return std::make_shared<AddMM>(s, alpha, f32_or(in));
       });
+  // Linear algebra (CPU kernels through LAPACK). The op named in an
+  // Inverse's errors follows from its kind: inv or tri_inv.
+  add<Inverse>(
+      [](const Inverse& p, FieldWriter& out) {
+        out.u8(static_cast<uint8_t>(p.kind()));
+      },
+      [](FieldReader* in, const Stream& s) {
+        uint8_t kind = in ? in->u8() : 0;
+        if (kind > static_cast<uint8_t>(Inverse::Kind::upper)) {
+          in->fail("unknown inverse kind ", int(kind));
+        }
+        return std::make_shared<Inverse>(
+            s,
+            Inverse::Kind(kind),
+            kind == 0 ? "linalg::inv" : "linalg::tri_inv");
+      });
+  add_plain<Solve>();
+  add<Cholesky>(
+      [](const Cholesky& p, FieldWriter& out) { out.boolean(p.upper()); },
+      [](FieldReader* in, const Stream& s) {
+        return std::make_shared<Cholesky>(s, bool_or(in));
+      });
+
   // Quantized products on packed weights (Quantize, with several outputs,
   // is not exportable: an exported model captures its weights quantized).
   add<Dequantize>(

@@ -62,6 +62,7 @@ public:
   MLX_DECLARE_TRANSFORMS()
 
   const char* name() const override { return "Cholesky"; }
+  bool upper() const { return upper_; }
   bool is_equivalent(const Primitive& other) const override;
 
 private:
