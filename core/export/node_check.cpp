@@ -328,6 +328,35 @@ Rebuilds::Rebuilds() {
     need(in, 1);
     return linalg::cholesky(in[0], p.upper(), s);
   });
+  // Several outputs: the rebuild returns the first, check_node compares
+  // all of them.
+  add<LUF>("LUF", [](auto& p, auto& in, auto s) {
+    need(in, 1);
+    return linalg::detail::lu_factorization(in[0], p.of_transpose(), s)[0];
+  });
+  add<QRF>("QRF", [](auto&, auto& in, auto s) {
+    need(in, 1);
+    return linalg::qr(in[0], s).first;
+  });
+  add<SVD>("SVD", [](auto& p, auto& in, auto s) {
+    need(in, 1);
+    return linalg::svd(in[0], p.compute_uv(), s)[0];
+  });
+  add<Eig>("Eig", [](auto& p, auto& in, auto s) {
+    need(in, 1);
+    return p.compute_vectors() ? linalg::eig(in[0], s).first
+                               : linalg::eigvals(in[0], s);
+  });
+  add<Eigh>("Eigh", [](auto& p, auto& in, auto s) {
+    need(in, 1);
+    return linalg::eigh(in[0], std::string(1, p.uplo()), s).first;
+  });
+  add<Quantize>("Quantize", [](auto& p, auto& in, auto s) {
+    need(in, 1);
+    auto& q = p.params();
+    return quantize(
+        in[0], q.group_size, q.bits, quantization_mode_to_string(q.mode), s)[0];
+  });
   // Packed weight, scales and (affine) biases after x.
   auto quantized_weight = [](const QuantParams& q,
                              const Inputs& in,
@@ -596,20 +625,25 @@ void check_node(
   } catch (const std::exception& e) {
     fail(e.what());
   }
-  auto& declared = tape.values[node.outputs[0]];
-  if (node.outputs.size() != 1 || out->shape() != declared.shape ||
-      out->dtype() != declared.dtype) {
-    std::ostringstream got;
+  // Every output, as declared (the rebuild gives the first; its siblings
+  // are the others).
+  std::vector<array> outs = out->outputs();
+  bool as_declared = outs.size() == node.outputs.size();
+  for (size_t k = 0; as_declared && k < outs.size(); ++k) {
+    auto& v = tape.values[node.outputs[k]];
+    as_declared = outs[k].shape() == v.shape && outs[k].dtype() == v.dtype;
+  }
+  if (!as_declared) {
+    std::ostringstream declared, made;
     for (size_t k = 0; k < node.outputs.size(); ++k) {
       auto& v = tape.values[node.outputs[k]];
-      got << (k ? ", " : "") << v.dtype << v.shape;
+      declared << (k ? ", " : "") << v.dtype << v.shape;
+    }
+    for (size_t k = 0; k < outs.size(); ++k) {
+      made << (k ? ", " : "") << outs[k].dtype() << outs[k].shape();
     }
     fail(
-        "declared shape ",
-        got.str(),
-        " but the inputs give ",
-        out->dtype(),
-        out->shape());
+        "declared shape ", declared.str(), " but the inputs give ", made.str());
   }
   // The kernels also trust the parameters and their inputs' shapes and
   // dtypes: the op must have made this very primitive on these inputs.

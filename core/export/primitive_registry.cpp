@@ -320,8 +320,42 @@ Registry::Registry() {
         return std::make_shared<Cholesky>(s, bool_or(in));
       });
 
-  // Quantized products on packed weights (Quantize, with several outputs,
-  // is not exportable: an exported model captures its weights quantized).
+  add<LUF>(
+      [](const LUF& p, FieldWriter& out) { out.boolean(p.of_transpose()); },
+      [](FieldReader* in, const Stream& s) {
+        return std::make_shared<LUF>(s, bool_or(in));
+      });
+  add_plain<QRF>();
+  add<SVD>(
+      [](const SVD& p, FieldWriter& out) { out.boolean(p.compute_uv()); },
+      [](FieldReader* in, const Stream& s) {
+        return std::make_shared<SVD>(s, bool_or(in));
+      });
+  add<Eig>(
+      [](const Eig& p, FieldWriter& out) { out.boolean(p.compute_vectors()); },
+      [](FieldReader* in, const Stream& s) {
+        return std::make_shared<Eig>(s, bool_or(in));
+      });
+  add<Eigh>(
+      [](const Eigh& p, FieldWriter& out) {
+        out.u8(static_cast<uint8_t>(p.uplo()));
+      },
+      [](FieldReader* in, const Stream& s) {
+        char uplo = in ? static_cast<char>(in->u8()) : 'L';
+        if (uplo != 'L' && uplo != 'U') {
+          in->fail("eigh's triangle must be 'L' or 'U', got ", int(uplo));
+        }
+        return std::make_shared<Eigh>(s, uplo);
+      });
+
+  // Quantization and quantized products on packed weights.
+  add<Quantize>(
+      [](const Quantize& p, FieldWriter& out) {
+        write_quant_params(p.params(), out);
+      },
+      [](FieldReader* in, const Stream& s) {
+        return std::make_shared<Quantize>(s, read_quant_params(in));
+      });
   add<Dequantize>(
       [](const Dequantize& p, FieldWriter& out) {
         write_quant_params(p.params(), out);

@@ -170,6 +170,13 @@ std::pair<array, array> lu_factor(const array& a, StreamOrDevice s) {
   return {out[0], out[1]};
 }
 
+std::vector<array>
+detail::lu_factorization(const array& a, bool of_transpose, StreamOrDevice s) {
+  Stream stream = checked_stream(
+      a, s, of_transpose ? "linalg::det" : "linalg::lu_factor", of_transpose);
+  return lu_outputs(a, stream, of_transpose);
+}
+
 std::vector<array> lu(const array& a, StreamOrDevice s) {
   Stream stream = checked_stream(a, s, "linalg::lu", false);
   auto out = lu_outputs(a, stream);

@@ -134,4 +134,14 @@ array det(const array& a, StreamOrDevice s = {});
 /** {sign, log|det|} of square matrices ({0, -inf} for a singular one). */
 std::pair<array, array> slogdet(const array& a, StreamOrDevice s = {});
 
+namespace detail {
+
+/** The LUF primitive's outputs {lu, pivots, rows} for a, or for a^T with
+ * `of_transpose` (square a; what det and slogdet build on): lu_factor's and
+ * det's common node, for import_function's check. */
+std::vector<array>
+lu_factorization(const array& a, bool of_transpose, StreamOrDevice s = {});
+
+} // namespace detail
+
 } // namespace mlx::core::linalg

@@ -93,6 +93,7 @@ public:
   MLX_DECLARE_TRANSFORMS()
 
   const char* name() const override { return "LUF"; }
+  bool of_transpose() const { return of_transpose_; }
   bool is_equivalent(const Primitive& other) const override;
 
 private:
@@ -156,6 +157,7 @@ public:
   vmap(const std::vector<array>& inputs, const std::vector<int>& axes) override;
 
   const char* name() const override { return "Eig"; }
+  bool compute_vectors() const { return compute_vectors_; }
   bool is_equivalent(const Primitive& other) const override;
 
 private:

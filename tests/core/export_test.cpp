@@ -67,6 +67,15 @@ std::vector<mx::array> mlp(const mx::Args& args) {
   return {mx::addmm(b2, h, mx::transpose(w2))};
 }
 
+// A compiled (fused) function: its Compiled primitive cannot be exported.
+std::vector<mx::array> fused_exp_plus_one(const mx::Args& a) {
+  static auto fused = mx::compile([](const mx::Args& x) {
+    return std::vector<mx::array>{
+        mx::add(mx::exp(mx::multiply(x[0], x[0])), mx::array(1.0f))};
+  });
+  return fused(a);
+}
+
 } // namespace
 
 TEST_F(ExportTest, MlpForwardIsBitIdenticalInAnotherProcess) {
@@ -252,9 +261,7 @@ TEST_F(ExportTest, CallbackReportsEachTrace) {
       [&] {
         mx::export_function(
             [](const mx::ExportCallbackInput&) {},
-            [](const mx::Args& a) {
-              return std::vector<mx::array>{mx::linalg::eigvalsh(a[0])};
-            },
+            [](const mx::Args& a) { return fused_exp_plus_one(a); },
             {mx::eye(2)});
       },
       "[export_function]",
@@ -436,14 +443,11 @@ TEST_F(ExportTest, ShapelessElementwiseTakesOtherShapes) {
 }
 
 TEST_F(ExportTest, UnsupportedPrimitiveIsNamed) {
-  auto fun = [](const mx::Args& a) {
-    return std::vector<mx::array>{
-        mx::linalg::eigvalsh(a[0], "L", mx::Device::cpu)};
-  };
-  auto file = path("eigh.mlxfn");
+  auto fun = [](const mx::Args& a) { return fused_exp_plus_one(a); };
+  auto file = path("fused.mlxfn");
   expect_error<std::invalid_argument>(
       [&] { mx::export_function(file, fun, {mx::eye(3)}); },
-      "[export_function] primitive Eigh",
+      "[export_function] primitive Compiled",
       "cannot be exported yet");
   EXPECT_FALSE(fs::exists(file));
 }
@@ -451,8 +455,8 @@ TEST_F(ExportTest, UnsupportedPrimitiveIsNamed) {
 TEST_F(ExportTest, EveryExportablePrimitiveHasADistinctName) {
   auto names = mx::export_detail::exportable_primitives();
   // Closed form: 35 unary ops + 25 binary + 6 reductions + 2 arg-reductions +
-  // 5 scans + 42 other primitives.
-  EXPECT_EQ(names.size(), 35u + 25u + 6u + 2u + 5u + 42u)
+  // 5 scans + 48 other primitives.
+  EXPECT_EQ(names.size(), 35u + 25u + 6u + 2u + 5u + 48u)
       << "update docs/ops.md's list when this changes";
 }
 
@@ -724,6 +728,54 @@ TEST_F(ExportTest, LinearAlgebraRoundTrips) {
     SCOPED_TRACE("other process, output " + std::to_string(k));
     expect_same(other[k], want[k]);
   }
+}
+
+TEST_F(ExportTest, FactorizationsWithSeveralOutputsRoundTrip) {
+  auto fun = [](const mx::Args& a) -> std::vector<mx::array> {
+    auto m = a[0]; // (2, 4, 4)
+    auto sym = mx::add(m, mx::swapaxes(m, -1, -2));
+    auto [q, r] = mx::linalg::qr(m);
+    auto usv = mx::linalg::svd(m);
+    auto [w, v] = mx::linalg::eigh(sym, "U");
+    auto [lu, pivots] = mx::linalg::lu_factor(m);
+    auto packed = mx::quantize(mx::reshape(m, {1, 32}), 32, 4);
+    return {
+        q,
+        r,
+        usv[0],
+        usv[1],
+        usv[2],
+        mx::linalg::svd(m, false, {})[0],
+        w,
+        v,
+        mx::linalg::eigvals(m),
+        mx::linalg::eig(m).second,
+        lu,
+        pivots,
+        mx::linalg::lu(m)[1],
+        packed[0],
+        packed[1],
+        packed[2]};
+  };
+  auto m = wave({2, 4, 4}, 0.25f);
+  auto file = path("factorizations.mlxfn");
+  mx::export_function(file, fun, {m});
+  auto want = fun({m});
+  auto got = mx::import_function(file)({m});
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t k = 0; k < got.size(); ++k) {
+    SCOPED_TRACE("output " + std::to_string(k));
+    expect_same(got[k], want[k]);
+  }
+  // A declared output of the wrong shape is caught on every output.
+  auto svd = [](const mx::Args& a) { return mx::linalg::svd(a[0]); };
+  auto bad = craft(path("svd.mlxfn"), svd, {m}, [](auto& tape) {
+    tape.values[node_named(tape, "SVD").outputs[2]].shape = {2, 4, 3};
+  });
+  expect_error(
+      [&] { mx::import_function(bad); },
+      "[import_function] " + bad,
+      "node 0 (SVD): declared shape");
 }
 
 TEST_F(ExportTest, QuantizedParametersAreChecked) {
