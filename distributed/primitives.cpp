@@ -4,10 +4,13 @@
 #include "mlx/distributed/primitives.h"
 
 #include <cstring>
+#include <limits>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
 #include "mlx/allocator.h"
+#include "mlx/backend/common/views.h"
 
 namespace mlx::core::distributed {
 
@@ -63,24 +66,47 @@ void AllReduce::eval_cpu(
 
 void AllSumMany::eval_cpu(
     const std::vector<array>& inputs, std::vector<array>& outputs) {
+  if (outputs.empty()) {
+    return;
+  }
+  // The outputs are consecutive views of one buffer (the bucket), so that
+  // a backend whose transport reduces one buffer (MPI) needs no staging
+  // copies: it copies the inputs in and reduces the bucket in place. The
+  // backend reads each input and writes its output with no copy between.
+  Dtype dtype = outputs[0].dtype();
+  size_t total = 0;
+  for (auto& out : outputs) {
+    total += out.size();
+  }
+  // (A bucket beyond int32 elements, which no array shape holds: one
+  // buffer per output.)
+  bool one_buffer = total <= size_t(std::numeric_limits<int32_t>::max());
+  std::optional<array> bucket;
+  if (one_buffer) {
+    bucket = array(
+        allocator::malloc(total * size_of(dtype)),
+        Shape{static_cast<int32_t>(total)},
+        dtype);
+  }
   std::vector<detail::Span> spans;
   spans.reserve(outputs.size());
+  size_t offset = 0;
   for (size_t i = 0; i < outputs.size(); ++i) {
     const array& x = inputs[ordering_inputs_ + i];
     array& out = outputs[i];
-    // A donated input is reduced in place; otherwise the backend reads the
-    // input and writes the fresh output, with no copy in between.
-    if (x.is_donatable()) {
-      out.copy_shared_buffer(x);
+    if (one_buffer) {
+      views::make_view(
+          *bucket,
+          out,
+          row_major_strides(out.shape()),
+          static_cast<int64_t>(offset));
     } else {
       out.set_data(allocator::malloc(out.nbytes()));
     }
+    offset += out.size();
     spans.push_back({x.data<void>(), out.data<void>(), out.size()});
   }
-  if (!outputs.empty()) {
-    backend().all_reduce_spans(
-        spans, outputs[0].dtype(), detail::ReduceOp::Sum, divisor_);
-  }
+  backend().all_reduce_spans(spans, dtype, detail::ReduceOp::Sum, divisor_);
 }
 
 void AllGather::eval_cpu(

@@ -100,19 +100,54 @@ public:
     r.wait();
   }
 
-  // MPI cannot reduce scattered buffers without a copy: the spans are
-  // packed into staging buffers kept between calls, a piece at a time, and
-  // each piece's all-reduce runs while the next is packed and finished ones
-  // are unpacked (divided by `divisor` on the way out), so the copies
-  // overlap with the communication instead of adding passes.
+  // MPI reduces one buffer. Where the outputs are consecutive (all_sum_many
+  // gives them one buffer) the inputs are copied in and that buffer is
+  // reduced in place, then divided. Otherwise the spans are packed into
+  // staging buffers kept between calls, a piece at a time, and each
+  // piece's all-reduce runs while the next is packed and finished ones are
+  // unpacked (divided by `divisor` on the way out).
   void all_reduce_spans(
       const std::vector<detail::Span>& spans,
       Dtype dtype,
       detail::ReduceOp op,
       int divisor) override {
-    Requests r(detail::all_reduce_name(op), rank_);
     size_t item = size_of(dtype);
     size_t count = detail::span_elements(spans);
+    if (consecutive_outputs(spans, item)) {
+      // A large span is reduced from its input straight into its output;
+      // each run of small ones is copied into its (consecutive) outputs and
+      // reduced there in one call, so that small arrays do not each pay a
+      // collective's latency.
+      size_t run_begin = 0;
+      auto reduce_run = [&](size_t end) {
+        if (run_begin == end) {
+          return;
+        }
+        size_t n = 0;
+        for (size_t i = run_begin; i < end; ++i) {
+          if (spans[i].in != spans[i].out) {
+            std::memcpy(spans[i].out, spans[i].in, spans[i].count * item);
+          }
+          n += spans[i].count;
+        }
+        void* out = spans[run_begin].out;
+        all_reduce(out, out, n, dtype, op);
+      };
+      for (size_t i = 0; i < spans.size(); ++i) {
+        if (spans[i].count * item >= kDirectSpanBytes) {
+          reduce_run(i);
+          run_begin = i + 1;
+          all_reduce(spans[i].in, spans[i].out, spans[i].count, dtype, op);
+        }
+      }
+      reduce_run(spans.size());
+      if (divisor > 1) {
+        void* out = spans.front().out;
+        detail::divide_into(dtype, out, out, count, divisor);
+      }
+      return;
+    }
+    Requests r(detail::all_reduce_name(op), rank_);
     size_t piece = std::min(kPieceBytes, chunk_bytes()) / item;
     if (staging_in_.size() < count * item) {
       staging_in_.resize(count * item);
@@ -273,7 +308,21 @@ private:
   // Pieces of all_reduce_spans: small enough that packing and unpacking
   // overlap with several pieces in flight, large enough that each MPI call
   // moves bandwidth-bound amounts (a 4 MB bucket is 8 pieces).
+  static bool
+  consecutive_outputs(const std::vector<detail::Span>& spans, size_t item) {
+    for (size_t i = 1; i < spans.size(); ++i) {
+      auto* end =
+          static_cast<char*>(spans[i - 1].out) + spans[i - 1].count * item;
+      if (spans[i].out != end) {
+        return false;
+      }
+    }
+    return !spans.empty();
+  }
+
   static constexpr size_t kPieceBytes = size_t(512) << 10;
+  // Spans from this size are reduced without a copy (all_reduce_spans).
+  static constexpr size_t kDirectSpanBytes = size_t(2) << 20;
 
   MPI_Comm comm_;
   int rank_;
