@@ -343,8 +343,8 @@ TEST(CollectivesTest, AllSumManyDividesEachArraysSum) {
 TEST(CollectivesTest, AllSumManyOfDonatedAndKeptInputs) {
   int n = world().size();
   int q = world().rank();
-  // Even arrays are temporaries (donated: reduced in place), odd ones are
-  // still held here (read, results in fresh buffers); both in one call.
+  // Even arrays are temporaries (nothing else holds them), odd ones are
+  // still held here and must keep their values; both in one call.
   auto kept = many_inputs(q, mx::float32);
   std::vector<mx::array> xs;
   for (size_t i = 0; i < kept.size(); ++i) {
