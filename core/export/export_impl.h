@@ -36,25 +36,25 @@ namespace mlx::core::export_detail {
 class FieldWriter {
 public:
   void u8(uint8_t v) {
-    note(StateT(std::in_place_index<1>, int(v)));
+    note<1>(int(v));
     bytes_.push_back(static_cast<char>(v));
   }
   void u32(uint32_t v);
   void u64(uint64_t v);
   void i32(int32_t v) {
-    note(StateT(std::in_place_index<1>, int(v)));
+    note<1>(int(v));
     Nested nested(*this);
     u32(static_cast<uint32_t>(v));
   }
   void i64(int64_t v) {
-    note(StateT(std::in_place_index<2>, size_t(v)));
+    note<2>(size_t(v));
     Nested nested(*this);
     u64(static_cast<uint64_t>(v));
   }
   void f32(float v);
   void f64(double v);
   void boolean(bool v) {
-    note(StateT(std::in_place_index<0>, v));
+    note<0>(v);
     Nested nested(*this);
     u8(v ? 1 : 0);
   }
@@ -80,9 +80,10 @@ private:
     ~Nested() { --w_.depth_; }
     FieldWriter& w_;
   };
-  void note(StateT v) {
+  // Records alternative `I` of StateT, built from `v` only when recording.
+  template <size_t I, typename V> void note(const V& v) {
     if (record_ && depth_ == 0) {
-      record_->push_back(std::move(v));
+      record_->emplace_back(std::in_place_index<I>, v);
     }
   }
 

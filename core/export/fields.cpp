@@ -32,7 +32,7 @@ constexpr size_t kNumDtypeCodes = sizeof(kDtypeCodes) / sizeof(Dtype);
 } // namespace
 
 void FieldWriter::u32(uint32_t v) {
-  note(StateT(std::in_place_index<2>, size_t(v)));
+  note<2>(size_t(v));
   Nested nested(*this);
   uint8_t b[4];
   io::put_u32(b, v);
@@ -40,7 +40,7 @@ void FieldWriter::u32(uint32_t v) {
 }
 
 void FieldWriter::u64(uint64_t v) {
-  note(StateT(std::in_place_index<2>, size_t(v)));
+  note<2>(size_t(v));
   Nested nested(*this);
   uint8_t b[8];
   io::put_u64(b, v);
@@ -48,7 +48,7 @@ void FieldWriter::u64(uint64_t v) {
 }
 
 void FieldWriter::f32(float v) {
-  note(StateT(std::in_place_index<3>, v));
+  note<3>(v);
   Nested nested(*this);
   uint32_t bits;
   std::memcpy(&bits, &v, 4);
@@ -56,7 +56,7 @@ void FieldWriter::f32(float v) {
 }
 
 void FieldWriter::f64(double v) {
-  note(StateT(std::in_place_index<4>, v));
+  note<4>(v);
   Nested nested(*this);
   uint64_t bits;
   std::memcpy(&bits, &v, 8);
@@ -72,14 +72,14 @@ void FieldWriter::count(size_t n) {
 }
 
 void FieldWriter::str(const std::string& s) {
-  note(StateT(std::in_place_index<13>, s));
+  note<13>(s);
   Nested nested(*this);
   count(s.size());
   raw(s.data(), s.size());
 }
 
 void FieldWriter::dtype(Dtype d) {
-  note(StateT(std::in_place_index<5>, d));
+  note<5>(d);
   Nested nested(*this);
   for (size_t code = 0; code < kNumDtypeCodes; ++code) {
     if (kDtypeCodes[code] == d) {
@@ -91,7 +91,7 @@ void FieldWriter::dtype(Dtype d) {
 }
 
 void FieldWriter::ints(const std::vector<int32_t>& v) {
-  note(StateT(std::in_place_index<6>, v)); // Shape
+  note<6>(v); // Shape
   Nested nested(*this);
   count(v.size());
   for (auto x : v) {
@@ -100,7 +100,7 @@ void FieldWriter::ints(const std::vector<int32_t>& v) {
 }
 
 void FieldWriter::longs(const std::vector<int64_t>& v) {
-  note(StateT(std::in_place_index<7>, v)); // Strides
+  note<7>(v); // Strides
   Nested nested(*this);
   count(v.size());
   for (auto x : v) {
