@@ -64,12 +64,11 @@ bool takes(
 
 } // namespace
 
-// The constants an exporter with a callback has reported: each array once,
-// named by its number.
+// An exporter's callback and the constants it has reported: each array
+// once, named by its number.
 struct CallbackState {
   ExportCallback callback;
-  std::vector<array> constants; // kept alive, so that ids stay distinct
-  std::unordered_map<std::uintptr_t, size_t> number_of_id;
+  export_detail::ConstantNumbering constants;
 };
 
 namespace {
@@ -83,11 +82,9 @@ void report_trace(CallbackState& state, const FunctionTable::Trace& trace) {
     if (v < tape.num_inputs) {
       names[v] = "x" + std::to_string(v);
     } else if (auto& c = tape.values[v].constant) {
-      auto [it, added] =
-          state.number_of_id.emplace(c->id(), state.constants.size());
-      names[v] = "c" + std::to_string(it->second);
+      auto [number, added] = state.constants.number(*c);
+      names[v] = "c" + std::to_string(number);
       if (added) {
-        state.constants.push_back(*c);
         new_constants.emplace_back(names[v], *c);
       }
     } else {

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "mlx/compile_impl.h"
@@ -29,6 +31,24 @@ struct FunctionTable {
 } // namespace mlx::core
 
 namespace mlx::core::export_detail {
+
+/** Numbers captured arrays by identity, each once, in the order first
+ * seen (the file's shared constants, an export callback's constant names);
+ * keeps them alive, so that ids stay distinct. */
+struct ConstantNumbering {
+  std::vector<array> arrays;
+  std::unordered_map<std::uintptr_t, uint32_t> number_of_id;
+
+  /** a's number, and whether this call numbered it. */
+  std::pair<uint32_t, bool> number(const array& a) {
+    auto [it, added] =
+        number_of_id.emplace(a.id(), static_cast<uint32_t>(arrays.size()));
+    if (added) {
+      arrays.push_back(a);
+    }
+    return {it->second, added};
+  }
+};
 
 /** Appends little-endian fields to a byte string; with record_to, also
  * collects each field as a StateT (a primitive's parameters as the export

@@ -4,7 +4,7 @@
 // crafted file raises too.
 #include <algorithm>
 #include <cstring>
-#include <unordered_map>
+#include <utility>
 
 #include "mlx/export/export_impl.h"
 #include "mlx/io/zip.h"
@@ -28,26 +28,11 @@ constexpr size_t kMinInlineConstantBytes = 4 + 8; // version 1
 constexpr size_t kMinSharedConstantBytes = 1 + 4 + 8;
 constexpr size_t kMinConstantRefBytes = 4 + 4;
 
-// The file's constants: every array captured by a trace, once (the traces
-// of one model capture the same weights).
-struct SharedConstants {
-  std::vector<array> arrays;
-  std::unordered_map<std::uintptr_t, uint32_t> index_of_id;
-
-  uint32_t index(const array& a) {
-    auto [it, added] =
-        index_of_id.emplace(a.id(), static_cast<uint32_t>(arrays.size()));
-    if (added) {
-      arrays.push_back(a);
-    }
-    return it->second;
-  }
-};
 constexpr size_t kMinNodeBytes = 4 * 4; // four empty lists
 
 void write_trace(
     const FunctionTable::Trace& trace,
-    SharedConstants& shared,
+    ConstantNumbering& shared,
     FieldWriter& out) {
   auto& tape = trace.tape;
   out.count(trace.num_args);
@@ -69,7 +54,9 @@ void write_trace(
   out.count(constants.size());
   for (int v : constants) {
     out.u32(static_cast<uint32_t>(v));
-    out.u32(shared.index(*tape.values[v].constant));
+    // The file's constants: every array captured by a trace, once (the
+    // traces of one model capture the same weights).
+    out.u32(shared.number(*tape.values[v].constant).first);
   }
   out.count(tape.nodes.size());
   for (auto& node : tape.nodes) {
@@ -114,17 +101,25 @@ array read_constant_bytes(
       shape, dtype, [data](void* dst, size_t n) { std::memcpy(dst, data, n); });
 }
 
+// A dtype code and a shape whose dimensions are >= 0 and whose byte size
+// fits, as values and constants declare them.
+std::pair<Dtype, Shape>
+read_dtype_and_shape(FieldReader& in, const char* what) {
+  Dtype dtype = in.dtype();
+  Shape shape = in.ints("a shape");
+  bool negative =
+      std::any_of(shape.begin(), shape.end(), [](int d) { return d < 0; });
+  if (negative || !io::checked_nbytes(dtype, shape)) {
+    in.fail("invalid shape ", shape, " of ", what);
+  }
+  return {dtype, std::move(shape)};
+}
+
 std::vector<array> read_shared_constants(FieldReader& in) {
   std::vector<array> constants;
   size_t count = in.count(kMinSharedConstantBytes, "constants");
   for (size_t k = 0; k < count; ++k) {
-    Dtype dtype = in.dtype();
-    Shape shape = in.ints("a constant's shape");
-    bool negative =
-        std::any_of(shape.begin(), shape.end(), [](int d) { return d < 0; });
-    if (negative || !io::checked_nbytes(dtype, shape)) {
-      in.fail("invalid shape ", shape, " of constant ", k);
-    }
+    auto [dtype, shape] = read_dtype_and_shape(in, "a constant");
     constants.push_back(read_constant_bytes(in, dtype, shape, "a constant"));
   }
   return constants;
@@ -150,13 +145,7 @@ FunctionTable::Trace read_trace(
     in.fail(tape.num_inputs, " inputs but ", num_values, " values");
   }
   for (size_t k = 0; k < num_values; ++k) {
-    Dtype dtype = in.dtype();
-    Shape shape = in.ints("a shape");
-    bool negative =
-        std::any_of(shape.begin(), shape.end(), [](int d) { return d < 0; });
-    if (negative || !io::checked_nbytes(dtype, shape)) {
-      in.fail("invalid shape ", shape);
-    }
+    auto [dtype, shape] = read_dtype_and_shape(in, "a value");
     tape.values.push_back({std::move(shape), dtype, std::nullopt});
   }
   std::vector<bool> defined(tape.values.size(), false);
@@ -228,7 +217,7 @@ FunctionTable::Trace read_trace(
 
 void write_table(const FunctionTable& table, const std::string& file) {
   FieldWriter traces;
-  SharedConstants shared;
+  ConstantNumbering shared;
   traces.count(table.traces.size());
   for (auto& trace : table.traces) {
     write_trace(trace, shared, traces);

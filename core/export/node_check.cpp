@@ -358,11 +358,14 @@ Rebuilds::Rebuilds() {
         in[0], q.group_size, q.bits, quantization_mode_to_string(q.mode), s)[0];
   });
   // Packed weight, scales and (affine) biases after x.
+  // The packed weight is input `at`, then the scales and (affine) the
+  // biases, then `after` more inputs: checks the count, gives the biases.
   auto quantized_weight = [](const QuantParams& q,
                              const Inputs& in,
-                             size_t at) -> std::optional<array> {
+                             size_t at,
+                             size_t after = 0) -> std::optional<array> {
     bool affine = q.mode == QuantizationMode::Affine;
-    need(in, at + (affine ? 3 : 2));
+    need(in, at + (affine ? 3 : 2) + after);
     if (affine) {
       return in[at + 2];
     }
@@ -398,16 +401,15 @@ Rebuilds::Rebuilds() {
             quantization_mode_to_string(q.mode),
             s);
       });
-  add<GatherQMM>("GatherQMM", [](auto& p, auto& in, auto s) {
+  add<GatherQMM>("GatherQMM", [quantized_weight](auto& p, auto& in, auto s) {
     auto& q = p.params();
-    bool affine = q.mode == QuantizationMode::Affine;
-    size_t n = affine ? 6 : 5;
-    need(in, n);
+    auto biases = quantized_weight(q, in, 1, 2);
+    size_t n = in.size(); // the indices are the last two
     return gather_qmm(
         in[0],
         in[1],
         in[2],
-        affine ? std::optional<array>(in[3]) : std::nullopt,
+        biases,
         in[n - 2],
         in[n - 1],
         p.transpose(),

@@ -67,6 +67,19 @@ std::vector<mx::array> mlp(const mx::Args& args) {
   return {mx::addmm(b2, h, mx::transpose(w2))};
 }
 
+// Every output bit-identical to the expected one, in order; `where` names
+// the side in failures.
+void expect_outputs_same(
+    const std::vector<mx::array>& got,
+    const std::vector<mx::array>& want,
+    const std::string& where = "output ") {
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t k = 0; k < got.size(); ++k) {
+    SCOPED_TRACE(where + std::to_string(k));
+    expect_same(got[k], want[k]);
+  }
+}
+
 // A compiled (fused) function: its Compiled primitive cannot be exported.
 std::vector<mx::array> fused_exp_plus_one(const mx::Args& a) {
   static auto fused = mx::compile([](const mx::Args& x) {
@@ -306,16 +319,9 @@ TEST_F(ExportTest, QuantizedModelsRoundTrip) {
   mx::export_function(file, fun, {x, idx});
   auto want = fun({x, idx});
   auto got = mx::import_function(file)({x, idx});
-  ASSERT_EQ(got.size(), want.size());
-  for (size_t k = 0; k < got.size(); ++k) {
-    SCOPED_TRACE("output " + std::to_string(k));
-    expect_same(got[k], want[k]);
-  }
+  expect_outputs_same(got, want);
   auto other = run_in_other_process(file, {{"", x}, {"", idx}}, 4);
-  for (size_t k = 0; k < other.size(); ++k) {
-    SCOPED_TRACE("other process, output " + std::to_string(k));
-    expect_same(other[k], want[k]);
-  }
+  expect_outputs_same(other, want, "other process, output ");
 }
 
 TEST_F(ExportTest, VersionOneFilesStillLoad) {
@@ -628,11 +634,7 @@ TEST_F(ExportTest, ManyPrimitivesPassTheShapeCheck) {
   mx::export_function(file, fun, {x, idx});
   auto got = mx::import_function(file)({x, idx});
   auto want = fun({x, idx});
-  ASSERT_EQ(got.size(), want.size());
-  for (size_t k = 0; k < got.size(); ++k) {
-    SCOPED_TRACE("output " + std::to_string(k));
-    expect_same(got[k], want[k]);
-  }
+  expect_outputs_same(got, want);
 }
 
 namespace {
@@ -718,16 +720,9 @@ TEST_F(ExportTest, LinearAlgebraRoundTrips) {
   mx::export_function(file, fun, {m, b});
   auto want = fun({m, b});
   auto got = mx::import_function(file)({m, b});
-  ASSERT_EQ(got.size(), want.size());
-  for (size_t k = 0; k < got.size(); ++k) {
-    SCOPED_TRACE("output " + std::to_string(k));
-    expect_same(got[k], want[k]);
-  }
+  expect_outputs_same(got, want);
   auto other = run_in_other_process(file, {{"", m}, {"", b}}, want.size());
-  for (size_t k = 0; k < other.size(); ++k) {
-    SCOPED_TRACE("other process, output " + std::to_string(k));
-    expect_same(other[k], want[k]);
-  }
+  expect_outputs_same(other, want, "other process, output ");
 }
 
 TEST_F(ExportTest, FactorizationsWithSeveralOutputsRoundTrip) {
@@ -762,11 +757,7 @@ TEST_F(ExportTest, FactorizationsWithSeveralOutputsRoundTrip) {
   mx::export_function(file, fun, {m});
   auto want = fun({m});
   auto got = mx::import_function(file)({m});
-  ASSERT_EQ(got.size(), want.size());
-  for (size_t k = 0; k < got.size(); ++k) {
-    SCOPED_TRACE("output " + std::to_string(k));
-    expect_same(got[k], want[k]);
-  }
+  expect_outputs_same(got, want);
   // A declared output of the wrong shape is caught on every output.
   auto svd = [](const mx::Args& a) { return mx::linalg::svd(a[0]); };
   auto bad = craft(path("svd.mlxfn"), svd, {m}, [](auto& tape) {
