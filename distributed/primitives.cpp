@@ -70,9 +70,9 @@ void AllSumMany::eval_cpu(
     return;
   }
   // The outputs are consecutive views of one buffer (the bucket), so that
-  // a backend whose transport reduces one buffer (MPI) needs no staging
-  // copies: it copies the inputs in and reduces the bucket in place. The
-  // backend reads each input and writes its output with no copy between.
+  // a backend whose transport reduces one buffer at a time (MPI) needs no
+  // staging buffers: it reduces runs of outputs in place. The backend reads
+  // each input and writes its output with no copy between.
   Dtype dtype = outputs[0].dtype();
   size_t total = 0;
   for (auto& out : outputs) {

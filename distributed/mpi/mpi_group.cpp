@@ -100,12 +100,15 @@ public:
     r.wait();
   }
 
-  // MPI reduces one buffer. Where the outputs are consecutive (all_sum_many
-  // gives them one buffer) the inputs are copied in and that buffer is
-  // reduced in place, then divided. Otherwise the spans are packed into
-  // staging buffers kept between calls, a piece at a time, and each
-  // piece's all-reduce runs while the next is packed and finished ones are
-  // unpacked (divided by `divisor` on the way out).
+  // MPI reduces one buffer at a time. Where the outputs are consecutive
+  // (all_sum_many gives them one buffer), a large span is reduced from its
+  // input straight into its output, and each run of small ones is packed
+  // into its (consecutive) outputs and reduced there with one call, so that
+  // small arrays do not each pay a collective's latency; the whole is then
+  // divided in place. Otherwise the spans are packed into staging buffers
+  // kept between calls, a piece at a time, and each piece's all-reduce runs
+  // while the next is packed and finished ones are unpacked (divided by
+  // `divisor` on the way out).
   void all_reduce_spans(
       const std::vector<detail::Span>& spans,
       Dtype dtype,
@@ -114,33 +117,26 @@ public:
     size_t item = size_of(dtype);
     size_t count = detail::span_elements(spans);
     if (consecutive_outputs(spans, item)) {
-      // A large span is reduced from its input straight into its output;
-      // each run of small ones is copied into its (consecutive) outputs and
-      // reduced there in one call, so that small arrays do not each pay a
-      // collective's latency.
-      size_t run_begin = 0;
-      auto reduce_run = [&](size_t end) {
-        if (run_begin == end) {
-          return;
+      // The run of small spans not yet reduced: its first span and element.
+      size_t run_span = 0, run_element = 0, element = 0;
+      auto reduce_run = [&] {
+        size_t n = element - run_element;
+        if (n > 0) {
+          void* out = spans[run_span].out;
+          detail::pack_spans(spans, item, run_element, n, out);
+          all_reduce(out, out, n, dtype, op);
         }
-        size_t n = 0;
-        for (size_t i = run_begin; i < end; ++i) {
-          if (spans[i].in != spans[i].out) {
-            std::memcpy(spans[i].out, spans[i].in, spans[i].count * item);
-          }
-          n += spans[i].count;
-        }
-        void* out = spans[run_begin].out;
-        all_reduce(out, out, n, dtype, op);
       };
       for (size_t i = 0; i < spans.size(); ++i) {
         if (spans[i].count * item >= kDirectSpanBytes) {
-          reduce_run(i);
-          run_begin = i + 1;
+          reduce_run();
           all_reduce(spans[i].in, spans[i].out, spans[i].count, dtype, op);
+          run_span = i + 1;
+          run_element = element + spans[i].count;
         }
+        element += spans[i].count;
       }
-      reduce_run(spans.size());
+      reduce_run();
       if (divisor > 1) {
         void* out = spans.front().out;
         detail::divide_into(dtype, out, out, count, divisor);
@@ -305,9 +301,6 @@ public:
   }
 
 private:
-  // Pieces of all_reduce_spans: small enough that packing and unpacking
-  // overlap with several pieces in flight, large enough that each MPI call
-  // moves bandwidth-bound amounts (a 4 MB bucket is 8 pieces).
   static bool
   consecutive_outputs(const std::vector<detail::Span>& spans, size_t item) {
     for (size_t i = 1; i < spans.size(); ++i) {
@@ -320,6 +313,9 @@ private:
     return !spans.empty();
   }
 
+  // Pieces of all_reduce_spans: small enough that packing and unpacking
+  // overlap with several pieces in flight, large enough that each MPI call
+  // moves bandwidth-bound amounts (a 4 MB bucket is 8 pieces).
   static constexpr size_t kPieceBytes = size_t(512) << 10;
   // Spans from this size are reduced without a copy (all_reduce_spans).
   static constexpr size_t kDirectSpanBytes = size_t(2) << 20;
