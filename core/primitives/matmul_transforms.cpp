@@ -139,6 +139,28 @@ std::pair<array, array> fold_operand(
   return {folded, fold_indices(indices, batched_indices, instances, count, s)};
 }
 
+// The jvp of a product bilinear in inputs `first` and `first + 1`: the sum
+// of term(tangent of the first factor?, tangent) over the tangents of those
+// two inputs (others carry none into it); none when neither has one.
+template <typename Term>
+std::optional<array> bilinear_jvp(
+    const std::vector<int>& argnums,
+    const std::vector<array>& tangents,
+    int first,
+    Term term,
+    Stream s) {
+  std::optional<array> out;
+  for (size_t k = 0; k < argnums.size(); ++k) {
+    int which = argnums[k] - first;
+    if (which != 0 && which != 1) {
+      continue;
+    }
+    array t = term(which == 0, tangents[k]);
+    out = out ? add(*out, t, s) : t;
+  }
+  return out;
+}
+
 } // namespace
 
 std::vector<array> Matmul::jvp(
@@ -146,13 +168,10 @@ std::vector<array> Matmul::jvp(
     const std::vector<array>& tangents,
     const std::vector<int>& argnums) {
   Stream s = stream();
-  std::optional<array> out;
-  for (size_t k = 0; k < argnums.size(); ++k) {
-    array term = argnums[k] == 0 ? matmul(tangents[k], primals[1], s)
-                                 : matmul(primals[0], tangents[k], s);
-    out = out ? add(*out, term, s) : term;
-  }
-  return {*out};
+  auto term = [&](bool of_a, const array& t) {
+    return of_a ? matmul(t, primals[1], s) : matmul(primals[0], t, s);
+  };
+  return {*bilinear_jvp(argnums, tangents, 0, term, s)};
 }
 
 std::vector<array> Matmul::vjp(
@@ -186,18 +205,16 @@ std::vector<array> AddMM::jvp(
     const std::vector<int>& argnums) {
   // inputs {c, a, b}: d out = alpha (da @ b + a @ db) + beta dc.
   Stream s = stream();
-  std::optional<array> product;
   std::optional<array> out;
   for (size_t k = 0; k < argnums.size(); ++k) {
     if (argnums[k] == 0) {
       out = scaled(tangents[k], beta_, s);
-      continue;
     }
-    array term = argnums[k] == 1 ? matmul(tangents[k], primals[2], s)
-                                 : matmul(primals[1], tangents[k], s);
-    product = product ? add(*product, term, s) : term;
   }
-  if (product) {
+  auto term = [&](bool of_a, const array& t) {
+    return of_a ? matmul(t, primals[2], s) : matmul(primals[1], t, s);
+  };
+  if (auto product = bilinear_jvp(argnums, tangents, 1, term, s)) {
     array term = scaled(*product, alpha_, s);
     out = out ? add(*out, term, s) : term;
   }
@@ -249,16 +266,11 @@ std::vector<array> GatherMM::jvp(
   Stream s = stream();
   const array& lhs = primals[2];
   const array& rhs = primals[3];
-  std::optional<array> out;
-  for (size_t k = 0; k < argnums.size(); ++k) {
-    if (argnums[k] > 1) {
-      continue;
-    }
-    array term = argnums[k] == 0
-                     ? gather_mm(tangents[k], primals[1], lhs, rhs, false, s)
-                     : gather_mm(primals[0], tangents[k], lhs, rhs, false, s);
-    out = out ? add(*out, term, s) : term;
-  }
+  auto term = [&](bool of_a, const array& t) {
+    return of_a ? gather_mm(t, primals[1], lhs, rhs, false, s)
+                : gather_mm(primals[0], t, lhs, rhs, false, s);
+  };
+  auto out = bilinear_jvp(argnums, tangents, 0, term, s);
   if (!out) {
     return {zeros(
         with_matrix(lhs.shape(), primals[0].shape(-2), primals[1].shape(-1)),
@@ -310,21 +322,17 @@ std::vector<array> GatherMMScatterAdd::jvp(
   Stream s = stream();
   const array& a = primals[0];
   const array& b = primals[1];
-  std::optional<array> out;
-  for (size_t k = 0; k < argnums.size(); ++k) {
-    if (argnums[k] > 1) {
-      continue;
-    }
-    array term = gather_mm_scatter_add(
-        argnums[k] == 0 ? tangents[k] : a,
-        argnums[k] == 0 ? b : tangents[k],
+  auto term = [&](bool of_a, const array& t) {
+    return gather_mm_scatter_add(
+        of_a ? t : a,
+        of_a ? b : t,
         primals[2],
         primals[3],
         primals[4],
         out_batch_,
         s);
-    out = out ? add(*out, term, s) : term;
-  }
+  };
+  auto out = bilinear_jvp(argnums, tangents, 0, term, s);
   if (!out) {
     return {zeros(
         with_matrix(out_batch_, a.shape(-2), b.shape(-1)),
