@@ -189,7 +189,6 @@ template <typename T> bool all_finite(const T* a, size_t n) {
   return std::all_of(a, a + n, [](T x) { return std::isfinite(x); });
 }
 
-// Zero the strict upper (keep 'L') or lower (keep 'U') triangle.
 // out (cols x rows, row-major) = the transpose of in (rows x cols).
 template <typename T>
 void transpose_into(const T* in, int rows, int cols, T* out) {
@@ -200,6 +199,7 @@ void transpose_into(const T* in, int rows, int cols, T* out) {
   }
 }
 
+// Zero the strict upper (keep 'L') or lower (keep 'U') triangle.
 template <typename T> void keep_triangle(T* a, int n, char keep) {
   for (int i = 0; i < n; ++i) {
     for (int j = 0; j < n; ++j) {
