@@ -386,6 +386,29 @@ void random_and_rest() {
       tensors.count("x") == 1 &&
           std::get<std::string>(gguf_meta.at("k")) == "v",
       "gguf");
+  // Exporting functions: to a file and imported, and to a callback, as
+  // MLX's export.h declares them.
+  auto twice = [](const mx::Args& args) {
+    return std::vector<mx::array>{mx::multiply(args[0], mx::array(2.0f))};
+  };
+  mx::export_function(dir + "/mlx_compat.mlxfn", twice, {x});
+  auto imported = mx::import_function(dir + "/mlx_compat.mlxfn");
+  check(
+      mx::array_equal(imported({x})[0], twice({x})[0]).item<bool>(),
+      "import_function");
+  int primitives = 0;
+  mx::ExportCallback callback = [&](const mx::ExportCallbackInput& event) {
+    if (std::get<std::string>(event.at("type")) == "primitive") {
+      ++primitives;
+    }
+  };
+  mx::export_function(callback, twice, {x});
+  int per_trace = primitives;
+  auto traces = mx::exporter(callback, twice);
+  traces({x});
+  check(
+      per_trace > 0 && primitives == 2 * per_trace,
+      "export_function with a callback");
   // Memory, devices, streams.
   (void)mx::get_active_memory();
   (void)mx::get_peak_memory();
