@@ -1,6 +1,7 @@
 #include "mlx/transforms.h"
 
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 
 #include "mlx/backend/gpu/eval.h"
@@ -90,7 +91,12 @@ void run_primitive(array arr, bool keep_graph, bool last_on_stream) {
       auto event = arr.event();
       if (keep_graph) {
         gpu::eval(
-            arr, [event, arr](std::exception_ptr e) { event->signal(e); });
+            arr,
+            [event, kept = std::optional<array>(arr)](
+                std::exception_ptr e) mutable {
+              kept.reset();
+              event->signal(e);
+            });
       } else {
         gpu::eval(arr, [event](std::exception_ptr e) { event->signal(e); });
       }
@@ -98,10 +104,13 @@ void run_primitive(array arr, bool keep_graph, bool last_on_stream) {
       error = std::current_exception();
     }
     if (!error) {
-      if (last_on_stream) {
+      // Submit only once this task holds no reference to the arrays: a
+      // waiter woken by the completion may then find an output unshared.
+      bool submit = last_on_stream || gpu::needs_commit(stream);
+      release_primitive(std::move(arr), keep_graph);
+      if (submit) {
         gpu::commit(stream);
       }
-      release_primitive(std::move(arr), keep_graph);
       return;
     }
   } else if (!error) {

@@ -31,6 +31,11 @@ allocator::Allocator& allocator();
  * called and the exception propagates. */
 void eval(array& arr, std::function<void(std::exception_ptr)> on_complete);
 
+/** Whether the stream's command buffer is full enough to submit now. The
+ * caller submits (commit) once it has dropped its own references to the
+ * recorded arrays: the completion may follow at once. */
+bool needs_commit(const Stream& s);
+
 /** Submits what the stream has recorded so far. */
 void commit(const Stream& s);
 

@@ -60,13 +60,19 @@ void eval(array& arr, std::function<void(std::exception_ptr)> on_complete) {
   for (auto& s : arr.siblings()) {
     keep(s);
   }
-  auto& enc = vulkan::encoder(stream);
-  enc.add_completed_handler(
+  // The buffers go before the signal: whoever wakes on it may find the
+  // inputs' buffers unshared (donatable) again.
+  vulkan::encoder(stream).add_completed_handler(
       [buffers = std::move(buffers),
-       done = std::move(on_complete)](std::exception_ptr e) { done(e); });
-  if (enc.needs_commit()) {
-    enc.commit();
-  }
+       done = std::move(on_complete)](std::exception_ptr e) mutable {
+        buffers.clear();
+        done(e);
+      });
+}
+
+bool needs_commit(const Stream& s) {
+  auto* enc = vulkan::find_encoder(s.index);
+  return enc && enc->needs_commit();
 }
 
 // Both run on the stream's worker, also after a failed eval: they never
