@@ -92,8 +92,8 @@ void run_primitive(array arr, bool keep_graph, bool last_on_stream) {
       if (keep_graph) {
         gpu::eval(
             arr,
-            [event, kept = std::optional<array>(arr)](
-                std::exception_ptr e) mutable {
+            [event,
+             kept = std::optional<array>(arr)](std::exception_ptr e) mutable {
               kept.reset();
               event->signal(e);
             });
