@@ -74,10 +74,10 @@ void pack_spans(
     void* dst) {
   char* to = static_cast<char*>(dst);
   for_each_piece(spans, begin, count, [&](size_t i, size_t at, size_t n) {
-    std::memcpy(
-        to,
-        static_cast<const char*>(spans[i].in) + at * elem_bytes,
-        n * elem_bytes);
+    const char* from = static_cast<const char*>(spans[i].in) + at * elem_bytes;
+    if (from != to) { // an in-place span already lies where it goes
+      std::memcpy(to, from, n * elem_bytes);
+    }
     to += n * elem_bytes;
   });
 }

@@ -32,6 +32,20 @@ const char* all_reduce_name(ReduceOp op);
 void reduce_into(
     ReduceOp op, Dtype dtype, const void* in, void* inout, size_t count);
 
+/** out[i] = op(a[i], b[i]) for `count` elements of `dtype`, combined as
+ * reduce_into combines, then divided by `divisor` as divide_into divides
+ * (1: not divided; other values need a floating dtype). `out` may equal
+ * `a`. The reduce step of a ring all-reduce, with an average's 1/N folded
+ * into the step that completes each block. */
+void combine_into(
+    ReduceOp op,
+    Dtype dtype,
+    const void* a,
+    const void* b,
+    void* out,
+    size_t count,
+    int divisor);
+
 /** out[i] = in[i] / divisor for `count` elements of a floating dtype (in
  * may equal out), rounded as the divide op rounds (float16/bfloat16 divide
  * in float): the 1/N of an average, applied as results are written out.

@@ -62,7 +62,82 @@ void reduce_typed(const T* in, T* inout, size_t count) {
   }
 }
 
+// out[i] = op(a[i], b[i]) (/ d where D): as reduce_typed, then as
+// divide_into divides. `out` never aliases `b`; `a` and `out` either are
+// equal or do not overlap, one loop each so that both vectorize.
+template <ReduceOp Op, bool D, typename T>
+void combine_typed(
+    const T* a, const T* __restrict b, T* out, size_t count, int divisor) {
+  using C = std::conditional_t<is_half_v<T>, float, T>;
+  auto step = [d = C(divisor)](T x, T y) {
+    T v = T(combine<Op>(C(x), C(y)));
+    if constexpr (D) {
+      v = T(C(v) / d);
+    }
+    return v;
+  };
+  if (a == out) {
+    for (size_t i = 0; i < count; ++i) {
+      out[i] = step(out[i], b[i]);
+    }
+  } else {
+    const T* __restrict src = a;
+    T* __restrict dst = out;
+    for (size_t i = 0; i < count; ++i) {
+      dst[i] = step(src[i], b[i]);
+    }
+  }
+}
+
+[[noreturn]] void not_averageable(const char* op, Dtype dtype) {
+  std::ostringstream msg;
+  msg << "[" << op << "] Averages need a floating dtype, not " << dtype << ".";
+  throw std::invalid_argument(msg.str());
+}
+
+template <typename T>
+constexpr bool is_averageable_v = std::is_floating_point_v<T> || is_half_v<T> ||
+                                  std::is_same_v<T, complex64_t>;
+
 } // namespace
+
+void combine_into(
+    ReduceOp op,
+    Dtype dtype,
+    const void* a,
+    const void* b,
+    void* out,
+    size_t count,
+    int divisor) {
+  mlx::core::detail::dispatch_dtype(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    auto x = static_cast<const T*>(a);
+    auto y = static_cast<const T*>(b);
+    auto o = static_cast<T*>(out);
+    if (divisor == 1) {
+      switch (op) {
+      case ReduceOp::Sum:
+        return combine_typed<ReduceOp::Sum, false>(x, y, o, count, 1);
+      case ReduceOp::Max:
+        return combine_typed<ReduceOp::Max, false>(x, y, o, count, 1);
+      case ReduceOp::Min:
+        return combine_typed<ReduceOp::Min, false>(x, y, o, count, 1);
+      }
+    }
+    if constexpr (is_averageable_v<T>) {
+      switch (op) {
+      case ReduceOp::Sum:
+        return combine_typed<ReduceOp::Sum, true>(x, y, o, count, divisor);
+      case ReduceOp::Max:
+        return combine_typed<ReduceOp::Max, true>(x, y, o, count, divisor);
+      case ReduceOp::Min:
+        return combine_typed<ReduceOp::Min, true>(x, y, o, count, divisor);
+      }
+    } else {
+      not_averageable("combine_into", dtype);
+    }
+  });
+}
 
 void reduce_into(
     ReduceOp op, Dtype dtype, const void* in, void* inout, size_t count) {
@@ -84,15 +159,11 @@ void reduce_into(
 void divide_into(
     Dtype dtype, const void* in, void* out, size_t count, int divisor) {
   if (!issubdtype(dtype, floating) && dtype != complex64) {
-    std::ostringstream msg;
-    msg << "[divide_into] Averages need a floating dtype, not " << dtype << ".";
-    throw std::invalid_argument(msg.str());
+    not_averageable("divide_into", dtype);
   }
   mlx::core::detail::dispatch_dtype(dtype, [&](auto tag) {
     using T = decltype(tag);
-    if constexpr (
-        std::is_floating_point_v<T> || is_half_v<T> ||
-        std::is_same_v<T, complex64_t>) {
+    if constexpr (is_averageable_v<T>) {
       // The computation type of the divide op: float for the half types.
       using C = std::conditional_t<is_half_v<T>, float, T>;
       C d = C(divisor);

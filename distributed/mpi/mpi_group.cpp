@@ -13,6 +13,7 @@
 #include "mlx/distributed/distributed_impl.h"
 #include "mlx/distributed/mpi/mpi.h"
 #include "mlx/distributed/mpi/mpi_requests.h"
+#include "mlx/distributed/mpi/mpi_ring.h"
 #include "mlx/distributed/mpi/mpi_types.h"
 #include "mlx/launcher_env.h"
 #include "mlx/scheduler.h"
@@ -100,11 +101,16 @@ public:
     r.wait();
   }
 
-  // MPI reduces one buffer at a time. Where the outputs are consecutive
-  // (all_sum_many gives them one buffer), a large span is reduced from its
-  // input straight into its output, and each run of small ones is packed
-  // into its (consecutive) outputs and reduced there with one call, so that
-  // small arrays do not each pay a collective's latency; the whole is then
+  // An average of more than a few hundred KiB runs as our own ring of
+  // point-to-point messages (mpi_ring.h), which divides each block as it
+  // completes it; MPI's all-reduce would leave the division to a pass of
+  // its own, which costs most of another all-reduce.
+  //
+  // Otherwise MPI reduces one buffer at a time. Where the outputs are
+  // consecutive (all_sum_many gives them one buffer), a large span is reduced
+  // from its input straight into its output, and each run of small ones is
+  // packed into its (consecutive) outputs and reduced there with one call, so
+  // that small arrays do not each pay a collective's latency; the whole is then
   // divided in place. Otherwise the spans are packed into staging buffers
   // kept between calls, a piece at a time, and each piece's all-reduce runs
   // while the next is packed and finished ones are unpacked (divided by
@@ -116,6 +122,11 @@ public:
       int divisor) override {
     size_t item = size_of(dtype);
     size_t count = detail::span_elements(spans);
+    if (divisor > 1 && size_ > 1 && count * item >= kRingAverageBytes) {
+      ring_all_reduce(
+          comm_, rank_, size_, spans, dtype, op, divisor, staging_in_);
+      return;
+    }
     if (consecutive_outputs(spans, item)) {
       // The run of small spans not yet reduced: its first span and element.
       size_t run_span = 0, run_element = 0, element = 0;
@@ -319,6 +330,8 @@ private:
   static constexpr size_t kPieceBytes = size_t(512) << 10;
   // Spans from this size are reduced without a copy (all_reduce_spans).
   static constexpr size_t kDirectSpanBytes = size_t(2) << 20;
+  // Averages from this size take the ring (all_reduce_spans).
+  static constexpr size_t kRingAverageBytes = size_t(256) << 10;
 
   MPI_Comm comm_;
   int rank_;

@@ -305,9 +305,10 @@ TEST(CollectivesTest, AllSumAndAllGatherPast2GiB) {
 namespace {
 
 // Shapes of one all_sum_many call: a block of the joined vector crosses
-// array boundaries (and, past 256 KiB, the ring's chunked path runs).
+// array boundaries, and past 256 KiB in every dtype averages take the MPI
+// backend's ring (and the ring backend's chunked path runs).
 const std::vector<mx::Shape> kManyShapes = {
-    {3, 4}, {70001}, {0}, {}, {257, 129}, {5}};
+    {3, 4}, {70001}, {0}, {}, {257, 129}, {5}, {300, 600}};
 
 std::vector<mx::array> many_inputs(int q, mx::Dtype dtype) {
   std::vector<mx::array> xs;
@@ -344,22 +345,26 @@ TEST(CollectivesTest, AllSumManyOfDonatedAndKeptInputs) {
   int n = world().size();
   int q = world().rank();
   // Even arrays are temporaries (nothing else holds them), odd ones are
-  // still held here and must keep their values; both in one call.
+  // still held here and must keep their values; both in one call, summed
+  // and averaged.
   auto kept = many_inputs(q, mx::float32);
-  std::vector<mx::array> xs;
-  for (size_t i = 0; i < kept.size(); ++i) {
-    xs.push_back(i % 2 ? kept[i] : mx::multiply(kept[i], mx::array(2.0f)));
-  }
-  auto got = dist::all_sum_many(xs, 1);
-  xs.clear();
-  for (size_t i = 0; i < got.size(); ++i) {
-    SCOPED_TRACE("array " + std::to_string(i));
-    auto sums = fold_ranks(
-        n, [&](int r) { return many_inputs(r, mx::float32)[i]; }, add);
-    for (auto& s : sums) {
-      s *= i % 2 ? 1 : 2;
+  for (int divisor : {1, n}) {
+    SCOPED_TRACE("divisor " + std::to_string(divisor));
+    std::vector<mx::array> xs;
+    for (size_t i = 0; i < kept.size(); ++i) {
+      xs.push_back(i % 2 ? kept[i] : mx::multiply(kept[i], mx::array(2.0f)));
     }
-    expect_array_values(got[i], kManyShapes[i], sums);
+    auto got = dist::all_sum_many(xs, divisor);
+    xs.clear();
+    for (size_t i = 0; i < got.size(); ++i) {
+      SCOPED_TRACE("array " + std::to_string(i));
+      auto sums = fold_ranks(
+          n, [&](int r) { return many_inputs(r, mx::float32)[i]; }, add);
+      for (auto& s : sums) {
+        s = s * (i % 2 ? 1 : 2) / divisor;
+      }
+      expect_array_values(got[i], kManyShapes[i], sums);
+    }
   }
   // The kept inputs are unchanged.
   expect_array_values(
