@@ -40,12 +40,16 @@ layout(constant_id = 2) const uint OP = 2;
 layout(constant_id = 3) const uint MODE = 0;
 // 1: shapes and strides in the metadata buffer (more than kMaxPushDims).
 layout(constant_id = 4) const uint META = 0;
+// MODE 0 over contiguous float32 rows whose chunks start at multiples of 4
+// elements (the host checks): four elements per load.
+layout(constant_id = 5) const bool VEC4 = false;
 
 const uint OP_AND = 0, OP_OR = 1, OP_SUM = 2, OP_PROD = 3, OP_MIN = 4,
            OP_MAX = 5;
 const uint OP_ARGMIN = 0, OP_ARGMAX = 1;
 
 layout(std430, set = 0, binding = 0) readonly buffer In { uint src[]; };
+layout(std430, set = 0, binding = 0) readonly buffer In4 { uvec4 src4[]; };
 // Sub-word outputs are written with atomics: neighbours share words.
 layout(std430, set = 0, binding = 1) buffer Out { uint dst[]; };
 // kept shape, kept strides, reduced shape, reduced strides (int32), META 1.
@@ -293,6 +297,48 @@ int64_t int_combine(int64_t a, int64_t b) {
     acc = COMBINE(COMBINE(a0, a1), COMBINE(a2, a3));                           \
   }
 
+vec4 real_combine4(vec4 a, vec4 b) {
+  if (OP == OP_SUM) {
+    return a + b;
+  }
+  if (OP == OP_PROD) {
+    return a * b;
+  }
+  vec4 r;
+  for (uint c = 0u; c < 4u; ++c) {
+    r[c] = float(real_combine(real(a[c]), real(b[c])));
+  }
+  return r;
+}
+
+// VEC4: the reduction of float32 elements [begin, end) from `base` (a
+// multiple of 4 with begin), vec4s strided over the workgroup, two in
+// flight per invocation; the last end - begin mod 4 elements one each.
+real accumulate_vec4(int base, uint begin, uint end, uint lid) {
+  uint q0 = (uint(base) + begin) / 4u;
+  uint n4 = (end - begin) / 4u;
+  vec4 init = vec4(float(real_init()));
+  vec4 a0 = init, a1 = init;
+  uint j = lid;
+  for (; j + kGroupSize < n4; j += 2u * kGroupSize) {
+    vec4 v0 = uintBitsToFloat(src4[q0 + j]);
+    vec4 v1 = uintBitsToFloat(src4[q0 + j + kGroupSize]);
+    a0 = real_combine4(a0, v0);
+    a1 = real_combine4(a1, v1);
+  }
+  if (j < n4) {
+    a0 = real_combine4(a0, uintBitsToFloat(src4[q0 + j]));
+  }
+  a0 = real_combine4(a0, a1);
+  real acc = real_combine(real_combine(real(a0.x), real(a0.y)),
+                          real_combine(real(a0.z), real(a0.w)));
+  uint tail = begin + 4u * n4 + lid;
+  if (tail < end) {
+    acc = real_combine(acc, load_real(uint(base) + tail));
+  }
+  return acc;
+}
+
 void main() {
   uint group = gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;
   uint total = p.n_out * p.split;
@@ -312,7 +358,11 @@ void main() {
   uint step = MODE == 0 ? kGroupSize : 1u;
   if (IS_FLOAT) {
     real acc;
-    MLX_ACCUMULATE(real, real_init, real_combine, load_real)
+    if (VEC4) {
+      acc = accumulate_vec4(base, begin, end, lid);
+    } else {
+      MLX_ACCUMULATE(real, real_init, real_combine, load_real)
+    }
     if (MODE == 0) {
 #ifdef MLX_SUBGROUP_REDUCE
       // Within each subgroup by shuffles, then across the subgroups'

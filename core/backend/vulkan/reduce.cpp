@@ -222,6 +222,14 @@ void record_reduce(
   std::vector<Binding> bindings{in, pass_out, in};
   bool meta;
   fill_params(enc, p, kept, red, bindings, meta);
+  // Rows read four elements at a time: contiguous float32 rows whose
+  // chunks all start at multiples of 4 elements.
+  bool aligned = in_first % 4 == 0 && (split == 1 || chunk % 4 == 0);
+  for (auto stride : kept.strides) {
+    aligned = aligned && stride % 4 == 0;
+  }
+  bool vec4 = !per_thread && !meta && in_dtype == float32 &&
+              red.shape.size() == 1 && red.strides[0] == 1 && aligned;
   bool f64 = in_dtype == float64 || pass_dtype == float64;
   const char* shader = f64 ? "reduce_f64"
                        : vulkan::device().features.subgroup_shuffle
@@ -233,7 +241,8 @@ void record_reduce(
        uint32_t(Dtype::Val(pass_dtype)),
        uint32_t(op),
        per_thread ? 1u : 0u,
-       meta ? 1u : 0u});
+       meta ? 1u : 0u,
+       vec4 ? 1u : 0u});
   size_t virt = n_out * split;
   dispatch_groups(
       enc,
