@@ -101,10 +101,10 @@ public:
     r.wait();
   }
 
-  // An average of more than a few hundred KiB runs as our own ring of
-  // point-to-point messages (mpi_ring.h), which divides each block as it
-  // completes it; MPI's all-reduce would leave the division to a pass of
-  // its own, which costs most of another all-reduce.
+  // An average of more than a few hundred KiB into consecutive outputs
+  // runs as our own ring of point-to-point messages (mpi_ring.h), which
+  // divides each block as it completes it; MPI's all-reduce would leave the
+  // division to a pass of its own, which costs most of another all-reduce.
   //
   // Otherwise MPI reduces one buffer at a time. Where the outputs are
   // consecutive (all_sum_many gives them one buffer), a large span is reduced
@@ -122,12 +122,14 @@ public:
       int divisor) override {
     size_t item = size_of(dtype);
     size_t count = detail::span_elements(spans);
-    if (divisor > 1 && size_ > 1 && count * item >= kRingAverageBytes) {
+    bool consecutive = consecutive_outputs(spans, item);
+    if (divisor > 1 && size_ > 1 && count * item >= kRingAverageBytes &&
+        consecutive) {
       ring_all_reduce(
           comm_, rank_, size_, spans, dtype, op, divisor, staging_in_);
       return;
     }
-    if (consecutive_outputs(spans, item)) {
+    if (consecutive) {
       // The run of small spans not yet reduced: its first span and element.
       size_t run_span = 0, run_element = 0, element = 0;
       auto reduce_run = [&] {

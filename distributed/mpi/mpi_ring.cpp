@@ -1,7 +1,6 @@
 #include "mlx/distributed/mpi/mpi_ring.h"
 
 #include <algorithm>
-#include <cstring>
 
 #include "mlx/distributed/distributed_impl.h"
 #include "mlx/distributed/mpi/mpi_requests.h"
@@ -31,63 +30,6 @@ Range block(size_t count, int n, long long b) {
   return {i * base + std::min(i, extra), base + (i < extra ? 1 : 0)};
 }
 
-// A piece of a block: `count` elements at `at` of span `span`, at element
-// `offset` of the block.
-struct Piece {
-  size_t span;
-  size_t at;
-  size_t count;
-  size_t offset;
-};
-
-std::vector<Piece>
-pieces_of(const std::vector<detail::Span>& spans, Range blk) {
-  std::vector<Piece> out;
-  size_t offset = 0;
-  detail::for_each_piece(
-      spans, blk.begin, blk.size, [&](size_t span, size_t at, size_t m) {
-        out.push_back({span, at, m, offset});
-        offset += m;
-      });
-  return out;
-}
-
-// One message: `count` elements at `address`, elements [offset, offset +
-// count) of its block.
-struct Message {
-  char* address;
-  size_t offset;
-  size_t count;
-};
-
-// The messages that move a block's pieces from or to the addresses
-// `address_of(piece)` gives: pieces that meet in memory go together, and
-// no message exceeds `limit` elements.
-template <typename F>
-std::vector<Message> messages(
-    const std::vector<Piece>& pieces, size_t item, size_t limit, F address_of) {
-  std::vector<Message> out;
-  for (auto& p : pieces) {
-    char* address = address_of(p);
-    for (size_t done = 0; done < p.count;) {
-      auto* last = out.empty() ? nullptr : &out.back();
-      if (last && last->address + last->count * item == address &&
-          last->count < limit) {
-        size_t k = std::min(limit - last->count, p.count - done);
-        last->count += k;
-        done += k;
-        address += k * item;
-        continue;
-      }
-      size_t k = std::min(limit, p.count - done);
-      out.push_back({address, p.offset + done, k});
-      done += k;
-      address += k * item;
-    }
-  }
-  return out;
-}
-
 } // namespace
 
 void ring_all_reduce(
@@ -109,34 +51,44 @@ void ring_all_reduce(
   if (scratch.size() < (count / n + 1) * item) {
     scratch.resize((count / n + 1) * item);
   }
-  char* received = scratch.data();
-  auto in_at = [&](const Piece& p) {
-    return const_cast<char*>(static_cast<const char*>(spans[p.span].in)) +
-           p.at * item;
+  // The outputs are one buffer; element e of the joined vector is at
+  // out + e * item.
+  char* out = static_cast<char*>(spans.front().out);
+  auto at = [&](size_t element) { return out + element * item; };
+  // A block's messages: the same element ranges on every rank, so that
+  // each send matches the receive posted for it.
+  auto messages = [&](Range blk) {
+    std::vector<Range> m;
+    for (size_t done = 0; done < blk.size; done += limit) {
+      m.push_back({blk.begin + done, std::min(limit, blk.size - done)});
+    }
+    return m;
   };
-  auto out_at = [&](const Piece& p) {
-    return static_cast<char*>(spans[p.span].out) + p.at * item;
+  // Where message m of this rank's input goes from: the input itself when
+  // it lies in one array, else a copy in m's own outputs, which the
+  // reduce-scatter does not write (block r is completed by another rank).
+  auto input_of = [&](Range m) -> const void* {
+    const void* first = nullptr;
+    size_t pieces = 0;
+    detail::for_each_piece(
+        spans, m.begin, m.size, [&](size_t i, size_t a, size_t) {
+          if (pieces++ == 0) {
+            first = static_cast<const char*>(spans[i].in) + a * item;
+          }
+        });
+    if (pieces == 1) {
+      return first;
+    }
+    detail::pack_spans(spans, item, m.begin, m.size, at(m.begin));
+    return at(m.begin);
   };
-  auto at_received = [&](const Piece& p) { return received + p.offset * item; };
-  auto send = [&](Requests& r, const Message& m) {
+  auto send = [&](Requests& r, const void* p, Range m) {
     r.check(MPI_Isend(
-        m.address,
-        int(m.count * item),
-        MPI_BYTE,
-        next,
-        kRingTag,
-        comm,
-        r.add()));
+        p, int(m.size * item), MPI_BYTE, next, kRingTag, comm, r.add()));
   };
-  auto recv = [&](Requests& r, const Message& m) {
+  auto recv = [&](Requests& r, void* p, Range m) {
     r.check(MPI_Irecv(
-        m.address,
-        int(m.count * item),
-        MPI_BYTE,
-        prev,
-        kRingTag,
-        comm,
-        r.add()));
+        p, int(m.size * item), MPI_BYTE, prev, kRingTag, comm, r.add()));
   };
   long long r0 = rank;
   // Reduce-scatter: in step s, send block r - s (this rank's input at
@@ -145,64 +97,43 @@ void ring_all_reduce(
   // steps this rank holds the result of block r + 1.
   for (int s = 0; s < n - 1; ++s) {
     bool last = s == n - 2;
-    auto outgoing = pieces_of(spans, block(count, n, r0 - s));
-    std::vector<Message> to_send = messages(outgoing, item, limit, out_at);
-    if (s == 0) {
-      // Inputs that lie apart (many small arrays) would each be a message:
-      // then block r's inputs are copied into its outputs, which the
-      // reduce-scatter does not write, and go from there.
-      auto direct = messages(outgoing, item, limit, in_at);
-      if (direct.size() > to_send.size()) {
-        for (auto& p : outgoing) {
-          if (in_at(p) != out_at(p)) {
-            std::memcpy(out_at(p), in_at(p), p.count * item);
-          }
-        }
-      } else {
-        to_send = std::move(direct);
-      }
-    }
-    auto incoming = pieces_of(spans, block(count, n, r0 - s - 1));
-    auto to_recv = messages(incoming, item, limit, at_received);
+    Range incoming = block(count, n, r0 - s - 1);
+    auto to_recv = messages(incoming);
     Requests r(name, rank);
     for (auto& m : to_recv) {
-      recv(r, m);
+      recv(r, scratch.data() + (m.begin - incoming.begin) * item, m);
     }
-    for (auto& m : to_send) {
-      send(r, m);
+    for (auto& m : messages(block(count, n, r0 - s))) {
+      send(r, s == 0 ? input_of(m) : at(m.begin), m);
     }
-    // Combine each message's pieces as it lands.
+    // Combine each message as it lands, array by array.
     r.wait_each([&](size_t i) {
       if (i >= to_recv.size()) {
         return;
       }
-      size_t lo = to_recv[i].offset, hi = lo + to_recv[i].count;
-      for (auto& p : incoming) {
-        size_t a = std::max(lo, p.offset), b = std::min(hi, p.offset + p.count);
-        if (a < b) {
-          size_t skip = (a - p.offset) * item;
-          detail::combine_into(
-              op,
-              dtype,
-              in_at(p) + skip,
-              at_received(p) + skip,
-              out_at(p) + skip,
-              b - a,
-              last ? divisor : 1);
-        }
-      }
+      size_t element = to_recv[i].begin;
+      detail::for_each_piece(
+          spans, element, to_recv[i].size, [&](size_t j, size_t a, size_t k) {
+            detail::combine_into(
+                op,
+                dtype,
+                static_cast<const char*>(spans[j].in) + a * item,
+                scratch.data() + (element - incoming.begin) * item,
+                at(element),
+                k,
+                last ? divisor : 1);
+            element += k;
+          });
     });
   }
   // All-gather: pass the completed blocks on, straight into the outputs.
   for (int s = 0; s < n - 1; ++s) {
     Requests r(name, rank);
-    auto incoming = pieces_of(spans, block(count, n, r0 - s));
-    for (auto& m : messages(incoming, item, limit, out_at)) {
-      recv(r, m);
+    for (auto& m : messages(block(count, n, r0 - s))) {
+      recv(r, at(m.begin), m);
     }
-    auto outgoing = pieces_of(spans, block(count, n, r0 + 1 - s));
-    for (auto& m : messages(outgoing, item, limit, out_at)) {
-      send(r, m);
+    for (auto& m : messages(block(count, n, r0 + 1 - s))) {
+      send(r, at(m.begin), m);
     }
     r.wait();
   }

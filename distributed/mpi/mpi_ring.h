@@ -14,9 +14,11 @@ namespace mlx::core::distributed::mpi {
 /** Reduces the spans (taken as one vector) over the `size` ranks of
  * `comm` and writes op(all ranks) / divisor to every span's output: a
  * reduce-scatter, then an all-gather, each rank sending and receiving
- * 2 (size - 1) / size of the data. Messages go from and to the spans' own
- * buffers (spans may be in place); `scratch` holds one block of received
- * data and is kept between calls. Every rank gets the same bits: each
+ * 2 (size - 1) / size of the data. The outputs must be consecutive (one
+ * buffer, as all_sum_many's); spans may be in place. Messages go from and
+ * to the spans' own buffers, except that a message of this rank's input
+ * that spans several arrays is first copied into its outputs; `scratch`
+ * holds one block of received data and is kept between calls. Every rank gets the same bits: each
  * block is completed once, by one rank, and then copied. Throws
  * std::runtime_error on an MPI error or after MLX_DIST_TIMEOUT. */
 void ring_all_reduce(
