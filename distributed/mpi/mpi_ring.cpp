@@ -16,6 +16,11 @@ constexpr int kRingTag = 1;
 // one message overlaps the transfer of the next where the network allows.
 constexpr size_t kMessageBytes = size_t(512) << 10;
 
+// Arrays from this size go as messages of their own, straight from their
+// buffers; smaller ones are gathered into shared messages (a copy), so
+// that they do not each pay a message's latency.
+constexpr size_t kOwnMessageBytes = size_t(64) << 10;
+
 // Elements [begin, begin + size) of the spans taken as one vector.
 struct Range {
   size_t begin;
@@ -55,13 +60,28 @@ void ring_all_reduce(
   // out + e * item.
   char* out = static_cast<char*>(spans.front().out);
   auto at = [&](size_t element) { return out + element * item; };
-  // A block's messages: the same element ranges on every rank, so that
-  // each send matches the receive posted for it.
+  // A block's messages, from the arrays' shapes alone (the same on every
+  // rank, so that each send matches the receive posted for it): a part of
+  // a large array goes on its own, runs of small ones together; none
+  // exceeds `limit` elements.
+  size_t large = std::max<size_t>(1, kOwnMessageBytes / item);
   auto messages = [&](Range blk) {
     std::vector<Range> m;
-    for (size_t done = 0; done < blk.size; done += limit) {
-      m.push_back({blk.begin + done, std::min(limit, blk.size - done)});
-    }
+    bool run = false; // whether m.back() is an open run of small parts
+    detail::for_each_piece(
+        spans, blk.begin, blk.size, [&](size_t i, size_t a, size_t k) {
+          size_t element =
+              m.empty() ? blk.begin : m.back().begin + m.back().size;
+          bool small = spans[i].count < large;
+          if (small && run && m.back().size + k <= limit) {
+            m.back().size += k;
+            return;
+          }
+          for (size_t done = 0; done < k; done += limit) {
+            m.push_back({element + done, std::min(limit, k - done)});
+          }
+          run = small && k <= limit;
+        });
     return m;
   };
   // Where message m of this rank's input goes from: the input itself when
