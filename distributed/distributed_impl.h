@@ -27,16 +27,16 @@ const char* all_reduce_name(ReduceOp op);
 /** inout[i] = op(inout[i], in[i]) for `count` elements of `dtype`, as the
  * core reductions define it: bool sums are logical or, integers wrap,
  * float16/bfloat16 accumulate in float, max/min propagate NaN and order
- * complex numbers by (real, imag). Shared by the MPI user-defined ops and
- * the ring's reduce steps. */
+ * complex numbers by (real, imag). The MPI user-defined ops' step, and
+ * the ring's for small buffers (gathered whole, then reduced). */
 void reduce_into(
     ReduceOp op, Dtype dtype, const void* in, void* inout, size_t count);
 
 /** out[i] = op(a[i], b[i]) for `count` elements of `dtype`, combined as
  * reduce_into combines, then divided by `divisor` as divide_into divides
  * (1: not divided; other values need a floating dtype). `out` may equal
- * `a`. The reduce step of a ring all-reduce, with an average's 1/N folded
- * into the step that completes each block. */
+ * `a`, never `b`. The reduce step of the rings' all-reduce (TCP and MPI),
+ * with an average's 1/N folded into the step that completes each block. */
 void combine_into(
     ReduceOp op,
     Dtype dtype,

@@ -49,22 +49,9 @@ template <ReduceOp Op, typename T> T combine(T acc, T v) {
   }
 }
 
-template <ReduceOp Op, typename T>
-void reduce_typed(const T* in, T* inout, size_t count) {
-  if constexpr (is_half_v<T>) {
-    for (size_t i = 0; i < count; ++i) {
-      inout[i] = T(combine<Op>(float(inout[i]), float(in[i])));
-    }
-  } else {
-    for (size_t i = 0; i < count; ++i) {
-      inout[i] = combine<Op>(inout[i], in[i]);
-    }
-  }
-}
-
-// out[i] = op(a[i], b[i]) (/ d where D): as reduce_typed, then as
-// divide_into divides. `out` never aliases `b`; `a` and `out` either are
-// equal or do not overlap, one loop each so that both vectorize.
+// out[i] = op(a[i], b[i]) (/ d where D), in float for the half types,
+// then divided as divide_into divides. `out` never aliases `b`; `a` and `out`
+// either are equal or do not overlap, one loop each so that both vectorize.
 template <ReduceOp Op, bool D, typename T>
 void combine_typed(
     const T* a, const T* __restrict b, T* out, size_t count, int divisor) {
@@ -114,25 +101,21 @@ void combine_into(
     auto x = static_cast<const T*>(a);
     auto y = static_cast<const T*>(b);
     auto o = static_cast<T*>(out);
+    auto run = [&](auto divide) {
+      constexpr bool D = decltype(divide)::value;
+      switch (op) {
+      case ReduceOp::Sum:
+        return combine_typed<ReduceOp::Sum, D>(x, y, o, count, divisor);
+      case ReduceOp::Max:
+        return combine_typed<ReduceOp::Max, D>(x, y, o, count, divisor);
+      case ReduceOp::Min:
+        return combine_typed<ReduceOp::Min, D>(x, y, o, count, divisor);
+      }
+    };
     if (divisor == 1) {
-      switch (op) {
-      case ReduceOp::Sum:
-        return combine_typed<ReduceOp::Sum, false>(x, y, o, count, 1);
-      case ReduceOp::Max:
-        return combine_typed<ReduceOp::Max, false>(x, y, o, count, 1);
-      case ReduceOp::Min:
-        return combine_typed<ReduceOp::Min, false>(x, y, o, count, 1);
-      }
-    }
-    if constexpr (is_averageable_v<T>) {
-      switch (op) {
-      case ReduceOp::Sum:
-        return combine_typed<ReduceOp::Sum, true>(x, y, o, count, divisor);
-      case ReduceOp::Max:
-        return combine_typed<ReduceOp::Max, true>(x, y, o, count, divisor);
-      case ReduceOp::Min:
-        return combine_typed<ReduceOp::Min, true>(x, y, o, count, divisor);
-      }
+      run(std::false_type{});
+    } else if constexpr (is_averageable_v<T>) {
+      run(std::true_type{});
     } else {
       not_averageable("combine_into", dtype);
     }
@@ -141,19 +124,7 @@ void combine_into(
 
 void reduce_into(
     ReduceOp op, Dtype dtype, const void* in, void* inout, size_t count) {
-  mlx::core::detail::dispatch_dtype(dtype, [&](auto tag) {
-    using T = decltype(tag);
-    auto src = static_cast<const T*>(in);
-    auto dst = static_cast<T*>(inout);
-    switch (op) {
-    case ReduceOp::Sum:
-      return reduce_typed<ReduceOp::Sum>(src, dst, count);
-    case ReduceOp::Max:
-      return reduce_typed<ReduceOp::Max>(src, dst, count);
-    case ReduceOp::Min:
-      return reduce_typed<ReduceOp::Min>(src, dst, count);
-    }
-  });
+  combine_into(op, dtype, inout, in, inout, count, 1);
 }
 
 void divide_into(

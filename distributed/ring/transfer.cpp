@@ -193,13 +193,15 @@ bool pump_recv(
       char* target = item.data + lane.recv_offset;
       const char* other =
           in_place ? lane.scratch : item.combine_with + lane.recv_offset;
-      detail::reduce_into(
-          reduction->op, reduction->dtype, other, target, piece / elem);
-      if (item.last_combine && reduction->divisor != 1) {
-        // While the chunk is in cache: no separate pass for the 1/N.
-        detail::divide_into(
-            reduction->dtype, target, target, piece / elem, reduction->divisor);
-      }
+      // The last combine divides in the same loop: no pass for the 1/N.
+      detail::combine_into(
+          reduction->op,
+          reduction->dtype,
+          target,
+          other,
+          target,
+          piece / elem,
+          item.last_combine ? reduction->divisor : 1);
       lane.recv_offset += piece;
       chunk = std::min(kChunkBytes, item.bytes - lane.recv_offset);
     }
