@@ -197,6 +197,17 @@ TEST(VulkanReduce, LongFloat32RowsAndTheirViewsMatchTheCpu) {
     expect_same(mx::max(x, 1, false, kGpu), mx::max(x, 1, false, kCpu));
     expect_same(mx::min(x, 1, false, kGpu), mx::min(x, 1, false, kCpu));
   }
+  // Products of values near 1 (four elements per load, like the sums).
+  mx::array near_one =
+      mx::add(mx::array(1.0f), mx::multiply(a, mx::array(1e-3f)));
+  expect_close(
+      mx::prod(near_one, 1, false, kGpu), mx::prod(near_one, 1, false, kCpu));
+  // One aligned row whose length is not a multiple of 4: the last
+  // elements are read one at a time.
+  mx::array odd = mx::reshape(values(mx::float32, {4099}), {1, 4099});
+  expect_close(mx::sum(odd, 1, false, kGpu), mx::sum(odd, 1, false, kCpu));
+  expect_same(mx::max(odd, 1, false, kGpu), mx::max(odd, 1, false, kCpu));
+  expect_same(mx::min(odd, 1, false, kGpu), mx::min(odd, 1, false, kCpu));
 }
 
 TEST(VulkanReduce, ManyDimensionsUseTheMetadataBuffer) {
